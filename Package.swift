@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Recurrent",
+    platforms: [.macOS(.v13)],
+
+    // MARK: - Products
+    products: [
+        .library(name: "Recurrent", targets: ["Recurrent"]),
+        .executable(name: "rnn", targets: ["rnn"]),
+    ],
+
+    // MARK: - Dependencies
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+
+    // MARK: - Targets
+    targets: [
+        // The few hot loops that need AVX2/FMA/AVX-512, chosen at run time.
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
+        .target(
+            name: "Recurrent",
+            dependencies: ["CKernels"],
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
+        .executableTarget(
+            name: "rnn",
+            dependencies: [
+                "Recurrent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "RecurrentTests",
+            dependencies: ["Recurrent"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

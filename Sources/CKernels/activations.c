@@ -1,0 +1,125 @@
+// Vectorised exp, sigmoid and tanh.
+//
+// exp: x = n ln2 + r with |r| <= ln2 / 2, exp(r) by a degree-6 polynomial
+// (the Cephes expf coefficients, relative error about 1e-7), 2^n built in the
+// exponent bits. tanh: for |x| < 0.625 the Cephes odd polynomial (no
+// cancellation near zero), else 1 - 2 / (exp(2|x|) + 1) with the sign restored.
+// The portable path uses libm and is the reference the vector paths are tested against.
+#include "CKernels.h"
+#include <math.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#define EXP_HI 88.3762626647949f
+#define EXP_LO -87.3365447504f
+#define LOG2E 1.44269504088896341f
+#define LN2_HI 0.693359375f
+#define LN2_LO -2.12194440e-4f
+#define P0 1.9875691500e-4f
+#define P1 1.3981999507e-3f
+#define P2 8.3334519073e-3f
+#define P3 4.1665795894e-2f
+#define P4 1.6666665459e-1f
+#define P5 5.0000001201e-1f
+#define T0 -5.70498872745e-3f
+#define T1 2.06390887954e-2f
+#define T2 -5.37397155531e-2f
+#define T3 1.33314422036e-1f
+#define T4 -3.33332819422e-1f
+
+static inline float sigmoid_scalar(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static inline __m256 exp8(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LO)), _mm256_set1_ps(EXP_HI));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(LOG2E)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
+    __m256 p = _mm256_set1_ps(P0);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P5));
+    __m256 r2 = _mm256_mul_ps(r, r);
+    __m256 y = _mm256_fmadd_ps(p, r2, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    // n is in [-126, 127] after the clamp, so the biased exponent stays in range.
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 sigmoid8(__m256 x) {
+    __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+    return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 tanh8(__m256 x) {
+    const __m256 signMask = _mm256_set1_ps(-0.0f);
+    __m256 ax = _mm256_andnot_ps(signMask, x);
+    __m256 sign = _mm256_and_ps(signMask, x);
+    // Large |x|: 1 - 2 / (exp(2|x|) + 1).
+    __m256 e = exp8(_mm256_add_ps(ax, ax));
+    __m256 big = _mm256_sub_ps(_mm256_set1_ps(1.0f),
+                               _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+    big = _mm256_or_ps(big, sign);
+    // Small |x|: x + x^3 P(x^2).
+    __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(T0);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(T1));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(T2));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(T3));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(T4));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    __m256 useSmall = _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ);
+    return _mm256_blendv_ps(big, small, useSmall);
+}
+
+#define VECTOR_LOOP(name, vecfn)                                             \
+    __attribute__((target("avx2,fma")))                                     \
+    static void name##_avx2(const float *x, float *y, long n) {             \
+        long i = 0;                                                         \
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, vecfn(_mm256_loadu_ps(x + i))); \
+        if (i < n) {                                                        \
+            float in[8] = {0}, out[8];                                      \
+            for (long j = 0; j < n - i; j++) in[j] = x[i + j];              \
+            _mm256_storeu_ps(out, vecfn(_mm256_loadu_ps(in)));              \
+            for (long j = 0; j < n - i; j++) y[i + j] = out[j];             \
+        }                                                                   \
+    }
+VECTOR_LOOP(vexp, exp8)
+VECTOR_LOOP(vsigmoid, sigmoid8)
+VECTOR_LOOP(vtanh, tanh8)
+#undef VECTOR_LOOP
+#define HAS_VECTOR(isa) ((isa) != CK_ISA_PORTABLE)
+#else
+#define HAS_VECTOR(isa) 0
+#endif
+
+void ck_vexp(ck_isa isa, const float *x, float *y, long n) {
+#if defined(__x86_64__)
+    if (HAS_VECTOR(isa)) { vexp_avx2(x, y, n); return; }
+#endif
+    (void)isa;
+    for (long i = 0; i < n; i++) y[i] = expf(x[i]);
+}
+
+void ck_vsigmoid(ck_isa isa, const float *x, float *y, long n) {
+#if defined(__x86_64__)
+    if (HAS_VECTOR(isa)) { vsigmoid_avx2(x, y, n); return; }
+#endif
+    (void)isa;
+    for (long i = 0; i < n; i++) y[i] = sigmoid_scalar(x[i]);
+}
+
+void ck_vtanh(ck_isa isa, const float *x, float *y, long n) {
+#if defined(__x86_64__)
+    if (HAS_VECTOR(isa)) { vtanh_avx2(x, y, n); return; }
+#endif
+    (void)isa;
+    for (long i = 0; i < n; i++) y[i] = tanhf(x[i]);
+}

@@ -1,0 +1,238 @@
+// Packed single-precision GEMM in the usual three-level blocking:
+//   for each NC-wide column block of op(B):
+//     for each KC-deep slice of K: pack op(B) into NR-wide panels
+//       for each MC-tall row block of op(A): pack alpha * op(A) into MR-tall panels
+//         for each (MR x NR) tile of C: micro-kernel, C_tile += Ap_panel * Bp_panel
+// One micro-kernel per instruction set, chosen by the caller (`ck_isa`).
+// Threading is the caller's business: the Swift front door splits C into
+// blocks and calls this once per block, each call on its own thread.
+#include "CKernels.h"
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+enum { KC = 256, MC_ROWS = 192, NC = 4096 };
+
+typedef void (*micro_kernel)(long kc, const float *a, const float *b, float *c, long ldc);
+
+typedef struct {
+    int mr, nr;
+    micro_kernel kernel;
+} kernel_info;
+
+// MARK: - Portable micro-kernel (4 x 16), plain C that compilers vectorise.
+
+static void micro_portable(long kc, const float *a, const float *b, float *c, long ldc) {
+    float acc[4][16] = {{0}};
+    for (long k = 0; k < kc; k++) {
+        for (int r = 0; r < 4; r++) {
+            float ar = a[r];
+            for (int j = 0; j < 16; j++) acc[r][j] += ar * b[j];
+        }
+        a += 4;
+        b += 16;
+    }
+    for (int r = 0; r < 4; r++)
+        for (int j = 0; j < 16; j++) c[r * ldc + j] += acc[r][j];
+}
+
+#if defined(__x86_64__)
+// MARK: - AVX2 + FMA micro-kernel (6 x 16): 12 accumulators in ymm registers.
+
+__attribute__((target("avx2,fma")))
+static void micro_avx2(long kc, const float *a, const float *b, float *c, long ldc) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (long k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        __m256 ar;
+        ar = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ar, b0, c00); c01 = _mm256_fmadd_ps(ar, b1, c01);
+        ar = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ar, b0, c10); c11 = _mm256_fmadd_ps(ar, b1, c11);
+        ar = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ar, b0, c20); c21 = _mm256_fmadd_ps(ar, b1, c21);
+        ar = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ar, b0, c30); c31 = _mm256_fmadd_ps(ar, b1, c31);
+        ar = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ar, b0, c40); c41 = _mm256_fmadd_ps(ar, b1, c41);
+        ar = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ar, b0, c50); c51 = _mm256_fmadd_ps(ar, b1, c51);
+        a += 6;
+        b += 16;
+    }
+#define ACC_ROW(r, x0, x1)                                                             \
+    _mm256_storeu_ps(c + (r) * ldc, _mm256_add_ps(_mm256_loadu_ps(c + (r) * ldc), x0)); \
+    _mm256_storeu_ps(c + (r) * ldc + 8, _mm256_add_ps(_mm256_loadu_ps(c + (r) * ldc + 8), x1));
+    ACC_ROW(0, c00, c01) ACC_ROW(1, c10, c11) ACC_ROW(2, c20, c21)
+    ACC_ROW(3, c30, c31) ACC_ROW(4, c40, c41) ACC_ROW(5, c50, c51)
+#undef ACC_ROW
+}
+
+// MARK: - AVX-512 micro-kernel (12 x 32): 24 accumulators in zmm registers.
+
+__attribute__((target("avx512f")))
+static void micro_avx512(long kc, const float *a, const float *b, float *c, long ldc) {
+    __m512 acc0[12], acc1[12];
+    for (int r = 0; r < 12; r++) { acc0[r] = _mm512_setzero_ps(); acc1[r] = _mm512_setzero_ps(); }
+    for (long k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 12; r++) {
+            __m512 ar = _mm512_set1_ps(a[r]);
+            acc0[r] = _mm512_fmadd_ps(ar, b0, acc0[r]);
+            acc1[r] = _mm512_fmadd_ps(ar, b1, acc1[r]);
+        }
+        a += 12;
+        b += 32;
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 12; r++) {
+        float *row = c + r * ldc;
+        _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[r]));
+        _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[r]));
+    }
+}
+#endif
+
+static kernel_info kernel_for(ck_isa isa) {
+#if defined(__x86_64__)
+    if (isa == CK_ISA_AVX512) return (kernel_info){12, 32, micro_avx512};
+    if (isa == CK_ISA_AVX2) return (kernel_info){6, 16, micro_avx2};
+#endif
+    (void)isa;
+    return (kernel_info){4, 16, micro_portable};
+}
+
+// MARK: - Packing
+
+// Ap holds ceil(mc / mr) panels; panel p is kc x mr, element (k, r) at k * mr + r,
+// scaled by alpha, zero beyond the matrix edge.
+static void pack_a(int mr, long mc, long kc, float alpha, const float *A, long lda, int transA,
+                   long i0, long k0, float *Ap) {
+    for (long p = 0; p < mc; p += mr) {
+        long rows = mc - p < mr ? mc - p : mr;
+        for (long k = 0; k < kc; k++) {
+            float *dst = Ap + k * mr;
+            if (transA) {
+                const float *src = A + (k0 + k) * lda + i0 + p;
+                for (long r = 0; r < rows; r++) dst[r] = alpha * src[r];
+            } else {
+                const float *src = A + (i0 + p) * lda + k0 + k;
+                for (long r = 0; r < rows; r++) dst[r] = alpha * src[r * lda];
+            }
+            for (long r = rows; r < mr; r++) dst[r] = 0;
+        }
+        Ap += kc * mr;
+    }
+}
+
+// Bp holds ceil(nc / nr) panels; panel q is kc x nr, element (k, j) at k * nr + j,
+// zero beyond the matrix edge.
+static void pack_b(int nr, long nc, long kc, const float *B, long ldb, int transB,
+                   long k0, long j0, float *Bp) {
+    for (long q = 0; q < nc; q += nr) {
+        long cols = nc - q < nr ? nc - q : nr;
+        for (long k = 0; k < kc; k++) {
+            float *dst = Bp + k * nr;
+            if (transB) {
+                const float *src = B + (j0 + q) * ldb + k0 + k;
+                for (long j = 0; j < cols; j++) dst[j] = src[j * ldb];
+            } else {
+                memcpy(dst, B + (k0 + k) * ldb + j0 + q, (size_t)cols * sizeof(float));
+            }
+            for (long j = cols; j < nr; j++) dst[j] = 0;
+        }
+        Bp += kc * nr;
+    }
+}
+
+// Packing buffers, one pair per thread, grown on demand and kept for the
+// thread's life (the callers' worker threads are long-lived).
+static _Thread_local float *tl_pack_a, *tl_pack_b;
+static _Thread_local size_t tl_cap_a, tl_cap_b;
+
+static float *buffer(float **buf, size_t *cap, size_t count) {
+    if (*cap < count) {
+        free(*buf);
+        size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
+        *buf = aligned_alloc(64, bytes);
+        *cap = *buf ? count : 0;
+    }
+    return *buf;
+}
+
+// MARK: - Small problems: a direct loop beats packing.
+
+static void gemm_small(int transA, int transB, long M, long N, long K, float alpha,
+                       const float *A, long lda, const float *B, long ldb, float *C, long ldc) {
+    for (long i = 0; i < M; i++) {
+        float *crow = C + i * ldc;
+        for (long k = 0; k < K; k++) {
+            float aik = alpha * (transA ? A[k * lda + i] : A[i * lda + k]);
+            if (transB) {
+                for (long j = 0; j < N; j++) crow[j] += aik * B[j * ldb + k];
+            } else {
+                const float *brow = B + k * ldb;
+                for (long j = 0; j < N; j++) crow[j] += aik * brow[j];
+            }
+        }
+    }
+}
+
+void ck_sgemm(ck_isa isa, int transA, int transB, long M, long N, long K, float alpha,
+              const float *A, long lda, const float *B, long ldb, float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (beta == 0) {
+        for (long i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+    } else if (beta != 1) {
+        for (long i = 0; i < M; i++)
+            for (long j = 0; j < N; j++) C[i * ldc + j] *= beta;
+    }
+    if (K <= 0 || alpha == 0) return;
+    if (M * N * K <= 8 * 8 * 64) {
+        gemm_small(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+        return;
+    }
+
+    kernel_info info = kernel_for(isa);
+    const int mr = info.mr, nr = info.nr;
+    const long mcMax = (MC_ROWS / mr) * mr;
+    const long ncMax = (NC / nr) * nr;
+    float *Ap = buffer(&tl_pack_a, &tl_cap_a, (size_t)(mcMax * KC));
+    float *Bp = buffer(&tl_pack_b, &tl_cap_b, (size_t)((N < ncMax ? (N + nr - 1) / nr * nr : ncMax) * KC));
+    if (!Ap || !Bp) {  // out of memory: fall back to the direct loop
+        gemm_small(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+        return;
+    }
+    float edge[12 * 32] __attribute__((aligned(64)));
+
+    for (long j0 = 0; j0 < N; j0 += ncMax) {
+        long nc = N - j0 < ncMax ? N - j0 : ncMax;
+        for (long k0 = 0; k0 < K; k0 += KC) {
+            long kc = K - k0 < KC ? K - k0 : KC;
+            pack_b(nr, nc, kc, B, ldb, transB, k0, j0, Bp);
+            for (long i0 = 0; i0 < M; i0 += mcMax) {
+                long mc = M - i0 < mcMax ? M - i0 : mcMax;
+                pack_a(mr, mc, kc, alpha, A, lda, transA, i0, k0, Ap);
+                for (long q = 0; q < nc; q += nr) {
+                    long cols = nc - q < nr ? nc - q : nr;
+                    const float *bp = Bp + (q / nr) * kc * nr;
+                    for (long p = 0; p < mc; p += mr) {
+                        long rows = mc - p < mr ? mc - p : mr;
+                        const float *ap = Ap + (p / mr) * kc * mr;
+                        float *ctile = C + (i0 + p) * ldc + j0 + q;
+                        if (rows == mr && cols == nr) {
+                            info.kernel(kc, ap, bp, ctile, ldc);
+                        } else {
+                            memset(edge, 0, sizeof edge);
+                            info.kernel(kc, ap, bp, edge, nr);
+                            for (long r = 0; r < rows; r++)
+                                for (long j = 0; j < cols; j++) ctile[r * ldc + j] += edge[r * nr + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+// CKernels: the few hot loops that need instructions Swift cannot enable per
+// function (AVX2, FMA, AVX-512). Every entry point has a portable path and the
+// instruction set is chosen at run time.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set levels a kernel can be built for.
+typedef enum {
+    CK_ISA_PORTABLE = 0,
+    CK_ISA_AVX2 = 1,     // AVX2 + FMA
+    CK_ISA_AVX512 = 2,   // AVX-512F
+} ck_isa;
+
+/// The best level this CPU supports.
+ck_isa ck_best_isa(void);
+
+/// A short description of CPU features seen ("avx2 fma avx512f").
+const char *ck_cpu_features(void);
+
+/// Row-major single-precision GEMM: C = alpha * op(A) * op(B) + beta * C,
+/// with op(A) of M x K and op(B) of K x N, on one thread, using the
+/// micro-kernel for `isa` (which must be supported by the CPU).
+/// `beta == 0` overwrites C (NaNs in C do not propagate).
+void ck_sgemm(ck_isa isa, int transA, int transB,
+              long M, long N, long K, float alpha,
+              const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc);
+
+/// y[i] = exp(x[i]); x and y may alias.
+void ck_vexp(ck_isa isa, const float *x, float *y, long n);
+/// y[i] = 1 / (1 + exp(-x[i])); x and y may alias.
+void ck_vsigmoid(ck_isa isa, const float *x, float *y, long n);
+/// y[i] = tanh(x[i]); x and y may alias.
+void ck_vtanh(ck_isa isa, const float *x, float *y, long n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Times square single-precision GEMM with one backend.
+public enum GEMMBenchmark {
+    /// The measured rate of `C = A * B` for square `size` matrices.
+    public struct Result: Sendable {
+        public var size: Int
+        public var backend: GEMMBackend
+        public var seconds: Double
+        public var gflops: Double
+    }
+
+    /// Runs one warm-up product, then repeats until `minSeconds` have passed
+    /// (at least 3 runs) and reports the best run.
+    public static func run(size: Int, backend: GEMMBackend, minSeconds: Double = 1.0) -> Result {
+        var rng = SeededRNG(seed: 1)
+        let a = Tensor.uniform([size, size], low: -1, high: 1, rng: &rng)
+        let b = Tensor.uniform([size, size], low: -1, high: 1, rng: &rng)
+        var c = Tensor.zeros([size, size])
+        var best = Double.infinity
+        var total = 0.0
+        var runs = 0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    func once() -> Double {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        gemm(m: size, n: size, k: size, a: pa.baseAddress!, lda: size, b: pb.baseAddress!, ldb: size,
+                             c: pc.baseAddress!, ldc: size, backend: backend)
+                        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    }
+                    _ = once()
+                    while runs < 3 || total < minSeconds {
+                        let s = once()
+                        best = min(best, s)
+                        total += s
+                        runs += 1
+                    }
+                }
+            }
+        }
+        let flops = 2.0 * Double(size) * Double(size) * Double(size)
+        return Result(size: size, backend: backend, seconds: best, gflops: flops / best / 1e9)
+    }
+}

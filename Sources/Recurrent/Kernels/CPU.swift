@@ -1,0 +1,38 @@
+import CKernels
+import Foundation
+
+/// What the processor offers, read once at start-up.
+public enum CPU {
+    /// The instruction-set level the built-in kernels use: the best the CPU
+    /// supports, capped by `RNN_CPU=portable|avx2|avx512` when set.
+    public static let isa: ck_isa = {
+        let best = ck_best_isa()
+        guard let cap = ProcessInfo.processInfo.environment["RNN_CPU"]?.lowercased() else { return best }
+        let wanted: ck_isa
+        switch cap {
+        case "portable": wanted = CK_ISA_PORTABLE
+        case "avx2": wanted = CK_ISA_AVX2
+        case "avx512": wanted = CK_ISA_AVX512
+        default: return best
+        }
+        return wanted.rawValue < best.rawValue ? wanted : best
+    }()
+
+    /// Every level this CPU can run, portable first (for tests that check each one).
+    public static let supportedISAs: [ck_isa] = {
+        let best = ck_best_isa()
+        return [CK_ISA_PORTABLE, CK_ISA_AVX2, CK_ISA_AVX512].filter { $0.rawValue <= best.rawValue }
+    }()
+
+    /// The name of an instruction-set level, as `rnn info` prints it.
+    public static func name(of isa: ck_isa) -> String {
+        switch isa {
+        case CK_ISA_AVX512: return "avx512"
+        case CK_ISA_AVX2: return "avx2+fma"
+        default: return "portable"
+        }
+    }
+
+    /// The features seen ("sse4.2 avx avx2 fma avx512f ...").
+    public static var features: String { String(cString: ck_cpu_features()) }
+}

@@ -1,0 +1,135 @@
+import CKernels
+import Foundation
+
+/// Which implementation computes matrix products.
+public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// The package's own packed kernel (AVX-512, AVX2+FMA or portable, chosen at run time),
+    /// threaded over ``Threads/count``.
+    case builtin
+    /// OpenBLAS's `cblas_sgemm`, loaded at run time when the system has it.
+    case openblas
+
+    public var description: String { rawValue }
+
+    /// Whether this backend can run here.
+    public var isAvailable: Bool {
+        switch self {
+        case .builtin: return true
+        case .openblas: return OpenBLAS.isAvailable
+        }
+    }
+
+    /// The backends that can run here, builtin first.
+    public static var available: [GEMMBackend] { allCases.filter(\.isAvailable) }
+
+    /// The backend chosen at start-up: `RNN_BLAS=builtin|openblas` when set (an
+    /// unavailable choice falls back to builtin), else OpenBLAS when present, else builtin.
+    public static let startup: GEMMBackend = {
+        if let wanted = ProcessInfo.processInfo.environment["RNN_BLAS"].flatMap({ GEMMBackend(rawValue: $0.lowercased()) }) {
+            return wanted.isAvailable ? wanted : .builtin
+        }
+        return OpenBLAS.isAvailable ? .openblas : .builtin
+    }()
+
+    /// Overrides the backend for the current task and the work it awaits
+    /// (tests run the same code under each backend this way).
+    @TaskLocal public static var override: GEMMBackend?
+
+    /// The backend in force now.
+    public static var current: GEMMBackend { override ?? startup }
+}
+
+/// Row-major single-precision matrix product, BLAS style:
+/// `C = alpha * op(A) * op(B) + beta * C`, where `op(A)` is `[m, k]`, `op(B)` is
+/// `[k, n]` and `C` is `[m, n]`; `op(X)` is `X` or its transpose.
+///
+/// - Parameters:
+///   - lda, ldb, ldc: the row strides of A, B and C as stored (before `op`).
+///   - beta: 0 overwrites C, 1 accumulates into it.
+///   - backend: which implementation to use; the one in force by default.
+public func gemm(
+    transA: Bool = false, transB: Bool = false,
+    m: Int, n: Int, k: Int,
+    alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    backend: GEMMBackend = GEMMBackend.current
+) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=\(m) n=\(n) k=\(k)")
+    precondition(lda >= max(1, transA ? m : k) && ldb >= max(1, transB ? k : n) && ldc >= max(1, n),
+                 "gemm: leading dimensions lda=\(lda) ldb=\(ldb) ldc=\(ldc) too small for m=\(m) n=\(n) k=\(k)")
+    if m == 0 || n == 0 { return }
+    switch backend {
+    case .openblas:
+        if let lib = OpenBLAS.library {
+            lib.sgemm(OpenBLAS.rowMajor, transA ? OpenBLAS.trans : OpenBLAS.noTrans,
+                      transB ? OpenBLAS.trans : OpenBLAS.noTrans,
+                      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            return
+        }
+        fallthrough
+    case .builtin:
+        builtinGEMM(isa: CPU.isa, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: Threads.count)
+    }
+}
+
+/// The built-in kernel, with C split into one block per thread (columns when
+/// C is wide, rows when it is tall) and small products kept on one thread.
+public func builtinGEMM(
+    isa: ck_isa, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
+) {
+    let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
+    let work = 2.0 * Double(m) * Double(n) * Double(k)
+    let quantum = 32
+    let parts = min(threads, work < 1_000_000 ? 1 : threads)
+    if parts <= 1 {
+        ck_sgemm(isa, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    if n >= m && n >= parts * quantum {
+        // Split the columns of C (and of op(B)).
+        let step = (n + parts - 1) / parts / quantum * quantum + quantum
+        let chunks = (n + step - 1) / step
+        Threads.parallelFor(chunks) { p in
+            let j0 = p * step, cols = min(step, n - j0)
+            let bp = transB ? b + j0 * ldb : b + j0
+            ck_sgemm(isa, ta, tb, m, cols, k, alpha, a, lda, bp, ldb, beta, c + j0, ldc)
+        }
+    } else if m >= parts * 8 {
+        // Split the rows of C (and of op(A)).
+        let step = (m + parts - 1) / parts
+        let chunks = (m + step - 1) / step
+        Threads.parallelFor(chunks) { p in
+            let i0 = p * step, rows = min(step, m - i0)
+            let ap = transA ? a + i0 : a + i0 * lda
+            ck_sgemm(isa, ta, tb, rows, n, k, alpha, ap, lda, b, ldb, beta, c + i0 * ldc, ldc)
+        }
+    } else {
+        ck_sgemm(isa, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+}
+
+/// The plain triple loop, in `Double`: the oracle every fast backend is tested against.
+public func naiveGEMM(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum = 0.0
+            for p in 0..<k {
+                let x = transA ? a[p * lda + i] : a[i * lda + p]
+                let y = transB ? b[j * ldb + p] : b[p * ldb + j]
+                sum += Double(x) * Double(y)
+            }
+            let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+            c[i * ldc + j] = Float(Double(alpha) * sum + old)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// A dense, row-major array of `Float` with a shape: the one data type every
+/// layer, kernel and checkpoint in Recurrent works with.
+///
+/// `Tensor` has value semantics (its storage is a copy-on-write Swift array),
+/// so passing one around never aliases. Hot code reaches the storage through
+/// ``withUnsafeBufferPointer(_:)`` and ``withUnsafeMutableBufferPointer(_:)``.
+public struct Tensor: Equatable, Sendable {
+    /// The size of each dimension, outermost first.
+    public private(set) var shape: [Int]
+    /// The elements in row-major order; `count == shape.product`.
+    public var scalars: [Float]
+
+    /// A tensor of the given shape filled with `value`.
+    public init(shape: [Int], repeating value: Float = 0) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        self.shape = shape
+        self.scalars = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A tensor of the given shape holding `scalars` in row-major order.
+    public init(shape: [Int], scalars: [Float]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        precondition(shape.reduce(1, *) == scalars.count,
+                     "Tensor shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// A tensor of zeros.
+    public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape) }
+
+    /// A tensor with elements drawn uniformly from `[low, high)`.
+    public static func uniform(_ shape: [Int], low: Float, high: Float, rng: inout SeededRNG) -> Tensor {
+        var t = Tensor(shape: shape)
+        for i in t.scalars.indices { t.scalars[i] = rng.nextFloat(in: low..<high) }
+        return t
+    }
+
+    /// A tensor with elements drawn from a normal distribution.
+    public static func normal(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout SeededRNG) -> Tensor {
+        var t = Tensor(shape: shape)
+        for i in t.scalars.indices { t.scalars[i] = mean + std * rng.nextNormal() }
+        return t
+    }
+
+    /// The number of elements.
+    public var count: Int { scalars.count }
+
+    /// The number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// The same elements viewed with another shape of the same element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")
+        var t = self
+        t.shape = newShape
+        return t
+    }
+
+    /// Reads the element at a full multi-dimensional index (slow; for tests and tools).
+    public subscript(_ index: Int...) -> Float {
+        get { scalars[offset(index)] }
+        set { scalars[offset(index)] = newValue }
+    }
+
+    private func offset(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "index \(index) does not fit shape \(shape)")
+        var o = 0
+        for (i, n) in zip(index, shape) {
+            precondition(i >= 0 && i < n, "index \(index) out of range for shape \(shape)")
+            o = o * n + i
+        }
+        return o
+    }
+
+    /// Calls `body` with a pointer to the elements.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try scalars.withUnsafeBufferPointer(body)
+    }
+
+    /// Calls `body` with a mutable pointer to the elements.
+    @inlinable
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
+        try scalars.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// Sets every element to zero, keeping the shape.
+    public mutating func zero() {
+        withUnsafeMutableBufferPointer { p in p.update(repeating: 0) }
+    }
+
+    /// The largest absolute difference to `other` (shapes must match).
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        precondition(shape == other.shape, "shapes differ: \(shape) vs \(other.shape)")
+        var m: Float = 0
+        for (a, b) in zip(scalars, other.scalars) { m = max(m, abs(a - b)) }
+        return m
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let head = scalars.prefix(8).map { String(format: "%.4g", Double($0)) }.joined(separator: ", ")
+        return "Tensor\(shape)[\(head)\(count > 8 ? ", ..." : "")]"
+    }
+}
