@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Write the PyTorch reference fixtures that the Swift parity tests load.
+
+For each recurrent cell (rnn_tanh, rnn_relu, lstm, gru) and every combination of
+{1, 2 layers} x {uni-, bidirectional} x {equal, ragged lengths} x {zero, given
+initial state}, it builds the torch.nn module, runs it in float64 on float32-
+representable inputs, and stores in Tests/RecurrentTests/Fixtures/recurrent_<cell>.safetensors,
+under the prefix "<combo>/":
+
+  x [T,B,I], lengths [B], h0/c0 [L*D,B,H] (when given), every parameter under its
+  state_dict name, the outputs out [T,B,D*H], h_n, c_n, the random weights
+  r_out, r_h, r_c of the loss  L = sum(out*r_out) + sum(h_n*r_h) + sum(c_n*r_c),
+  and the gradients grad.x, grad.h0, grad.c0 and grad.<parameter name>.
+
+Ragged batches go through pack_padded_sequence / pad_packed_sequence, so padded
+steps output zeros and the reverse direction starts at each sequence's end.
+It also writes layers.safetensors for nn.Linear and nn.Embedding.
+
+Run by hand (needs torch and safetensors):  python3 Scripts/make_torch_fixtures.py
+"""
+import os
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from safetensors.torch import save_file
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "RecurrentTests", "Fixtures")
+T, B, I, H = 5, 3, 4, 3
+RAGGED = [5, 2, 4]
+
+
+def rounded(t):
+    """float32-representable values, as float64."""
+    return t.float().double()
+
+
+def module(cell, layers, bidirectional):
+    kw = dict(input_size=I, hidden_size=H, num_layers=layers, bidirectional=bidirectional)
+    if cell == "lstm":
+        return torch.nn.LSTM(**kw)
+    if cell == "gru":
+        return torch.nn.GRU(**kw)
+    return torch.nn.RNN(nonlinearity="tanh" if cell == "rnn_tanh" else "relu", **kw)
+
+
+def combo(cell, layers, bidirectional, ragged, given, seed):
+    torch.manual_seed(seed)
+    m = module(cell, layers, bidirectional).double()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(rounded(p))
+    D = 2 if bidirectional else 1
+    lengths = RAGGED if ragged else [T] * B
+    x = rounded(torch.randn(T, B, I)).requires_grad_()
+    h0 = rounded(torch.randn(layers * D, B, H)).requires_grad_() if given else None
+    c0 = rounded(torch.randn(layers * D, B, H)).requires_grad_() if given and cell == "lstm" else None
+
+    inp = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False) if ragged else x
+    if given:
+        state = (h0, c0) if cell == "lstm" else h0
+        out, fin = m(inp, state)
+    else:
+        out, fin = m(inp)
+    if ragged:
+        out, _ = pad_packed_sequence(out, total_length=T)
+    h_n, c_n = fin if cell == "lstm" else (fin, None)
+
+    r_out = rounded(torch.randn_like(out))
+    r_h = rounded(torch.randn_like(h_n))
+    loss = (out * r_out).sum() + (h_n * r_h).sum()
+    r_c = None
+    if c_n is not None:
+        r_c = rounded(torch.randn_like(c_n))
+        loss = loss + (c_n * r_c).sum()
+    loss.backward()
+
+    t = {"x": x, "lengths": torch.tensor(lengths, dtype=torch.float64), "out": out, "h_n": h_n,
+         "r_out": r_out, "r_h": r_h, "grad.x": x.grad}
+    if c_n is not None:
+        t.update({"c_n": c_n, "r_c": r_c})
+    if given:
+        t.update({"h0": h0, "grad.h0": h0.grad})
+        if c0 is not None:
+            t.update({"c0": c0, "grad.c0": c0.grad})
+    for name, p in m.named_parameters():
+        t[name] = p
+        t["grad." + name] = p.grad
+    return {k: v.detach().float().contiguous() for k, v in t.items()}
+
+
+def layers_fixture():
+    torch.manual_seed(7)
+    lin = torch.nn.Linear(5, 4).double()
+    emb = torch.nn.Embedding(6, 3).double()
+    with torch.no_grad():
+        for p in list(lin.parameters()) + list(emb.parameters()):
+            p.copy_(rounded(p))
+    x = rounded(torch.randn(2, 3, 5)).requires_grad_()
+    y = lin(x)
+    r = rounded(torch.randn_like(y))
+    (y * r).sum().backward()
+    ids = torch.tensor([[1, 5, 1], [0, 2, 1]])
+    e = emb(ids)
+    re = rounded(torch.randn_like(e))
+    (e * re).sum().backward()
+    t = {"linear.x": x, "linear.weight": lin.weight, "linear.bias": lin.bias, "linear.y": y, "linear.r": r,
+         "linear.grad.x": x.grad, "linear.grad.weight": lin.weight.grad, "linear.grad.bias": lin.bias.grad,
+         "embedding.ids": ids.double(), "embedding.weight": emb.weight, "embedding.y": e, "embedding.r": re,
+         "embedding.grad.weight": emb.weight.grad}
+    return {k: v.detach().float().contiguous() for k, v in t.items()}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    seed = 0
+    for cell in ["rnn_tanh", "rnn_relu", "lstm", "gru"]:
+        tensors = {}
+        for layers in [1, 2]:
+            for bi in [False, True]:
+                for ragged in [False, True]:
+                    for given in [False, True]:
+                        seed += 1
+                        name = f"L{layers}_{'bi' if bi else 'uni'}_{'ragged' if ragged else 'equal'}_{'given' if given else 'zero'}"
+                        for k, v in combo(cell, layers, bi, ragged, given, seed).items():
+                            tensors[f"{name}/{k}"] = v
+        path = os.path.join(OUT, f"recurrent_{cell}.safetensors")
+        save_file(tensors, path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
+        print(path, len(tensors), "tensors")
+    path = os.path.join(OUT, "layers.safetensors")
+    save_file(layers_fixture(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
+    print(path)
+
+
+if __name__ == "__main__":
+    main()

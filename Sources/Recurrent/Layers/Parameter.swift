@@ -1,0 +1,45 @@
+/// A trainable tensor and the gradient accumulated into it.
+///
+/// Layers own their parameters; `backward` adds into ``grad`` (`+=`), and the
+/// training step zeroes all gradients once per step (``Layer/zeroGradients()``).
+public final class Parameter {
+    /// The current value.
+    public var value: Tensor
+    /// The gradient of the loss with respect to ``value``; same shape.
+    public var grad: Tensor
+
+    /// A parameter holding `value`, with a zero gradient.
+    public init(_ value: Tensor) {
+        self.value = value
+        self.grad = Tensor.zeros(value.shape)
+    }
+
+    /// The parameter's shape.
+    public var shape: [Int] { value.shape }
+}
+
+/// Anything that owns parameters. The whole protocol is one walk that yields
+/// `(name, parameter)` pairs with dotted, PyTorch `state_dict`-style names;
+/// optimizers, clipping, checkpoints and `rnn inspect` all use it.
+public protocol Layer: AnyObject {
+    /// Every parameter, named as PyTorch names it in the equivalent module.
+    var namedParameters: [(name: String, parameter: Parameter)] { get }
+}
+
+extension Layer {
+    /// The parameters alone, in walk order.
+    public var parameters: [Parameter] { namedParameters.map(\.parameter) }
+
+    /// The number of trainable scalars.
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+
+    /// Sets every gradient to zero.
+    public func zeroGradients() {
+        for (_, p) in namedParameters { p.grad.zero() }
+    }
+}
+
+/// Prefixes every name of `layer`'s walk with `prefix.` (for composing models).
+public func prefixed(_ prefix: String, _ layer: some Layer) -> [(name: String, parameter: Parameter)] {
+    layer.namedParameters.map { ("\(prefix).\($0.name)", $0.parameter) }
+}

@@ -1,0 +1,42 @@
+import CKernels
+import Foundation
+import Testing
+@testable import Recurrent
+
+/// The vector activations agree with libm to within a few float ulps, including at the extremes.
+@Suite struct PointwiseTests {
+    static let inputs: [Float] = {
+        var xs: [Float] = [0, -0.0, 1e-8, -1e-8, 0.3, -0.624, 0.625, 0.626, 1, -1, 5, -5, 9.5, -9.5, 20, -20,
+                           87, -87, 88.5, -88.5, 100, -100, 1000, -1000, .infinity, -.infinity]
+        var rng = SeededRNG(seed: 11)
+        for _ in 0..<2000 { xs.append(rng.nextFloat(in: -12..<12)) }
+        return xs
+    }()
+
+    func run(_ f: (ck_isa, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void, isa: ck_isa) -> [Float] {
+        var out = [Float](repeating: .nan, count: Self.inputs.count)
+        Self.inputs.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in f(isa, x.baseAddress!, y.baseAddress!, x.count) }
+        }
+        return out
+    }
+
+    @Test(arguments: CPU.supportedISAs.map(\.rawValue))
+    func activationsMatchLibm(isaRaw: UInt32) {
+        let isa = ck_isa(rawValue: isaRaw)
+        let tanhs = run({ ck_vtanh($0, $1, $2, $3) }, isa: isa)
+        let sigmoids = run({ ck_vsigmoid($0, $1, $2, $3) }, isa: isa)
+        let exps = run({ ck_vexp($0, $1, $2, $3) }, isa: isa)
+        for (i, x) in Self.inputs.enumerated() {
+            let d = Double(x)
+            let t = Foundation.tanh(d), s = 1 / (1 + Foundation.exp(-d))
+            #expect(abs(Double(tanhs[i]) - t) <= 2e-7 + 2e-7 * abs(t), "tanh(\(x)) = \(tanhs[i]), expected \(t)")
+            #expect(abs(Double(sigmoids[i]) - s) <= 2e-7 * s + 1e-30, "sigmoid(\(x)) = \(sigmoids[i]), expected \(s)")
+            if x > -87 && x < 88 {
+                let e = Foundation.exp(d)
+                #expect(abs(Double(exps[i]) - e) <= 3e-7 * e, "exp(\(x)) = \(exps[i]), expected \(e)")
+            }
+        }
+        #expect(tanhs.allSatisfy { !$0.isNaN } && sigmoids.allSatisfy { !$0.isNaN })
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+@testable import Recurrent
+
+/// Loads a committed fixture from the test bundle.
+func fixture(_ name: String) throws -> SafeTensorsFile {
+    guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
+        throw SafeTensorsError.unreadable(path: "Fixtures/\(name).safetensors", reason: "not in the test bundle")
+    }
+    return try SafeTensorsFile(contentsOf: url.path)
+}
+
+/// Expects `|actual - expected| <= atol + rtol * |expected|` elementwise, and
+/// reports the worst element when it fails.
+func expectClose(_ actual: Tensor, _ expected: Tensor, atol: Float = 1e-5, rtol: Float = 1e-5,
+                 _ what: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) {
+    guard actual.shape == expected.shape else {
+        Issue.record("\(what()): shape \(actual.shape), expected \(expected.shape)", sourceLocation: sourceLocation)
+        return
+    }
+    var worst = 0, worstExcess: Float = -1
+    for i in 0..<actual.count {
+        let a = actual.scalars[i], e = expected.scalars[i]
+        let excess = abs(a - e) - (atol + rtol * abs(e))
+        if !(excess <= 0) && (excess > worstExcess || excess.isNaN) { worst = i; worstExcess = excess.isNaN ? .infinity : excess }
+    }
+    if worstExcess > 0 {
+        Issue.record("\(what()): element \(worst) is \(actual.scalars[worst]), expected \(expected.scalars[worst])",
+                     sourceLocation: sourceLocation)
+    }
+}
+
+/// Random tensor for tests.
+func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+    var rng = SeededRNG(seed: seed)
+    return Tensor.uniform(shape, low: -scale, high: scale, rng: &rng)
+}
