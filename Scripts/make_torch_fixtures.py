@@ -14,7 +14,9 @@ under the prefix "<combo>/":
 
 Ragged batches go through pack_padded_sequence / pad_packed_sequence, so padded
 steps output zeros and the reverse direction starts at each sequence's end.
-It also writes layers.safetensors for nn.Linear and nn.Embedding.
+It also writes layers.safetensors (nn.Linear, nn.Embedding), losses.safetensors
+(F.cross_entropy with ignore_index, mean/sum and label smoothing) and
+optimizers.safetensors (every torch.optim config below, 5 steps on fixed gradients).
 
 Run by hand (needs torch and safetensors):  python3 Scripts/make_torch_fixtures.py
 """
@@ -109,6 +111,55 @@ def layers_fixture():
     return {k: v.detach().float().contiguous() for k, v in t.items()}
 
 
+OPTIMIZERS = {
+    "sgd": (torch.optim.SGD, dict(lr=0.1)),
+    "sgd_momentum_wd": (torch.optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.01)),
+    "sgd_nesterov": (torch.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
+    "adam": (torch.optim.Adam, dict(lr=0.01)),
+    "adam_wd": (torch.optim.Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    "adamw": (torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+    "rmsprop_charrnn": (torch.optim.RMSprop, dict(lr=0.002, alpha=0.95)),
+    "rmsprop_centered_momentum_wd": (torch.optim.RMSprop, dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.01)),
+    "adagrad": (torch.optim.Adagrad, dict(lr=0.1)),
+    "adagrad_decay_wd": (torch.optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1)),
+}
+STEPS = 5
+
+
+def optimizers_fixture():
+    torch.manual_seed(11)
+    p0 = [rounded(torch.randn(3, 4)), rounded(torch.randn(5))]
+    grads = [[rounded(torch.randn_like(p)) for p in p0] for _ in range(STEPS)]
+    t = {"p0.a": p0[0], "p0.b": p0[1]}
+    for k, g in enumerate(grads):
+        t[f"grad{k}.a"], t[f"grad{k}.b"] = g
+    for name, (cls, kw) in OPTIMIZERS.items():
+        params = [p.clone().requires_grad_() for p in p0]
+        opt = cls(params, **kw)
+        for k in range(STEPS):
+            for p, g in zip(params, grads[k]):
+                p.grad = g.clone()
+            opt.step()
+            t[f"{name}.step{k}.a"], t[f"{name}.step{k}.b"] = params[0].clone(), params[1].clone()
+    return {k: v.detach().float().contiguous() for k, v in t.items()}
+
+
+def losses_fixture():
+    torch.manual_seed(13)
+    logits = rounded(torch.randn(6, 5) * 3)
+    targets = torch.tensor([0, 4, -100, 2, 2, 1])
+    t = {"logits": logits, "targets": targets.double()}
+    for reduction in ["mean", "sum"]:
+        for smoothing in [0.0, 0.1]:
+            x = logits.clone().requires_grad_()
+            loss = torch.nn.functional.cross_entropy(x, targets, ignore_index=-100, reduction=reduction, label_smoothing=smoothing)
+            loss.backward()
+            key = f"{reduction}_ls{smoothing}"
+            t[f"{key}.loss"] = loss.reshape(1)
+            t[f"{key}.grad"] = x.grad
+    return {k: v.detach().float().contiguous() for k, v in t.items()}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     seed = 0
@@ -128,6 +179,10 @@ def main():
     path = os.path.join(OUT, "layers.safetensors")
     save_file(layers_fixture(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
     print(path)
+    for name, tensors in [("optimizers", optimizers_fixture()), ("losses", losses_fixture())]:
+        path = os.path.join(OUT, f"{name}.safetensors")
+        save_file(tensors, path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
+        print(path)
 
 
 if __name__ == "__main__":

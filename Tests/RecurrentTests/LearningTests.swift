@@ -13,7 +13,7 @@ import Testing
             var rng = SeededRNG(seed: seed)
             rnn = RecurrentLayer(cell: cell, inputSize: input, hiddenSize: hidden, rng: &rng)
             head = Linear(inputSize: hidden, outputSize: classes, rng: &rng)
-            optimizer = Adam(parameters: rnn.parameters + head.parameters, learningRate: learningRate)
+            optimizer = Adam(parameters: prefixed("rnn", rnn) + prefixed("head", head), learningRate: learningRate)
         }
 
         /// Logits per step (`perStep`) or from the last step only; `x` is `[T, B, I]`.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable random number generator (xoshiro256**, seeded by
 /// splitmix64), so every run with the same seed draws the same numbers on
 /// every platform.
@@ -52,7 +54,7 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Equatable {
         var u1 = Double(next() >> 11) * 0x1.0p-53
         if u1 < 1e-300 { u1 = 1e-300 }
         let u2 = Double(next() >> 11) * 0x1.0p-53
-        return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 
     /// An integer uniformly distributed in `0..<n`.
@@ -62,12 +64,3 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Equatable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-@inline(__always) private func _log(_ x: Double) -> Double { log(x) }
-@inline(__always) private func _cos(_ x: Double) -> Double { cos(x) }

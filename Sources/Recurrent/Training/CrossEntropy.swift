@@ -1,15 +1,23 @@
+import Foundation
+
 /// Softmax cross-entropy from logits, computed with a stable log-softmax.
 ///
-/// Shapes: `logits` is `[N, V]`, `targets` holds `N` class ids; a target equal
-/// to `ignoreIndex` (or negative) counts for nothing. With `.mean`, the loss is
-/// divided by the number of counted rows, as PyTorch's `cross_entropy` does.
+/// Shapes: `logits` is `[N, V]`, `targets` holds `N` class ids. A target equal
+/// to `ignoreIndex` (or any negative id) counts for nothing: that is how padded
+/// time steps are masked. With `.mean`, the loss is divided by the number of
+/// counted rows, as PyTorch's `cross_entropy` does.
+///
+/// With label smoothing `ε`, the target distribution is `(1 - ε) onehot + ε / V`
+/// (PyTorch's `label_smoothing`): loss `= (1 - ε) nll + ε mean_v(-log p_v)`,
+/// gradient `= p - q`.
 public enum CrossEntropy {
     public enum Reduction: Sendable { case mean, sum }
 
     /// The loss and `dL/dlogits` (`[N, V]`), in one pass.
     public static func lossAndGradient(logits: Tensor, targets: [Int], reduction: Reduction = .mean,
-                                       ignoreIndex: Int = -100) -> (loss: Float, gradient: Tensor, counted: Int)
+                                       ignoreIndex: Int = -100, labelSmoothing: Float = 0) -> (loss: Float, gradient: Tensor, counted: Int)
     {
+        precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "CrossEntropy: label smoothing must lie in [0, 1], got \(labelSmoothing)")
         precondition(logits.rank == 2, "CrossEntropy expects logits of [N, V], got \(logits.shape)")
         let N = logits.shape[0], V = logits.shape[1]
         precondition(targets.count == N, "CrossEntropy: \(targets.count) targets for \(N) rows of logits")
@@ -29,10 +37,16 @@ public enum CrossEntropy {
                     Pointwise.exp(g, g, V)
                     var s: Float = 0
                     for v in 0..<V { s += g[v] }
-                    total += Double(m + _logf(s) - row[target])   // -log softmax[target]
-                    let inv = 1 / s
-                    for v in 0..<V { g[v] *= inv }
-                    g[target] -= 1
+                    let logZ = m + logf(s)
+                    total += Double(1 - labelSmoothing) * Double(logZ - row[target])     // -log p[target]
+                    if labelSmoothing > 0 {
+                        var sumLogP = 0.0
+                        for v in 0..<V { sumLogP += Double(row[v] - logZ) }
+                        total -= Double(labelSmoothing) * sumLogP / Double(V)
+                    }
+                    let inv = 1 / s, spread = labelSmoothing / Float(V)
+                    for v in 0..<V { g[v] = g[v] * inv - spread }
+                    g[target] -= 1 - labelSmoothing
                     counted += 1
                 }
             }
@@ -47,9 +61,3 @@ public enum CrossEntropy {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-@inline(__always) func _logf(_ x: Float) -> Float { logf(x) }

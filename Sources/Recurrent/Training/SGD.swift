@@ -1,5 +1,5 @@
 /// Stochastic gradient descent with optional momentum, Nesterov momentum and
-/// weight decay, with PyTorch's update rule:
+/// weight decay, with PyTorch's update rule (`torch.optim.SGD`, dampening 0):
 ///
 ///     g = grad + weightDecay * w
 ///     v = momentum * v + g          (v = g on the first step)
@@ -9,42 +9,48 @@ public struct SGD: Optimizer {
     public let momentum: Float
     public let nesterov: Bool
     public let weightDecay: Float
-    let parameters: [Parameter]
-    var velocity: [Tensor?]
+    public private(set) var stepCount = 0
+    let parameters: [(name: String, parameter: Parameter)]
+    var velocity: OptimizerSlots
 
-    public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
+    public init(parameters: [(name: String, parameter: Parameter)], learningRate: Float, momentum: Float = 0,
+                nesterov: Bool = false, weightDecay: Float = 0) {
         precondition(learningRate >= 0, "SGD: learning rate must not be negative, got \(learningRate)")
+        precondition(momentum >= 0 && weightDecay >= 0, "SGD: momentum and weight decay must not be negative")
         precondition(!nesterov || momentum > 0, "SGD: Nesterov momentum needs momentum > 0")
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
         self.nesterov = nesterov
         self.weightDecay = weightDecay
-        self.velocity = Array(repeating: nil, count: parameters.count)
+        self.velocity = OptimizerSlots(kind: "momentum_buffer", parameters: parameters)
     }
 
     public mutating func step() {
-        for (k, p) in parameters.enumerated() {
-            var g = p.grad
-            if weightDecay != 0 { for i in 0..<g.count { g.scalars[i] += weightDecay * p.value.scalars[i] } }
-            if momentum != 0 {
-                if var v = velocity[k] {
-                    for i in 0..<g.count { v.scalars[i] = momentum * v.scalars[i] + g.scalars[i] }
-                    velocity[k] = v
-                } else {
-                    velocity[k] = g
-                }
-                let v = velocity[k]!
-                if nesterov {
-                    for i in 0..<g.count { g.scalars[i] += momentum * v.scalars[i] }
-                } else {
-                    g = v
-                }
-            }
-            let lr = learningRate
+        let first = stepCount == 0
+        stepCount += 1
+        let lr = learningRate, mu = momentum, wd = weightDecay, nesterov = nesterov
+        for (k, (_, p)) in parameters.enumerated() {
+            let grad = p.grad
+            velocity.tensors[k].withUnsafeMutableBufferPointer { v in
             p.value.withUnsafeMutableBufferPointer { w in
-                g.withUnsafeBufferPointer { d in for i in w.indices { w[i] -= lr * d[i] } }
-            }
+            grad.withUnsafeBufferPointer { g in
+                for i in w.indices {
+                    var d = g[i] + wd * w[i]
+                    if mu != 0 {
+                        v[i] = first ? d : mu * v[i] + d
+                        d = nesterov ? d + mu * v[i] : v[i]
+                    }
+                    w[i] -= lr * d
+                }
+            }}}
         }
+    }
+
+    public func stateTensors() -> [(name: String, tensor: Tensor)] { momentum == 0 ? [] : velocity.named(parameters) }
+
+    public mutating func loadState(_ tensors: [String: Tensor], stepCount: Int) throws {
+        if momentum != 0 { try velocity.load(tensors, parameters) }
+        self.stepCount = stepCount
     }
 }

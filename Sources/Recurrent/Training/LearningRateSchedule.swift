@@ -1,0 +1,88 @@
+import Foundation
+
+/// How the learning rate changes over training. Epochs are counted from 0
+/// (the first epoch is epoch 0); steps count optimizer updates from 0.
+public enum LearningRateSchedule: Codable, Equatable, Sendable {
+    /// The base rate throughout.
+    case constant
+    /// Multiply by `factor` once per epoch after epoch `afterEpoch` (1-based, as papers count):
+    /// Zaremba et al. halve after epoch 4 (`afterEpoch: 4, factor: 0.5`); char-rnn
+    /// multiplies by 0.97 after epoch 10 (`afterEpoch: 10, factor: 0.97`).
+    case decayAfter(epoch: Int, factor: Float)
+    /// Multiply by `factor` every `every` epochs (PyTorch's `StepLR`).
+    case step(every: Int, factor: Float)
+    /// Linear warm-up from 0 over `warmupSteps`, then a cosine from the base
+    /// rate down to `minimum` at `totalSteps`.
+    case cosine(warmupSteps: Int, totalSteps: Int, minimum: Float)
+    /// Multiply by `factor` when the validation loss has not improved (by a
+    /// relative 1e-4) for `patience` validations, never below `minimum`
+    /// (PyTorch's `ReduceLROnPlateau`).
+    case reduceOnPlateau(factor: Float, patience: Int, minimum: Float)
+
+    /// Why a schedule is unusable, or nil when it is fine.
+    public var problem: String? {
+        switch self {
+        case .constant: return nil
+        case let .decayAfter(epoch, factor):
+            return epoch < 0 ? "decay epoch must not be negative" : (factor > 0 && factor <= 1 ? nil : "decay factor must lie in (0, 1]")
+        case let .step(every, factor):
+            return every < 1 ? "step interval must be at least 1 epoch" : (factor > 0 && factor <= 1 ? nil : "step factor must lie in (0, 1]")
+        case let .cosine(warmup, total, minimum):
+            if warmup < 0 || total < 1 { return "cosine needs warm-up >= 0 and a total of at least 1 step" }
+            return minimum >= 0 ? nil : "cosine minimum must not be negative"
+        case let .reduceOnPlateau(factor, patience, minimum):
+            if !(factor > 0 && factor < 1) { return "plateau factor must lie in (0, 1)" }
+            return patience < 0 || minimum < 0 ? "plateau patience and minimum must not be negative" : nil
+        }
+    }
+}
+
+/// The running state of a schedule: what the training loop asks for the rate
+/// before each step and tells after each validation. Saved in checkpoints.
+public struct LearningRateScheduler: Codable, Equatable, Sendable {
+    public let schedule: LearningRateSchedule
+    public let baseRate: Float
+    /// The plateau schedule's current multiplier, best loss and count of validations without improvement.
+    public private(set) var plateauScale: Float = 1
+    public private(set) var plateauBest: Double = .infinity
+    public private(set) var plateauBad = 0
+
+    public init(schedule: LearningRateSchedule, baseRate: Float) {
+        self.schedule = schedule
+        self.baseRate = baseRate
+    }
+
+    /// The rate for the update numbered `step` (from 0) during `epoch` (from 0).
+    public func rate(step: Int, epoch: Int) -> Float {
+        switch schedule {
+        case .constant:
+            return baseRate
+        case let .decayAfter(after, factor):
+            return baseRate * powf(factor, Float(max(0, epoch + 1 - after)))
+        case let .step(every, factor):
+            return baseRate * powf(factor, Float(epoch / every))
+        case let .cosine(warmup, total, minimum):
+            if step < warmup { return baseRate * Float(step + 1) / Float(warmup) }
+            let progress = min(1, Double(step - warmup) / Double(max(1, total - warmup)))
+            return minimum + (baseRate - minimum) * Float(0.5 * (1 + cos(Double.pi * progress)))
+        case let .reduceOnPlateau(_, _, minimum):
+            return max(minimum, baseRate * plateauScale)
+        }
+    }
+
+    /// Records a validation loss (used by the plateau schedule).
+    public mutating func validated(loss: Double) {
+        guard case let .reduceOnPlateau(factor, patience, _) = schedule else { return }
+        if loss < plateauBest * (1 - 1e-4) {
+            plateauBest = loss
+            plateauBad = 0
+        } else {
+            plateauBad += 1
+            if plateauBad > patience {
+                plateauScale *= factor
+                plateauBad = 0
+            }
+        }
+    }
+}
+
