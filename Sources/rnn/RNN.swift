@@ -7,6 +7,23 @@ struct RNN: ParsableCommand {
         commandName: "rnn",
         abstract: "Train, evaluate, sample and benchmark recurrent neural networks.",
         version: Recurrent.version,
-        subcommands: [Info.self, Bench.self]
+        subcommands: [Demo.self, Train.self, Sample.self, Evaluate.self, Inspect.self, DataCommand.self, Bench.self, Info.self]
     )
+}
+
+/// Turns the library's typed errors into one clear line and exit code 1.
+struct UserFacingError: Error, CustomStringConvertible {
+    let description: String
+}
+
+func userFacing<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as DataError {
+        throw UserFacingError(description: e.description)
+    } catch let e as CheckpointError {
+        throw UserFacingError(description: e.description)
+    } catch let e as SafeTensorsError {
+        throw UserFacingError(description: e.description)
+    } catch let e as TrainingError {
+        throw UserFacingError(description: e.description)
+    }
 }

@@ -37,6 +37,14 @@ void ck_vsigmoid(ck_isa isa, const float *x, float *y, long n);
 /// y[i] = tanh(x[i]); x and y may alias.
 void ck_vtanh(ck_isa isa, const float *x, float *y, long n);
 
+/// Installs SIGINT/SIGTERM handlers that only record the signal.
+void ck_install_stop_handlers(void);
+/// Restores the default SIGINT/SIGTERM behaviour.
+void ck_restore_stop_handlers(void);
+/// The signal received since installation (0 for none).
+int ck_stop_signal(void);
+void ck_clear_stop_signal(void);
+
 #ifdef __cplusplus
 }
 #endif

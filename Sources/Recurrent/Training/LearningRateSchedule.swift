@@ -44,7 +44,7 @@ public struct LearningRateScheduler: Codable, Equatable, Sendable {
     public let baseRate: Float
     /// The plateau schedule's current multiplier, best loss and count of validations without improvement.
     public private(set) var plateauScale: Float = 1
-    public private(set) var plateauBest: Double = .infinity
+    public private(set) var plateauBest: Double? = nil
     public private(set) var plateauBad = 0
 
     public init(schedule: LearningRateSchedule, baseRate: Float) {
@@ -73,7 +73,7 @@ public struct LearningRateScheduler: Codable, Equatable, Sendable {
     /// Records a validation loss (used by the plateau schedule).
     public mutating func validated(loss: Double) {
         guard case let .reduceOnPlateau(factor, patience, _) = schedule else { return }
-        if loss < plateauBest * (1 - 1e-4) {
+        if plateauBest.map({ loss < $0 * (1 - 1e-4) }) ?? true {
             plateauBest = loss
             plateauBad = 0
         } else {

@@ -1,0 +1,117 @@
+import Foundation
+
+/// The named data sets `rnn` knows, and where to find them: first
+/// `$RNN_DATA_DIR/<name>/`, then the user cache (`$XDG_CACHE_HOME/recurrent`
+/// or `~/.cache/recurrent`), which `rnn data fetch NAME` fills.
+public struct DataCatalog: Sendable {
+    /// One file of a set: its name, where it is published, and its SHA-256.
+    public struct File: Sendable {
+        public var name: String
+        public var url: String?
+        public var sha256: String?
+    }
+
+    /// A named data set.
+    public struct Entry: Sendable {
+        public var name: String
+        public var task: String
+        public var files: [File]
+        /// How to get the files by hand when they cannot be downloaded one by one.
+        public var manual: String?
+        /// The file a command uses when given just the set's name.
+        public var main: String { files[0].name }
+    }
+
+    public static let entries: [Entry] = [
+        Entry(name: "tinyshakespeare", task: "character-level language model (char-rnn's corpus)", files: [
+            File(name: "input.txt", url: "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+                 sha256: "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"),
+        ]),
+        Entry(name: "wikitext-2", task: "word-level language model", files: [
+            File(name: "wiki.train.tokens", url: "https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/train.txt",
+                 sha256: "9e9fa1ad55b1c2c95b08e37dd8e653f638fac2c6de904b79e813611eefbc985f"),
+            File(name: "wiki.valid.tokens", url: "https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/valid.txt",
+                 sha256: "f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8"),
+            File(name: "wiki.test.tokens", url: "https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/test.txt",
+                 sha256: "d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0"),
+        ]),
+        Entry(name: "ud-english-ewt", task: "part-of-speech tagging (CoNLL-U)", files: [
+            File(name: "en_ewt-ud-train.conllu", url: "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/master/en_ewt-ud-train.conllu",
+                 sha256: "3fb78e2b55482c8ee00caa653af436c88c9e5bc9a73ce26e4ae3ddc79d2b7e7b"),
+            File(name: "en_ewt-ud-dev.conllu", url: "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/master/en_ewt-ud-dev.conllu",
+                 sha256: "531a54ff90d6ab12201c5a50c3e78e6ddac4de69abc4bce5d275d3cd29efe2b6"),
+            File(name: "en_ewt-ud-test.conllu", url: "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/master/en_ewt-ud-test.conllu",
+                 sha256: "e266e515a0a7547657ed3d90d9ba46487d6bd251f27ad4269d4e8a427c8555cd"),
+        ]),
+        Entry(name: "sst2", task: "binary sentiment classification (GLUE TSV)", files: [
+            File(name: "train.tsv", sha256: "48eac26399f8456935f81dd9e3a745c1430adb6c62e233ccfe22db4a0d15d1d1"),
+            File(name: "dev.tsv", sha256: "54a9c12c77e402fc14d6a66a506f24d999f596b0176eb777c972cccc2f9cc4b0"),
+            File(name: "test.tsv", sha256: "69a938605609b3e6663b4487918fe1565eb293734e6e520d0366d1d412fd2a13"),
+        ], manual: "download GLUE's SST-2.zip (https://dl.fbaipublicfiles.com/glue/data/SST-2.zip) and unzip train.tsv, dev.tsv and test.tsv"),
+        Entry(name: "names", task: "name -> language classification; conditional name generation", files: [
+            "Arabic", "Chinese", "Czech", "Dutch", "English", "French", "German", "Greek", "Irish", "Italian",
+            "Japanese", "Korean", "Polish", "Portuguese", "Russian", "Scottish", "Spanish", "Vietnamese",
+        ].map { File(name: "\($0).txt") },
+              manual: "download the PyTorch tutorials' data.zip (https://download.pytorch.org/tutorial/data.zip) and copy data/names/*.txt"),
+        Entry(name: "multi30k", task: "English-German translation (sequence to sequence)", files: [
+            File(name: "train.en", sha256: "460a15fbd157e34a7a9957ee388c1ca247fe47af3ef25fb50442af6c274e0fc6"),
+            File(name: "train.de", sha256: "2c2b73fd2b548fbcde3a875e0a78d6ee94d498bfdee6bd3eae3945779e9ddf72"),
+            File(name: "val.en", sha256: "1f2a23d992769b5b3d209b0a10dd0b77c08cceb1f20dfb97ed0aafa49d107227"),
+            File(name: "val.de", sha256: "660e09eb7e1da2f856ea13ee5ad3cf6d36b3d5b0b733c857e94c5747a3dfc660"),
+            File(name: "test_2016_flickr.en", sha256: "399a4382932c1aadd3ceb9bef1008d388a64c76d4ae4e9d4728c6f4301cac182"),
+            File(name: "test_2016_flickr.de", sha256: "4be6b5b3236b79c25475c6bb829800a7ce559e9ba7a1f6c2394fe4d40be46d16"),
+        ], manual: "download data/task1/raw/*.gz from the multi30k/dataset repository on GitHub and gunzip them"),
+    ]
+
+    public static func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
+
+    /// `$RNN_DATA_DIR`, when set.
+    public static var dataDirectory: String? {
+        ProcessInfo.processInfo.environment["RNN_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The user cache folder.
+    public static var cacheDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
+        return base + "/recurrent"
+    }
+
+    /// The folders searched for set `name`, in order.
+    public static func candidateFolders(_ name: String) -> [String] {
+        (dataDirectory.map { ["\($0)/\(name)"] } ?? []) + ["\(cacheDirectory)/\(name)"]
+    }
+
+    /// The folder holding every file of `entry`, or nil.
+    public static func folder(for entry: Entry) -> String? {
+        candidateFolders(entry.name).first { dir in
+            entry.files.allSatisfy { FileManager.default.fileExists(atPath: "\(dir)/\($0.name)") }
+        }
+    }
+
+    /// What to tell a user whose machine has no copy of `entry`.
+    public static func missingMessage(_ entry: Entry) -> String {
+        let places = candidateFolders(entry.name).joined(separator: " or ")
+        let how = entry.files.allSatisfy({ $0.url != nil })
+            ? "run `rnn data fetch \(entry.name)` (needs the network)"
+            : (entry.manual ?? "copy the files there by hand")
+        return "data set '\(entry.name)' not found in \(places). To get it, \(how), or set RNN_DATA_DIR to a folder that holds \(entry.name)/\(entry.files.map(\.name).joined(separator: ", "))."
+    }
+
+    /// Resolves a `--data` argument: an existing path is used as it is; a set's
+    /// name becomes the path of its main file (or `file` within it).
+    /// `NAME/FILE` picks another file of a set (`wikitext-2/wiki.test.tokens`).
+    public static func resolve(_ argument: String, file: String? = nil) throws -> String {
+        if FileManager.default.fileExists(atPath: argument) { return argument }
+        let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)
+        if parts.count == 2, let e = entry(parts[0]), e.files.contains(where: { $0.name == parts[1] }) {
+            return try resolve(parts[0], file: parts[1])
+        }
+        guard let entry = entry(argument) else {
+            if argument.contains("/") || argument.contains(".") { throw DataError.notFound(path: argument) }
+            throw DataError.unreadable(path: argument, reason: "no such file, and not a known data set (\(entries.map(\.name).joined(separator: ", ")))")
+        }
+        guard let dir = folder(for: entry) else { throw DataError.unreadable(path: argument, reason: missingMessage(entry)) }
+        return "\(dir)/\(file ?? entry.main)"
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Why a checkpoint cannot be used. Each case names the file and what was expected.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    case notACheckpoint(path: String)
+    case wrongKind(path: String, found: String, expected: String)
+    case badMetadata(path: String, key: String, reason: String)
+    case missingTensor(path: String, name: String)
+    case unexpectedTensor(path: String, name: String)
+    case shapeMismatch(path: String, name: String, expected: [Int], found: [Int])
+    case nonFinite(path: String, name: String)
+
+    public var description: String {
+        switch self {
+        case let .notACheckpoint(path):
+            return "\(path): not a Recurrent checkpoint (no 'kind' in its metadata); was it written by `rnn train`?"
+        case let .wrongKind(path, found, expected):
+            return "\(path): holds a \(found.replacingOccurrences(of: "_", with: " ")), but this command needs a \(expected.replacingOccurrences(of: "_", with: " "))"
+        case let .badMetadata(path, key, reason):
+            return "\(path): metadata '\(key)': \(reason)"
+        case let .missingTensor(path, name):
+            return "\(path): tensor '\(name)' is missing; the model's configuration expects it"
+        case let .unexpectedTensor(path, name):
+            return "\(path): tensor '\(name)' does not belong to the model its configuration describes"
+        case let .shapeMismatch(path, name, expected, found):
+            return "\(path): tensor '\(name)' has shape \(found), but the configuration gives \(expected)"
+        case let .nonFinite(path, name):
+            return "\(path): tensor '\(name)' holds NaN or infinite values"
+        }
+    }
+}
+
+/// A model checkpoint: tensors under PyTorch `state_dict` names in a
+/// safetensors file, and in `__metadata__` the model `kind`, its `config`
+/// (JSON) and `vocabulary` (JSON list of tokens), plus free-form entries.
+public struct Checkpoint: Sendable {
+    public static let format = "recurrent-checkpoint/1"
+
+    public var path: String
+    public var kind: String
+    /// The model configuration as JSON.
+    public var config: String
+    /// The vocabulary's tokens in id order, when the model has one.
+    public var vocabulary: [String]?
+    /// Every metadata entry, including the ones above.
+    public var metadata: [String: String]
+    public var tensors: [String: Tensor]
+
+    /// Reads `path`, checking that it is a safetensors file holding a Recurrent checkpoint.
+    public static func read(_ path: String) throws -> Checkpoint {
+        let file = try SafeTensorsFile(contentsOf: path)
+        guard let kind = file.metadata["kind"] else { throw CheckpointError.notACheckpoint(path: path) }
+        guard let config = file.metadata["config"] else {
+            throw CheckpointError.badMetadata(path: path, key: "config", reason: "missing")
+        }
+        var vocabulary: [String]? = nil
+        if let v = file.metadata["vocabulary"] {
+            guard let tokens = try? JSONDecoder().decode([String].self, from: Data(v.utf8)) else {
+                throw CheckpointError.badMetadata(path: path, key: "vocabulary", reason: "expected a JSON list of strings")
+            }
+            guard Set(tokens).count == tokens.count else {
+                throw CheckpointError.badMetadata(path: path, key: "vocabulary", reason: "has duplicate tokens")
+            }
+            vocabulary = tokens
+        }
+        var tensors: [String: Tensor] = [:]
+        for name in file.names { tensors[name] = try file.tensor(name) }
+        return Checkpoint(path: path, kind: kind, config: config, vocabulary: vocabulary, metadata: file.metadata, tensors: tensors)
+    }
+
+    /// Writes a checkpoint atomically (temporary file, then rename).
+    public static func write(kind: String, config: String, vocabulary: [String]?, extra: [String: String] = [:],
+                             tensors: [(name: String, tensor: Tensor)], to path: String) throws {
+        var metadata = extra
+        metadata["format"] = format
+        metadata["kind"] = kind
+        metadata["config"] = config
+        if let vocabulary {
+            metadata["vocabulary"] = String(decoding: try JSONEncoder().encode(vocabulary), as: UTF8.self)
+        }
+        try SafeTensorsFile.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// Decodes the configuration JSON.
+    public func decodeConfig<C: Decodable>(_ type: C.Type) throws -> C {
+        do { return try JSONDecoder().decode(C.self, from: Data(config.utf8)) } catch {
+            throw CheckpointError.badMetadata(path: path, key: "config", reason: "cannot be read as \(C.self): \(error)")
+        }
+    }
+
+    /// Checks the kind is `expected`.
+    public func require(kind expected: String) throws {
+        guard kind == expected else { throw CheckpointError.wrongKind(path: path, found: kind, expected: expected) }
+    }
+
+    /// Copies the tensors into `parameters` after checking that the names match
+    /// exactly (none missing, none extra besides those under `ignoringPrefixes`),
+    /// shapes agree and values are finite.
+    public func load(into parameters: [(name: String, parameter: Parameter)], ignoringPrefixes: [String] = []) throws {
+        let expected = Set(parameters.map(\.name))
+        for name in tensors.keys.sorted() where !expected.contains(name) && !ignoringPrefixes.contains(where: { name.hasPrefix($0) }) {
+            throw CheckpointError.unexpectedTensor(path: path, name: name)
+        }
+        for (name, p) in parameters {
+            guard let t = tensors[name] else { throw CheckpointError.missingTensor(path: path, name: name) }
+            guard t.shape == p.shape else { throw CheckpointError.shapeMismatch(path: path, name: name, expected: p.shape, found: t.shape) }
+            guard t.scalars.allSatisfy({ $0.isFinite }) else { throw CheckpointError.nonFinite(path: path, name: name) }
+        }
+        for (name, p) in parameters { p.value = tensors[name]! }
+    }
+}

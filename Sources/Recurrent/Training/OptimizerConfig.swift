@@ -1,0 +1,57 @@
+/// Which optimizer to build and its settings: what the CLI and checkpoints record.
+public struct OptimizerConfig: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, CaseIterable, Sendable { case sgd, adam, adamw, rmsprop, adagrad }
+
+    public var kind: Kind
+    public var learningRate: Float
+    public var momentum: Float = 0
+    public var nesterov = false
+    public var weightDecay: Float = 0
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float? = nil
+    /// RMSprop's smoothing constant (char-rnn: 0.95).
+    public var alpha: Float = 0.99
+
+    public init(kind: Kind, learningRate: Float) {
+        self.kind = kind
+        self.learningRate = learningRate
+    }
+
+    /// The usual learning rate for each optimizer, when the user gives none.
+    public static func defaultLearningRate(_ kind: Kind) -> Float {
+        switch kind {
+        case .sgd: return 1
+        case .adam, .adamw: return 2e-3
+        case .rmsprop: return 2e-3
+        case .adagrad: return 0.1
+        }
+    }
+
+    /// Why the settings are unusable, or nil.
+    public var problem: String? {
+        if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be a positive number, got \(learningRate)" }
+        if momentum < 0 || weightDecay < 0 { return "momentum and weight decay must not be negative" }
+        if nesterov && (kind != .sgd || momentum == 0) { return "Nesterov momentum needs --optimizer sgd and --momentum > 0" }
+        if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { return "Adam betas must lie in [0, 1)" }
+        if !(0..<1).contains(alpha) { return "RMSprop alpha must lie in [0, 1)" }
+        if let e = epsilon, e < 0 { return "epsilon must not be negative" }
+        return nil
+    }
+
+    /// Builds the optimizer over `parameters`.
+    public func make(_ parameters: [(name: String, parameter: Parameter)]) -> any Optimizer {
+        switch kind {
+        case .sgd:
+            return SGD(parameters: parameters, learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
+        case .adam, .adamw:
+            return Adam(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon ?? 1e-8,
+                        weightDecay: weightDecay, decoupledWeightDecay: kind == .adamw)
+        case .rmsprop:
+            return RMSprop(parameters: parameters, learningRate: learningRate, alpha: alpha, epsilon: epsilon ?? 1e-8,
+                           momentum: momentum, weightDecay: weightDecay)
+        case .adagrad:
+            return Adagrad(parameters: parameters, learningRate: learningRate, epsilon: epsilon ?? 1e-10, weightDecay: weightDecay)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+extension RNN {
+    /// `rnn demo`: the main job — a character-level LSTM learns Shakespeare in a few minutes.
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a character-level LSTM on tinyshakespeare for a few minutes, showing progress and samples.",
+            discussion: "Finds tinyshakespeare through the data catalog ($RNN_DATA_DIR/tinyshakespeare, then the user cache).")
+
+        @Option(help: "Training time in minutes.")
+        var minutes: Double = 3
+        @Option(help: "Where to write the trained model.")
+        var out = "demo.safetensors"
+        @Option(help: "Hidden units per layer.")
+        var hidden = 256
+        @Option(help: "Stacked LSTM layers.")
+        var layers = 2
+        @Option(help: "Validate and print a sample every N steps.")
+        var validateEvery = 150
+        @Option(help: "Random seed.")
+        var seed: UInt64 = 1
+
+        func validate() throws {
+            guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
+            guard validateEvery >= 1 else { throw ValidationError("--validate-every must be at least 1") }
+        }
+
+        func run() throws {
+            let train = try TrainLM.parse([
+                "--data", "tinyshakespeare", "--cell", "lstm", "--layers", "\(layers)", "--hidden", "\(hidden)",
+                "--embedding", "64", "--seq", "64", "--batch", "32", "--optimizer", "adam", "--lr", "2e-3",
+                "--minutes", "\(minutes)", "--validate-every", "\(validateEvery)", "--log-every", "25",
+                "--seed", "\(seed)", "--out", out,
+            ])
+            var lastModel: LanguageModel?
+            try userFacing {
+                try runLanguageModelTraining(train) { model, step, _ in
+                    lastModel = model
+                    print("--- sample at step \(step) ---")
+                    print(Self.sample(model, length: 200, seed: UInt64(step)))
+                    print("---")
+                }
+            }
+            if let model = lastModel {
+                print("=== final sample (temperature 0.8) ===")
+                print(Self.sample(model, length: 600, seed: seed))
+            }
+            print("try: rnn sample --model \(out) --prime 'ROMEO:' --temperature 0.8")
+        }
+
+        static func sample(_ model: LanguageModel, length: Int, seed: UInt64) -> String {
+            var rng = SeededRNG(seed: seed)
+            var out: [String] = []
+            let prime = (try? model.encode("\n")) ?? []
+            model.generate(prime: prime, length: length, options: SamplingOptions(temperature: 0.8), rng: &rng) {
+                out.append(model.vocabulary.token($0))
+            }
+            return out.joined()
+        }
+    }
+}

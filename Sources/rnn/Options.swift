@@ -1,0 +1,140 @@
+import ArgumentParser
+import Recurrent
+
+extension CellKind: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "lstm": self = .lstm
+        case "gru": self = .gru
+        case "rnn", "rnn_tanh", "tanh": self = .rnnTanh
+        case "rnn_relu", "relu": self = .rnnRelu
+        default: return nil
+        }
+    }
+    public static var allValueStrings: [String] { ["lstm", "gru", "rnn", "rnn_relu"] }
+}
+
+extension TextLevel: ExpressibleByArgument {}
+extension OptimizerConfig.Kind: ExpressibleByArgument {}
+
+/// The recurrent stack's shape.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Recurrent cell: lstm, gru, rnn (tanh) or rnn_relu.")
+    var cell: CellKind = .lstm
+    @Option(help: "Number of stacked recurrent layers.")
+    var layers = 2
+    @Option(help: "Hidden units per layer.")
+    var hidden = 512
+    @Option(help: "Embedding size (default: the hidden size for words, 64 for characters).")
+    var embedding: Int?
+    @Option(help: "Dropout on embeddings, between layers and before the output layer.")
+    var dropout: Float = 0
+
+    func validate() throws {
+        guard layers >= 1, hidden >= 1 else { throw ValidationError("--layers and --hidden must be at least 1") }
+        if let e = embedding, e < 1 { throw ValidationError("--embedding must be at least 1") }
+        guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must lie in [0, 1), got \(dropout)") }
+    }
+}
+
+/// Optimizer, schedule, budget and checkpoint options shared by every `train` command.
+struct TrainingArguments: ParsableArguments {
+    @Option(help: "Optimizer: sgd, adam, adamw, rmsprop or adagrad.")
+    var optimizer: OptimizerConfig.Kind = .adam
+    @Option(help: "Learning rate (default: 2e-3 for adam/adamw/rmsprop, 1 for sgd, 0.1 for adagrad).")
+    var lr: Float?
+    @Option(help: "Momentum for sgd or rmsprop.")
+    var momentum: Float = 0
+    @Flag(help: "Nesterov momentum (sgd).")
+    var nesterov = false
+    @Option(help: "Weight decay (L2 for sgd/adam/rmsprop/adagrad, decoupled for adamw).")
+    var weightDecay: Float = 0
+    @Option(help: "RMSprop smoothing constant (char-rnn uses 0.95).")
+    var alpha: Float = 0.99
+    @Option(help: "Clip gradients to this global L2 norm; 0 disables clipping.")
+    var clip: Float = 5
+    @Option(help: "Learning-rate schedule: constant, decay:EPOCH:FACTOR (after EPOCH, multiply per epoch), step:EVERY:FACTOR, cosine:WARMUP_STEPS, plateau:FACTOR:PATIENCE.")
+    var schedule = "constant"
+    @Option(help: "Train for this many minutes.")
+    var minutes: Double?
+    @Option(help: "Train for this many epochs.")
+    var epochs: Int?
+    @Option(help: "Train for this many optimizer steps.")
+    var steps: Int?
+    @Option(help: "Validate every N steps (0: at the end of each epoch).")
+    var validateEvery = 0
+    @Option(help: "Stop after this many validations without improvement.")
+    var patience: Int?
+    @Option(help: "Print progress every N steps.")
+    var logEvery = 50
+    @Option(help: "Random seed for initialisation, dropout and shuffling.")
+    var seed: UInt64 = 1
+    @Option(help: "Where to write the model checkpoint (the best by validation loss).")
+    var out: String
+    @Option(help: "Append training and validation metrics to this JSON-lines file.")
+    var metrics: String?
+    @Flag(help: "Continue from the .resume.safetensors file beside --out.")
+    var resume = false
+    @Flag(help: "Skip batches whose loss or gradients are not finite instead of stopping.")
+    var skipNonfinite = false
+
+    func validate() throws {
+        if minutes == nil && epochs == nil && steps == nil {
+            throw ValidationError("give a training budget: --minutes, --epochs or --steps")
+        }
+        if let m = minutes, !(m > 0) { throw ValidationError("--minutes must be positive, got \(m)") }
+        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
+        if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1, got \(s)") }
+        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive, got \(lr)") }
+        if clip < 0 { throw ValidationError("--clip must not be negative (0 disables clipping)") }
+        if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
+        if nesterov && (optimizer != .sgd || momentum <= 0) { throw ValidationError("--nesterov needs --optimizer sgd and --momentum > 0") }
+        _ = try parsedSchedule(totalSteps: steps)
+    }
+
+    func parsedSchedule(totalSteps: Int?) throws -> LearningRateSchedule {
+        let parts = schedule.split(separator: ":").map(String.init)
+        func number<T: LosslessStringConvertible>(_ i: Int) throws -> T {
+            guard i < parts.count, let v = T(parts[i]) else {
+                throw ValidationError("--schedule \(schedule): expected constant, decay:EPOCH:FACTOR, step:EVERY:FACTOR, cosine:WARMUP_STEPS or plateau:FACTOR:PATIENCE")
+            }
+            return v
+        }
+        let s: LearningRateSchedule
+        switch parts.first ?? "" {
+        case "constant": s = .constant
+        case "decay": s = .decayAfter(epoch: try number(1), factor: try number(2))
+        case "step": s = .step(every: try number(1), factor: try number(2))
+        case "cosine": s = .cosine(warmupSteps: try number(1), totalSteps: totalSteps ?? 1, minimum: 0)
+        case "plateau": s = .reduceOnPlateau(factor: try number(1), patience: try number(2), minimum: 0)
+        default: _ = try number(99) as Int; s = .constant
+        }
+        if let why = s.problem { throw ValidationError("--schedule \(schedule): \(why)") }
+        return s
+    }
+
+    /// The library's options; `batchesPerEpoch` lets cosine span an epoch budget.
+    func options(batchesPerEpoch: Int) throws -> TrainingOptions {
+        var config = OptimizerConfig(kind: optimizer, learningRate: lr ?? OptimizerConfig.defaultLearningRate(optimizer))
+        config.momentum = momentum
+        config.nesterov = nesterov
+        config.weightDecay = weightDecay
+        config.alpha = alpha
+        var o = TrainingOptions(output: out, optimizer: config)
+        o.epochs = epochs
+        o.maxSteps = steps
+        o.maxSeconds = minutes.map { $0 * 60 }
+        o.validateEvery = validateEvery
+        o.clipNorm = clip > 0 ? clip : nil
+        o.earlyStoppingPatience = patience
+        o.seed = seed
+        o.metricsPath = metrics
+        o.logEvery = logEvery
+        o.skipNonFinite = skipNonfinite
+        if schedule.hasPrefix("cosine"), steps == nil, epochs == nil {
+            throw ValidationError("--schedule cosine needs --steps or --epochs to know where the cosine ends")
+        }
+        o.schedule = try parsedSchedule(totalSteps: steps ?? epochs.map { $0 * batchesPerEpoch })
+        return o
+    }
+}

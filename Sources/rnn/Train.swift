@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+extension RNN {
+    /// `rnn train`: one subcommand per task model.
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a model.",
+            subcommands: [TrainLM.self])
+    }
+}
+
+/// `rnn train lm`: a character- or word-level language model.
+struct TrainLM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lm",
+        abstract: "Train a character- or word-level language model (truncated BPTT, state carried across batches).",
+        discussion: """
+        Examples:
+          rnn train lm --data tinyshakespeare --minutes 30 --out shakespeare.safetensors
+          rnn train lm --data wikitext-2 --level word --hidden 650 --dropout 0.5 --epochs 6 --out wiki.safetensors
+          rnn train lm --text hello --hidden 16 --layers 1 --seq 4 --batch 1 --steps 200 --lr 0.01 --out hello.safetensors
+        """)
+
+    @Option(help: "Training text: a file path or a data set name (tinyshakespeare, wikitext-2, ...).")
+    var data: String?
+    @Option(help: "Train on this literal text instead of a file (no validation split).")
+    var text: String?
+    @Option(help: "Validation text file (default: the last 10% of --data; for wikitext-2, wiki.valid.tokens).")
+    var valid: String?
+    @Option(help: "Tokens: char (one per Unicode scalar) or word (whitespace-separated, <eos> per line).")
+    var level: TextLevel = .char
+    @Option(help: "Word level: keep words seen at least this many times; the rest become <unk>.")
+    var minCount = 1
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Steps of truncated backpropagation through time per batch.")
+    var seq = 64
+    @Option(help: "Parallel streams per batch.")
+    var batch = 32
+    @OptionGroup var training: TrainingArguments
+
+    func validate() throws {
+        if (data == nil) == (text == nil) { throw ValidationError("give exactly one of --data FILE|NAME and --text TEXT") }
+        if text?.isEmpty == true { throw ValidationError("--text must not be empty") }
+        guard seq >= 1, batch >= 1 else { throw ValidationError("--seq and --batch must be at least 1") }
+        guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1") }
+    }
+
+    func run() throws {
+        try userFacing { try runLanguageModelTraining(self, afterValidation: nil) }
+    }
+}
+
+/// The work behind `rnn train lm` and `rnn demo`.
+func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, Int, Double) -> Void)?) throws {
+    let trainText: String, validText: String?
+    let source: String
+    if let text = c.text {
+        trainText = text
+        validText = try c.valid.map { try TextFile.read(try DataCatalog.resolve($0)) }
+        source = "--text"
+    } else {
+        let path = try DataCatalog.resolve(c.data!)
+        trainText = try TextFile.read(path)
+        var validPath = try c.valid.map { try DataCatalog.resolve($0) }
+        if validPath == nil, c.data == "wikitext-2" { validPath = try DataCatalog.resolve("wikitext-2", file: "wiki.valid.tokens") }
+        validText = try validPath.map { try TextFile.read($0) }
+        source = path
+    }
+    let corpus = LanguageModelCorpus(train: trainText, valid: c.text != nil && validText == nil ? "" : validText,
+                                     level: c.level, minimumCount: c.minCount)
+    // One training batch needs T inputs and one more target in each of the B streams.
+    if corpus.train.count < c.batch * (c.seq + 1) {
+        throw DataError.tooShort(path: source, tokens: corpus.train.count, needed: c.batch * (c.seq + 1))
+    }
+    let m = c.model
+    let config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
+                                     embeddingSize: m.embedding ?? (c.level == .char ? min(64, m.hidden) : m.hidden),
+                                     hiddenSize: m.hidden, layers: m.layers, dropout: m.dropout)
+    var rng = SeededRNG(seed: c.training.seed)
+    let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
+    let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
+                                 batch: c.batch, seq: c.seq)
+    let options = try c.training.options(batchesPerEpoch: task.batchesPerEpoch)
+    let trainer = try Trainer(task: task, options: options)
+    let resumePath = TrainingOptions.resumePath(for: options.output)
+    if c.training.resume {
+        guard FileManager.default.fileExists(atPath: resumePath) else {
+            throw TrainingError.resumeMismatch(path: resumePath, reason: "no such file; train without --resume first")
+        }
+        try trainer.resume(from: resumePath)
+        print("resuming from \(resumePath) at step \(trainer.progress.step), epoch \(trainer.progress.epoch + 1)")
+    }
+    if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
+    print("data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)")
+    print("model: \(m.layers) x \(m.cell) \(m.hidden), embedding \(config.embeddingSize), dropout \(m.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq); \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.current), \(Threads.count) threads")
+    let report = try trainer.run()
+    if let loss = report.lastValidationLoss {
+        let extra = c.level == .char ? String(format: "%.3f bits/char", loss / log(2.0)) : String(format: "perplexity %.2f", exp(loss))
+        print(String(format: "validation loss %.4f nats/token (%@); best %.4f", loss, extra, report.progress.bestLoss ?? loss))
+    }
+    print(String(format: "trained %d steps (%d epochs) in %@ at %.0f tokens/s; model: %@; resume file: %@",
+                 report.progress.step, report.progress.epoch, duration(report.progress.elapsedSeconds), report.throughput,
+                 options.output, resumePath))
+    if report.stop == .interrupted {
+        print("interrupted: checkpoint written; continue with the same command and --resume")
+        throw ExitCode(130)
+    }
+    if report.stop == .earlyStopping { print("stopped early: no improvement in \(options.earlyStoppingPatience ?? 0) validations") }
+}
+
+func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+}
