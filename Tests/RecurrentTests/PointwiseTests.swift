@@ -39,4 +39,15 @@ import Testing
         }
         #expect(tanhs.allSatisfy { !$0.isNaN } && sigmoids.allSatisfy { !$0.isNaN })
     }
+
+    @Test("NaN goes in, NaN comes out (so training can detect it)", arguments: CPU.supportedISAs.map(\.rawValue))
+    func nanPropagates(isaRaw: UInt32) {
+        let isa = ck_isa(rawValue: isaRaw)
+        let x: [Float] = [.nan, 1, .nan, -3, 0.1, .nan, 2, 3, .nan]
+        for f in [ck_vexp, ck_vsigmoid, ck_vtanh] {
+            var y = [Float](repeating: 0, count: x.count)
+            x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in f(isa, px.baseAddress!, py.baseAddress!, x.count) } }
+            for i in x.indices { #expect(x[i].isNaN == y[i].isNaN, "\(CPU.name(of: isa)) element \(i): \(y[i])") }
+        }
+    }
 }

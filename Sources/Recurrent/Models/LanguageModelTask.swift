@@ -60,7 +60,12 @@ public final class LanguageModelTask: TrainingTask {
         (LanguageModel.kind, model.configJSON, model.vocabulary.tokens)
     }
 
-    public func startEpoch(_ epoch: Int, seed: UInt64) { carried = nil }
+    /// The stream is read in order, so an epoch needs no preparation; the
+    /// carried state is reset by batch 0 (a resumed epoch keeps its state).
+    public func startEpoch(_ epoch: Int, seed: UInt64) {}
+
+    /// Forgets the carried state: the next batch starts from zeros.
+    public func restart() { carried = nil }
 
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         if index == 0 { carried = nil }

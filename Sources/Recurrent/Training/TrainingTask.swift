@@ -10,7 +10,9 @@ public protocol TrainingTask: AnyObject {
     var unit: String { get }
     /// The checkpoint's `kind`, configuration JSON and vocabulary.
     var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) { get }
-    /// Prepares epoch `epoch` (for example a shuffle seeded by `seed` and the epoch).
+    /// Prepares epoch `epoch` (for example a shuffle seeded by `seed` and the
+    /// epoch). Also called when training resumes in the middle of an epoch, so
+    /// it must be deterministic and must not reset state that batches carry.
     func startEpoch(_ epoch: Int, seed: UInt64)
     /// Forward and backward on batch `index` of the current epoch, adding into
     /// the parameters' gradients (zeroed by the caller). Returns the mean loss
