@@ -24,10 +24,12 @@ extension RNN {
                 let lm = try LanguageModel(contentsOf: model)
                 let path = try DataCatalog.resolve(data)
                 let text = try TextFile.read(path)
+                var line = 1
                 let ids = try lm.config.level.tokens(text).map { token -> Int in
                     guard let id = lm.vocabulary.idOrUnknown(token) else {
-                        throw DataError.unknownSymbol(text: String(text.prefix(40)) + (text.count > 40 ? "..." : ""), symbol: token)
+                        throw DataError.malformed(path: path, line: line, expected: "tokens the model knows", found: token.debugDescription)
                     }
+                    if token == "\n" || token == Vocabulary.endOfSentence { line += 1 }
                     return id
                 }
                 let b = max(1, min(batch, ids.count / (seq + 1)))

@@ -3,6 +3,14 @@ import Testing
 @testable import Recurrent
 
 /// Loads a committed fixture from the test bundle.
+func fixturePath(_ name: String) throws -> String {
+    guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
+        throw SafeTensorsError.unreadable(path: "Fixtures/\(name).safetensors", reason: "not in the test bundle")
+    }
+    return url.path
+}
+
+/// Loads a committed fixture from the test bundle.
 func fixture(_ name: String) throws -> SafeTensorsFile {
     guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
         throw SafeTensorsError.unreadable(path: "Fixtures/\(name).safetensors", reason: "not in the test bundle")

@@ -84,6 +84,13 @@ public final class LanguageModel: Layer {
         return (Double(ce.loss), ce.counted, r.final)
     }
 
+    /// The next-token logits `[T*B, V]` (row `t*B + b`) for `inputs` (`[T, B]`), without dropout.
+    public func logits(inputs: [Int], T: Int, B: Int, initial: RecurrentState? = nil) -> (logits: Tensor, final: RecurrentState) {
+        let e = embedding.forward(ids: inputs, shape: [T, B]).output
+        let r = rnn.forward(e, initial: initial)
+        return (head.forward(r.output.reshaped([T * B, config.hiddenSize])).output, r.final)
+    }
+
     /// Mean loss over a whole stream, carrying the state across batches (no dropout).
     public func evaluate(_ stream: TokenStream) -> (loss: Double, tokens: Int) {
         var state: RecurrentState? = nil

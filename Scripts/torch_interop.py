@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""PyTorch <-> Recurrent checkpoints, both ways.
+
+  load-swift MODEL [--outputs F]   Load a checkpoint written by `rnn train lm` into the
+                                   equivalent torch.nn module with
+                                   safetensors.torch.load_file + load_state_dict(strict=True),
+                                   run a fixed input, and (with --outputs) save the logits.
+  export OUT [--outputs F]         Build a PyTorch language model, save its state_dict as a
+                                   safetensors checkpoint that `rnn` loads, and (with
+                                   --outputs) save its logits on the fixed input.
+
+The fixed input is the token ids 0, 1, 2, ... (mod vocabulary) as [T=7, B=2].
+The Swift tests compare Recurrent's logits with the saved ones (Tests/.../Fixtures/interop_*).
+Run by hand (needs torch and safetensors).
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+sys.path.insert(0, os.path.dirname(__file__))
+from torch_models import LanguageModel, metadata  # noqa: E402
+
+
+def fixed_input(vocabulary_size, T=7, B=2):
+    return (torch.arange(T * B) % vocabulary_size).reshape(T, B)
+
+
+def run(model, path):
+    model.eval()
+    ids = fixed_input(model.config["vocabularySize"])
+    with torch.no_grad():
+        logits, state = model(ids)
+    h = state[0] if isinstance(state, tuple) else state
+    tensors = {"ids": ids.float(), "logits": logits.contiguous(), "h_n": h.contiguous()}
+    if path:
+        save_file(tensors, path, metadata={"generator": "Scripts/torch_interop.py"})
+        print("wrote", path)
+    return tensors
+
+
+def load_swift(args):
+    with safe_open(args.model, "pt") as f:
+        meta = f.metadata()
+    if meta.get("kind") != "language_model":
+        sys.exit(f"{args.model}: kind is {meta.get('kind')!r}, expected 'language_model'")
+    config = json.loads(meta["config"])
+    model = LanguageModel(config)
+    state = load_file(args.model)
+    model.load_state_dict(state, strict=True)
+    print(f"loaded {args.model} into torch with strict=True: {sum(p.numel() for p in model.parameters())} parameters")
+    out = run(model, args.outputs)
+    print("logits[0, 0, :5] =", out["logits"][0, 0, :5].tolist())
+
+
+def export(args):
+    torch.manual_seed(args.seed)
+    vocabulary = list("\n !',.:;?abcdefghijklmnopqrstuvwxyz")
+    config = {"cell": args.cell, "dropout": 0.1, "embeddingSize": 12, "hiddenSize": 16, "layers": 2,
+              "level": "char", "vocabularySize": len(vocabulary)}
+    model = LanguageModel(config)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(state, args.out, metadata=metadata(config, vocabulary))
+    print("wrote", args.out, "for rnn:", ", ".join(state))
+    run(model, args.outputs)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("load-swift")
+    a.add_argument("model")
+    a.add_argument("--outputs")
+    b = sub.add_parser("export")
+    b.add_argument("out")
+    b.add_argument("--outputs")
+    b.add_argument("--cell", default="gru", choices=["lstm", "gru", "rnn_tanh", "rnn_relu"])
+    b.add_argument("--seed", type=int, default=5)
+    args = p.parse_args()
+    {"load-swift": load_swift, "export": export}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import Recurrent
+
+/// The built `rnn` binary, end to end: arguments in, exit code and output out.
+@Suite(.serialized) struct CLITests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: String {
+        Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("rnn").path
+    }
+
+    static func tempDir() -> String { TrainerTests.tempDir() }
+
+    @discardableResult
+    static func rnn(_ args: [String], environment: [String: String] = [:], interruptAfter: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        var collected = Data()
+        if let marker = interruptAfter {
+            // Read until the marker shows up, then send SIGINT as Ctrl-C would.
+            while !String(decoding: collected, as: UTF8.self).contains(marker) {
+                let chunk = out.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                collected.append(chunk)
+            }
+            kill(p.processIdentifier, SIGINT)
+        }
+        let rest = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: collected + rest, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Each row: arguments, and a phrase the one-line error must contain.
+    static func badInputs(_ dir: String) throws -> [([String], String)] {
+        let fm = FileManager.default
+        fm.createFile(atPath: "\(dir)/empty.txt", contents: Data())
+        fm.createFile(atPath: "\(dir)/short.txt", contents: Data("to be".utf8))
+        fm.createFile(atPath: "\(dir)/latin1.txt", contents: Data("caf".utf8) + Data([0xE9]) + Data(" au lait\n".utf8))
+        fm.createFile(atPath: "\(dir)/notes.txt", contents: Data("hello there\n".utf8))
+        try fm.createDirectory(atPath: "\(dir)/folder", withIntermediateDirectories: true)
+        let out = "\(dir)/m.safetensors"
+        return [
+            (["train", "lm", "--bogus", "--text", "x", "--steps", "1", "--out", out], "Unknown option '--bogus'"),
+            (["train", "lm", "--data", "x.txt", "--steps", "1"], "Missing expected argument '--out <out>'"),
+            (["train", "lm", "--data", "a", "--text", "b", "--steps", "1", "--out", out], "give exactly one of --data"),
+            (["train", "lm", "--text", "hello", "--out", out], "give a training budget"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--lr=-1", "--out", out], "--lr must be positive"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--batch", "0", "--out", out], "--seq and --batch must be at least 1"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--dropout", "1.5", "--out", out], "--dropout must lie in [0, 1)"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--schedule", "sometimes", "--out", out], "--schedule sometimes"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--cell", "transformer", "--out", out], "transformer"),
+            (["train", "lm", "--data", "\(dir)/missing.txt", "--steps", "1", "--out", out], "missing.txt: no such file"),
+            (["train", "lm", "--data", "\(dir)/folder", "--steps", "1", "--out", out], "is a directory"),
+            (["train", "lm", "--data", "\(dir)/empty.txt", "--steps", "1", "--out", out], "empty.txt: the file is empty"),
+            (["train", "lm", "--data", "\(dir)/latin1.txt", "--steps", "1", "--out", out], "latin1.txt:1: invalid UTF-8 at byte offset 3"),
+            (["train", "lm", "--data", "\(dir)/short.txt", "--steps", "1", "--out", out], "short.txt: has 4 tokens, fewer than the 2080"),
+            (["train", "lm", "--data", "nosuchset", "--steps", "1", "--out", out], "not a known data set (tinyshakespeare"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--batch", "1", "--seq", "4", "--out", "\(dir)/nofolder/m.safetensors"], "does not exist"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--batch", "1", "--seq", "4", "--out", "\(dir)/folder"], "it is a directory"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--batch", "1", "--seq", "4", "--resume", "--out", "\(dir)/fresh.safetensors"], "no such file; train without --resume first"),
+            (["sample", "--model", "\(dir)/missing.safetensors"], "missing.safetensors: cannot read: no such file"),
+            (["sample", "--model", "\(dir)/notes.txt"], "notes.txt: header length"),
+            (["sample", "--model", "\(dir)/hello.safetensors", "--temperature", "0"], "--temperature must be positive"),
+            (["sample", "--model", "\(dir)/hello.safetensors", "--prime", "hex"], "contains \"x\", which the model's vocabulary does not have"),
+            (["sample", "--model", "\(dir)/classifier.safetensors"], "holds a sequence classifier, but this command needs a language model"),
+            (["evaluate", "--model", "\(dir)/hello.safetensors", "--data", "\(dir)/missing.txt"], "missing.txt: no such file"),
+            (["evaluate", "--model", "\(dir)/hello.safetensors", "--data", "\(dir)/notes.txt"], "notes.txt:1: expected tokens the model knows, found \" \""),
+            (["inspect", "--model", "\(dir)/empty.txt"], "file is truncated"),
+            (["data", "path", "nosuchset"], "unknown data set 'nosuchset'"),
+            (["bench", "nosuchbench"], "unknown benchmark 'nosuchbench'"),
+        ]
+    }
+
+    @Test func helloTrainsAndSamplesHello() throws {
+        let dir = Self.tempDir()
+        let train = try Self.rnn(["train", "lm", "--text", "hello", "--layers", "1", "--hidden", "16", "--seq", "4", "--batch", "1",
+                                  "--steps", "150", "--lr", "0.02", "--out", "\(dir)/hello.safetensors"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let sample = try Self.rnn(["sample", "--model", "\(dir)/hello.safetensors", "--prime", "h", "--length", "4", "--argmax"])
+        #expect(sample.status == 0 && sample.stdout == "hello\n", "\(sample.stdout) \(sample.stderr)")
+    }
+
+    @Test func everyBadInputGetsOneClearLineAndNonZeroExit() throws {
+        let dir = Self.tempDir()
+        // A real language model and a checkpoint of another kind, for the sample rows.
+        try Self.rnn(["train", "lm", "--text", "hello", "--layers", "1", "--hidden", "8", "--seq", "4", "--batch", "1",
+                      "--steps", "2", "--out", "\(dir)/hello.safetensors"])
+        try Checkpoint.write(kind: "sequence_classifier", config: "{}", vocabulary: nil, tensors: [], to: "\(dir)/classifier.safetensors")
+        for (args, phrase) in try Self.badInputs(dir) {
+            let r = try Self.rnn(args, environment: ["RNN_DATA_DIR": dir])
+            #expect(r.status != 0, "\(args) exited 0")
+            #expect(r.stderr.contains(phrase), "\(args): stderr was \(r.stderr.debugDescription)")
+            #expect(!r.stderr.contains("Backtrac") && !r.stderr.contains("Fatal error"), "\(args) crashed: \(r.stderr)")
+        }
+    }
+
+    @Test func ctrlCWritesACheckpointAndResumeContinues() throws {
+        let dir = Self.tempDir()
+        let text = String(repeating: "It is a truth universally acknowledged, that a single man in possession of a good fortune. ", count: 40)
+        try text.write(toFile: "\(dir)/book.txt", atomically: true, encoding: .utf8)
+        let args = ["train", "lm", "--data", "\(dir)/book.txt", "--layers", "1", "--hidden", "32", "--seq", "16", "--batch", "4",
+                    "--log-every", "5", "--out", "\(dir)/book.safetensors"]
+        let first = try Self.rnn(args + ["--steps", "100000"], interruptAfter: "step 20 ")
+        #expect(first.status == 130, "exit \(first.status): \(first.stderr)")
+        #expect(first.stdout.contains("interrupted: checkpoint written"))
+        let model = try LanguageModel(contentsOf: "\(dir)/book.safetensors")
+        #expect(model.config.hiddenSize == 32)
+        let state = try Checkpoint.read("\(dir)/book.resume.safetensors").metadata["training_state"] ?? ""
+        let stepText = state.split(separator: ",").first { $0.contains("\"step\"") } ?? ""
+        let stoppedAt = Int(stepText.split(separator: ":").last ?? "") ?? 0
+        #expect(stoppedAt >= 20)
+        let second = try Self.rnn(args + ["--steps", "\(stoppedAt + 10)", "--resume"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("resuming from \(dir)/book.resume.safetensors at step \(stoppedAt)"))
+        #expect(second.stdout.contains("trained \(stoppedAt + 10) steps"))
+    }
+
+    @Test func infoAndHelpWork() throws {
+        let info = try Self.rnn(["info"])
+        #expect(info.status == 0 && info.stdout.contains("gemm backend:") && info.stdout.contains("threads:"))
+        let help = try Self.rnn(["train", "lm", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("--minutes"))
+    }
+}
