@@ -6,7 +6,7 @@ import Recurrent
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data", abstract: "List, locate and fetch the named data sets.",
-        subcommands: [List.self, Path.self])
+        subcommands: [List.self, Path.self, Fetch.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the known data sets and whether each is present.")
@@ -27,6 +27,18 @@ struct DataCommand: ParsableCommand {
             }
             guard let dir = DataCatalog.folder(for: e) else { throw UserFacingError(description: DataCatalog.missingMessage(e)) }
             print(dir)
+        }
+    }
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download a data set into the user cache, checking each file's SHA-256.")
+        @Argument(help: "A data set name.") var name: String
+        func run() throws {
+            guard let e = DataCatalog.entry(name) else {
+                throw ValidationError("unknown data set '\(name)'; known: \(DataCatalog.entries.map(\.name).joined(separator: ", "))")
+            }
+            try userFacing { print(try DataCatalog.fetch(e)) }
         }
     }
 }

@@ -30,6 +30,10 @@ void ck_sgemm(ck_isa isa, int transA, int transB,
               const float *A, long lda, const float *B, long ldb,
               float beta, float *C, long ldc);
 
+/// Row-major matrix-vector product on one thread: y = A x + beta y, A of M x K
+/// with row stride lda. `beta == 0` overwrites y.
+void ck_sgemv(ck_isa isa, long M, long K, const float *A, long lda, const float *x, float beta, float *y);
+
 /// y[i] = exp(x[i]); x and y may alias.
 void ck_vexp(ck_isa isa, const float *x, float *y, long n);
 /// y[i] = 1 / (1 + exp(-x[i])); x and y may alias.

@@ -76,6 +76,24 @@ public func gemm(
     }
 }
 
+/// Matrix-vector product `y = A x + beta y` (`A` row-major `[m, k]`, row stride
+/// `lda`), the batch-1 path of generation: rows are split over the threads when
+/// the matrix is large enough to pay for it.
+public func gemv(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+                 beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+    precondition(m >= 0 && k >= 0 && lda >= max(1, k), "gemv: bad sizes m=\(m) k=\(k) lda=\(lda)")
+    let parts = m * k >= 256 * 1024 ? min(Threads.count, m / 64) : 1
+    if parts <= 1 {
+        ck_sgemv(CPU.isa, m, k, a, lda, x, beta, y)
+        return
+    }
+    let step = ((m + parts - 1) / parts + 3) / 4 * 4
+    Threads.parallelFor((m + step - 1) / step) { p in
+        let i0 = p * step
+        ck_sgemv(CPU.isa, min(step, m - i0), k, a + i0 * lda, lda, x, beta, y + i0)
+    }
+}
+
 /// The built-in kernel, with C split into one block per thread (columns when
 /// C is wide, rows when it is tall) and small products kept on one thread.
 public func builtinGEMM(

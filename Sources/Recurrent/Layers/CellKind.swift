@@ -31,6 +31,28 @@ public enum CellKind: String, CaseIterable, Sendable, Codable, CustomStringConve
     }
 }
 
+extension CellKind {
+    /// Runs this cell's pointwise forward step.
+    func forward(_ step: CellStep) {
+        switch self {
+        case .rnnTanh: RNNCell.forward(step, relu: false)
+        case .rnnRelu: RNNCell.forward(step, relu: true)
+        case .lstm: LSTMCell.forward(step)
+        case .gru: GRUCell.forward(step)
+        }
+    }
+
+    /// Runs this cell's pointwise backward step.
+    func backward(_ step: CellBackStep) {
+        switch self {
+        case .rnnTanh: RNNCell.backward(step, relu: false)
+        case .rnnRelu: RNNCell.backward(step, relu: true)
+        case .lstm: LSTMCell.backward(step)
+        case .gru: GRUCell.backward(step)
+        }
+    }
+}
+
 /// The buffers one time step of a cell reads and writes, for a batch of `B`
 /// rows and hidden size `H`. Rows `b` with `t >= lengths[b]` are padding: the
 /// state passes through unchanged and the output row is zero.

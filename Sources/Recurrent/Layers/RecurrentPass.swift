@@ -140,12 +140,7 @@ public final class RecurrentPass: Layer {
                     gates: g + t * B * GH, hp: php.baseAddress!, hPrev: hIn, hNext: hOut,
                     cPrev: cIn, cNext: lstm ? pcNext.baseAddress! + t * BH : nil,
                     hn: gru ? phn.baseAddress! + t * BH : nil, y: py.baseAddress! + t * BH)
-                switch cell {
-                case .rnnTanh: RNNCell.forward(step, relu: false)
-                case .rnnRelu: RNNCell.forward(step, relu: true)
-                case .lstm: LSTMCell.forward(step)
-                case .gru: GRUCell.forward(step)
-                }
+                cell.forward(step)
                 if lstm {
                     let cOut = last ? pcF.baseAddress! : pcPrev.baseAddress! + tNext * BH
                     cOut.update(from: pcNext.baseAddress! + t * BH, count: BH)
@@ -205,12 +200,7 @@ public final class RecurrentPass: Layer {
                     hn: gru ? phn.baseAddress! + t * BH : nil,
                     dy: pdy.baseAddress! + t * BH, dh: pdh.baseAddress!, dc: lstm ? pdc.baseAddress! : nil,
                     dXp: pdXp.baseAddress! + t * B * GH, dHp: dHpBase + t * B * GH)
-                switch cell {
-                case .rnnTanh: RNNCell.backward(step, relu: false)
-                case .rnnRelu: RNNCell.backward(step, relu: true)
-                case .lstm: LSTMCell.backward(step)
-                case .gru: GRUCell.backward(step)
-                }
+                cell.backward(step)
                 // dh_{t-1} += dHp_t W_hh
                 gemm(m: B, n: H, k: GH, a: dHpBase + t * B * GH, lda: GH, b: whh.baseAddress!, ldb: H,
                      beta: 1, c: pdh.baseAddress!, ldc: H)

@@ -32,23 +32,14 @@ extension LanguageModel {
                          rng: inout SeededRNG, emit: (Int) -> Void) {
         precondition(options.temperature > 0, "sampling temperature must be positive, got \(options.temperature)")
         let start = vocabulary.id(config.level == .char ? "\n" : Vocabulary.endOfSentence) ?? 0
-        let feed = prime.isEmpty ? [start] : prime
-        var state: RecurrentState? = nil
-        var logits = Tensor.zeros([1, config.vocabularySize])
-        for id in feed { (logits, state) = stepLogits(id, state) }
+        let generator = TokenGenerator(self)
+        var logits = Tensor.zeros([0])
+        for id in prime.isEmpty ? [start] : prime { logits = generator.next(id) }
         for _ in 0..<length {
             let next = pick(logits, options, &rng)
             emit(next)
-            (logits, state) = stepLogits(next, state)
+            logits = generator.next(next)
         }
-    }
-
-    /// One token in, the logits for the next and the new state out (batch 1, no dropout).
-    func stepLogits(_ id: Int, _ state: RecurrentState?) -> (Tensor, RecurrentState) {
-        let e = embedding.forward(ids: [id], shape: [1, 1]).output
-        let r = rnn.forward(e, initial: state)
-        let logits = head.forward(r.output.reshaped([1, config.hiddenSize])).output
-        return (logits, r.final)
     }
 
     func pick(_ logits: Tensor, _ options: SamplingOptions, _ rng: inout SeededRNG) -> Int {
@@ -67,5 +58,52 @@ extension LanguageModel {
             if u < 0 { return candidates[i] }
         }
         return candidates.last!
+    }
+}
+
+/// Batch-1 generation for a ``LanguageModel``: the embedding and layer 0's
+/// input projection are folded into one table (`[V, G*H]`, row `v` is
+/// `W_ih0 e_v + b_ih0`), so each token costs a row lookup, the stepper's
+/// matrix-vector products and the output layer's.
+final class TokenGenerator {
+    let model: LanguageModel
+    let stepper: RecurrentStepper
+    let table: Tensor
+    var logits: Tensor
+
+    init(_ model: LanguageModel) {
+        self.model = model
+        stepper = RecurrentStepper(layer: model.rnn)
+        let first = model.rnn.passes[0][0]
+        let V = model.config.vocabularySize, E = model.config.embeddingSize, GH = model.rnn.cell.gateCount * model.config.hiddenSize
+        var table = Tensor.zeros([V, GH])
+        model.embedding.weight.value.withUnsafeBufferPointer { e in
+            first.weightIH.value.withUnsafeBufferPointer { w in
+                first.biasIH.value.withUnsafeBufferPointer { b in
+                    table.withUnsafeMutableBufferPointer { t in
+                        gemm(transB: true, m: V, n: GH, k: E, a: e.baseAddress!, lda: E, b: w.baseAddress!, ldb: E,
+                             c: t.baseAddress!, ldc: GH)
+                        Pointwise.addRowVector(b.baseAddress!, to: t.baseAddress!, rows: V, n: GH)
+                    }
+                }
+            }
+        }
+        self.table = table
+        logits = Tensor.zeros([1, V])
+    }
+
+    /// Feeds token `id`; returns the logits for the token after it (`[1, V]`).
+    func next(_ id: Int) -> Tensor {
+        let GH = table.shape[1], H = model.config.hiddenSize, V = model.config.vocabularySize
+        let top = table.withUnsafeBufferPointer { stepper.step(projectedInput: $0.baseAddress! + id * GH) }
+        model.head.weight.value.withUnsafeBufferPointer { w in
+            model.head.bias!.value.withUnsafeBufferPointer { b in
+                logits.withUnsafeMutableBufferPointer { out in
+                    out.baseAddress!.update(from: b.baseAddress!, count: V)
+                    gemv(m: V, k: H, a: w.baseAddress!, lda: H, x: top, beta: 1, y: out.baseAddress!)
+                }
+            }
+        }
+        return logits
     }
 }

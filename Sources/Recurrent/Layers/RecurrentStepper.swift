@@ -1,0 +1,101 @@
+/// Runs a unidirectional ``RecurrentLayer`` one step at a time for a single
+/// sequence (batch 1), with every buffer allocated once: the hot loop of
+/// generation. Each layer costs two matrix-vector products (`W_ih x`,
+/// `W_hh h`) and the cell's own pointwise step; nothing is allocated per step.
+public final class RecurrentStepper {
+    public let layer: RecurrentLayer
+    let L: Int, H: Int, GH: Int
+    /// `h[l]` and `c[l]`, each `H` floats, then scratch: gates, hp, next h/c, hn, y.
+    private let memory: UnsafeMutablePointer<Float>
+    private let h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    private let gates: UnsafeMutablePointer<Float>, hp: UnsafeMutablePointer<Float>
+    private let hNext: UnsafeMutablePointer<Float>, cNext: UnsafeMutablePointer<Float>
+    private let hn: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>
+
+    public init(layer: RecurrentLayer) {
+        precondition(!layer.bidirectional, "RecurrentStepper runs one direction; \(layer.cell) is bidirectional")
+        self.layer = layer
+        L = layer.layerCount
+        H = layer.hiddenSize
+        GH = layer.cell.gateCount * H
+        let total = 2 * L * H + 2 * GH + 4 * H
+        memory = .allocate(capacity: total)
+        memory.initialize(repeating: 0, count: total)
+        h = memory
+        c = h + L * H
+        gates = c + L * H
+        hp = gates + GH
+        hNext = hp + GH
+        cNext = hNext + H
+        hn = cNext + H
+        y = hn + H
+    }
+
+    deinit { memory.deallocate() }
+
+    /// Starts from `state` (`[L, 1, H]`), or zeros.
+    public func reset(to state: RecurrentState? = nil) {
+        if let state {
+            precondition(state.h.shape == [L, 1, H], "RecurrentStepper expects a state of [\(L), 1, \(H)], got \(state.h.shape)")
+            state.h.withUnsafeBufferPointer { h.update(from: $0.baseAddress!, count: L * H) }
+            if let sc = state.c { sc.withUnsafeBufferPointer { c.update(from: $0.baseAddress!, count: L * H) } }
+        } else {
+            h.update(repeating: 0, count: L * H)
+            c.update(repeating: 0, count: L * H)
+        }
+    }
+
+    /// The current state, `[L, 1, H]`.
+    public var state: RecurrentState {
+        let hs = Tensor(shape: [L, 1, H], scalars: Array(UnsafeBufferPointer(start: h, count: L * H)))
+        let cs = layer.cell.hasCellState ? Tensor(shape: [L, 1, H], scalars: Array(UnsafeBufferPointer(start: c, count: L * H))) : nil
+        return RecurrentState(h: hs, c: cs)
+    }
+
+    /// The top layer's hidden state after the last step (`H` floats, valid until the next step).
+    public var output: UnsafePointer<Float> { UnsafePointer(h + (L - 1) * H) }
+
+    /// One step from input `x` (`I` floats).
+    @discardableResult
+    public func step(input x: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let first = layer.passes[0][0]
+        first.weightIH.value.withUnsafeBufferPointer { w in
+            first.biasIH.value.withUnsafeBufferPointer { b in
+                gates.update(from: b.baseAddress!, count: GH)
+                gemv(m: GH, k: first.inputSize, a: w.baseAddress!, lda: first.inputSize, x: x, beta: 1, y: gates)
+            }
+        }
+        return step(projectedInput: gates)
+    }
+
+    /// One step where layer 0's input projection `W_ih x + b_ih` (`G*H` floats)
+    /// is already known (a language model looks it up per token).
+    @discardableResult
+    public func step(projectedInput: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        for l in 0..<L {
+            let pass = layer.passes[l][0]
+            let hl = h + l * H, cl = c + l * H
+            if l == 0 {
+                if projectedInput != UnsafePointer(gates) { gates.update(from: projectedInput, count: GH) }
+            } else {
+                pass.weightIH.value.withUnsafeBufferPointer { w in
+                    pass.biasIH.value.withUnsafeBufferPointer { b in
+                        gates.update(from: b.baseAddress!, count: GH)
+                        gemv(m: GH, k: H, a: w.baseAddress!, lda: H, x: h + (l - 1) * H, beta: 1, y: gates)
+                    }
+                }
+            }
+            pass.weightHH.value.withUnsafeBufferPointer { w in
+                pass.biasHH.value.withUnsafeBufferPointer { b in
+                    hp.update(from: b.baseAddress!, count: GH)
+                    gemv(m: GH, k: H, a: w.baseAddress!, lda: H, x: hl, beta: 1, y: hp)
+                }
+            }
+            layer.cell.forward(CellStep(B: 1, H: H, t: 0, lengths: nil, gates: gates, hp: hp, hPrev: hl, hNext: hNext,
+                                        cPrev: cl, cNext: cNext, hn: hn, y: y))
+            hl.update(from: hNext, count: H)
+            if layer.cell.hasCellState { cl.update(from: cNext, count: H) }
+        }
+        return output
+    }
+}

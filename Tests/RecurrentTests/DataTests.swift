@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Recurrent
+
+/// Text reading, vocabularies, token streams and the data catalog.
+@Suite struct DataTests {
+    @Test func sha256MatchesKnownDigests() {
+        #expect(SHA256.hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let long = Data(String(repeating: "a", count: 1_000).utf8)
+        #expect(SHA256.hex(long) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test func catalogHashesMatchTheSharedCopies() throws {
+        guard let dir = DataCatalog.dataDirectory else {
+            print("skipped: RNN_DATA_DIR is not set"); return
+        }
+        for entry in DataCatalog.entries where ["tinyshakespeare", "wikitext-2"].contains(entry.name) {
+            for file in entry.files {
+                guard let data = FileManager.default.contents(atPath: "\(dir)/\(entry.name)/\(file.name)") else {
+                    print("skipped: \(entry.name)/\(file.name) absent"); continue
+                }
+                #expect(SHA256.hex(data) == file.sha256, "\(entry.name)/\(file.name)")
+            }
+        }
+    }
+
+    @Test func textFileHandlesBOMAndWindowsLineEndings() throws {
+        let text = try TextFile.decode(Data([0xEF, 0xBB, 0xBF]) + Data("one\r\ntwo\r\n".utf8), path: "w.txt")
+        #expect(text == "one\ntwo\n")
+        #expect(throws: DataError.invalidUTF8(path: "b.txt", byteOffset: 7, line: 2)) {
+            try TextFile.decode(Data("ok\nfin".utf8) + Data([0xFF]) + Data("e".utf8), path: "b.txt")
+        }
+        #expect(throws: DataError.empty(path: "e.txt")) { try TextFile.decode(Data([0xEF, 0xBB, 0xBF]), path: "e.txt") }
+    }
+
+    @Test func wordVocabularyKeepsFrequentWordsAndMapsTheRestToUnknown() {
+        let corpus = LanguageModelCorpus(train: "the cat sat\nthe dog sat\n", valid: "the bird sat\n", level: .word, minimumCount: 2)
+        #expect(corpus.vocabulary.tokens == ["<unk>", "<eos>", "the", "sat"])
+        #expect(corpus.valid == [2, 0, 3, 1])
+    }
+
+    @Test func tokenStreamCarriesEachRowForward() {
+        let stream = TokenStream(ids: Array(0..<22), batchSize: 2, sequenceLength: 4)
+        #expect(stream.streamLength == 11 && stream.batchCount == 3)
+        let b0 = stream.batch(0), b1 = stream.batch(1), b2 = stream.batch(2)
+        #expect(b0.inputs == [0, 11, 1, 12, 2, 13, 3, 14] && b0.targets == [1, 12, 2, 13, 3, 14, 4, 15])
+        #expect(b1.inputs.first == 4 && b1.inputs[1] == 15)      // each row continues where it stopped
+        #expect(b2.T == 2 && b2.targets == [9, 20, 10, 21])
+    }
+
+    @Test func resolveFindsSetsFilesAndExplainsMissingOnes() throws {
+        if let dir = DataCatalog.dataDirectory, FileManager.default.fileExists(atPath: "\(dir)/wikitext-2/wiki.test.tokens") {
+            #expect(try DataCatalog.resolve("tinyshakespeare") == "\(dir)/tinyshakespeare/input.txt")
+            #expect(try DataCatalog.resolve("wikitext-2/wiki.test.tokens") == "\(dir)/wikitext-2/wiki.test.tokens")
+        } else {
+            print("skipped the lookups: RNN_DATA_DIR does not hold the shared data")
+        }
+        do {
+            _ = try DataCatalog.resolve("names-that-do-not-exist")
+            Issue.record("resolved a missing set")
+        } catch let e as DataError {
+            #expect(e.description.contains("not a known data set"))
+        }
+        let missing = DataCatalog.missingMessage(DataCatalog.entry("tinyshakespeare")!)
+        #expect(missing.contains("rnn data fetch tinyshakespeare") && missing.contains("RNN_DATA_DIR"))
+    }
+}
