@@ -3,50 +3,68 @@ import Foundation
 import Recurrent
 
 extension RNN {
-    /// `rnn bench`: measure the real code paths.
+    /// `rnn bench`: measure the real code paths on named configs.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Benchmark GEMM backends (and, as they land, training and generation configs).",
-            discussion: "`rnn bench gemm` times square 1024 and 2048 sgemm with each available backend.")
+            abstract: "Benchmark training steps, generation and GEMM on named configs (the same as Scripts/bench_pytorch.py).",
+            discussion: """
+            Configs: \(BenchmarkConfig.all.map(\.name).joined(separator: ", ")).
+            `rnn bench gemm` times square 1024 and 2048 sgemm with every available backend.
+            Peak RSS is the process's; run one config per process (Scripts/bench_compare.py does) for a per-config figure.
+            """)
 
-        @Argument(help: "What to benchmark: gemm, sgemm-1024, sgemm-2048.")
-        var configs: [String] = ["gemm"]
-
+        @Argument(help: "Configs to run (default: all), or `gemm` for the backend comparison.")
+        var configs: [String] = []
+        @Option(name: .customLong("config"), help: "A config to run (repeatable).")
+        var configOptions: [String] = []
         @Flag(help: "Print one JSON object per line.")
         var json = false
+        @Option(help: "Seconds of timed repetitions per config.")
+        var seconds: Double = 3
+
+        var selected: [String] { configs + configOptions }
 
         func validate() throws {
-            for name in configs where Self.gemmSizes(name) == nil {
-                throw ValidationError("unknown benchmark '\(name)'; choose from: gemm, sgemm-1024, sgemm-2048")
+            for name in selected where name != "gemm" && BenchmarkConfig.named(name) == nil {
+                throw ValidationError("unknown benchmark '\(name)'; choose from: gemm, \(BenchmarkConfig.all.map(\.name).joined(separator: ", "))")
             }
-        }
-
-        static func gemmSizes(_ name: String) -> [Int]? {
-            switch name {
-            case "gemm": return [1024, 2048]
-            case "sgemm-1024": return [1024]
-            case "sgemm-2048": return [2048]
-            default: return nil
-            }
+            guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
         }
 
         func run() throws {
-            if !json { print("threads: \(Threads.count), builtin kernel: \(CPU.name(of: CPU.isa))") }
-            for name in configs {
-                for size in Self.gemmSizes(name)! {
-                    var rates: [GEMMBackend: Double] = [:]
-                    for backend in GEMMBackend.available {
-                        let r = GEMMBenchmark.run(size: size, backend: backend)
-                        rates[backend] = r.gflops
-                        if json {
-                            print(#"{"config":"sgemm-\#(size)","mode":"gemm","backend":"\#(backend)","ms":\#(String(format: "%.3f", r.seconds * 1e3)),"gflops":\#(String(format: "%.1f", r.gflops))}"#)
-                        } else {
-                            print(String(format: "sgemm-%d  %-9@ %8.2f ms  %7.1f GFLOP/s", size, backend.rawValue, r.seconds * 1e3, r.gflops))
-                        }
+            if selected == ["gemm"] { return gemmComparison() }
+            let names = selected.isEmpty ? BenchmarkConfig.all.map(\.name) : selected
+            if !json { print("gemm \(GEMMBackend.current), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
+            for name in names {
+                if name == "gemm" { gemmComparison(); continue }
+                let r = ModelBenchmark.run(BenchmarkConfig.named(name)!, seconds: seconds)
+                if json {
+                    print(r.json)
+                } else if r.mode == "generate" {
+                    print(String(format: "%-24@ %9.1f us/token %9.0f tokens/s %7.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds * 1000, r.tokensPerSecond, r.gflops, r.peakRSSMegabytes))
+                } else if r.mode == "gemm" {
+                    print(String(format: "%-24@ %9.2f ms %26@ %7.1f GFLOP/s", name, r.milliseconds, "", r.gflops))
+                } else {
+                    print(String(format: "%-24@ %9.2f ms/step %9.0f tokens/s %7.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds, r.tokensPerSecond, r.gflops, r.peakRSSMegabytes))
+                }
+                fflush(nil)
+            }
+        }
+
+        func gemmComparison() {
+            for size in [1024, 2048] {
+                var rates: [GEMMBackend: Double] = [:]
+                for backend in GEMMBackend.available {
+                    let r = GEMMBenchmark.run(size: size, backend: backend)
+                    rates[backend] = r.gflops
+                    if json {
+                        print(#"{"config":"sgemm-\#(size)","mode":"gemm","backend":"\#(backend)","ms":\#(String(format: "%.3f", r.seconds * 1e3)),"gflops":\#(String(format: "%.1f", r.gflops))}"#)
+                    } else {
+                        print(String(format: "sgemm-%d  %-9@ %8.2f ms  %7.1f GFLOP/s", size, backend.rawValue, r.seconds * 1e3, r.gflops))
                     }
-                    if !json, let own = rates[.builtin], let blas = rates[.openblas] {
-                        print(String(format: "sgemm-%d  builtin/openblas = %.2f", size, own / blas))
-                    }
+                }
+                if !json, let own = rates[.builtin], let blas = rates[.openblas] {
+                    print(String(format: "sgemm-%d  builtin/openblas = %.2f", size, own / blas))
                 }
             }
         }

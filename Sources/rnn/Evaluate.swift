@@ -19,31 +19,67 @@ extension RNN {
         @Flag(help: "Print one JSON object.")
         var json = false
 
+        @Option(help: "Classifier data: the text column (a header name or a 1-based number).")
+        var textColumn: String?
+        @Option(help: "Classifier data: the label column (a header name or a 1-based number).")
+        var labelColumn: String?
+
         func run() throws {
             try userFacing {
-                let lm = try LanguageModel(contentsOf: model)
+                let checkpoint = try Checkpoint.read(model)
                 let path = try DataCatalog.resolve(data)
-                let text = try TextFile.read(path)
-                var line = 1
-                let ids = try lm.config.level.tokens(text).map { token -> Int in
-                    guard let id = lm.vocabulary.idOrUnknown(token) else {
-                        throw DataError.malformed(path: path, line: line, expected: "tokens the model knows", found: token.debugDescription)
-                    }
-                    if token == "\n" || token == Vocabulary.endOfSentence { line += 1 }
-                    return id
-                }
-                let b = max(1, min(batch, ids.count / (seq + 1)))
-                let stream = TokenStream(ids: ids, batchSize: b, sequenceLength: seq)
-                guard stream.batchCount > 0 else { throw DataError.tooShort(path: path, tokens: ids.count, needed: 2) }
-                let r = lm.evaluate(stream)
-                if json {
-                    print(#"{"loss":\#(r.loss),"tokens":\#(r.tokens),"\#(lm.config.level == .char ? "bits_per_char" : "perplexity")":\#(lm.config.level == .char ? r.loss / log(2.0) : exp(r.loss))}"#)
-                } else if lm.config.level == .char {
-                    print(String(format: "%@: loss %.4f nats/char, %.4f bits/char over %d characters", path, r.loss, r.loss / log(2.0), r.tokens))
-                } else {
-                    print(String(format: "%@: loss %.4f nats/word, perplexity %.2f over %d words", path, r.loss, exp(r.loss), r.tokens))
+                switch checkpoint.kind {
+                case SequenceClassifier.kind: try evaluateClassifier(try SequenceClassifier(checkpoint: checkpoint), path)
+                case SequenceTagger.kind: try evaluateTagger(try SequenceTagger(checkpoint: checkpoint), path)
+                default: try evaluateLanguageModel(try LanguageModel(checkpoint: checkpoint), path)
                 }
             }
+        }
+
+        func evaluateLanguageModel(_ lm: LanguageModel, _ path: String) throws {
+            let text = try TextFile.read(path)
+            var line = 1
+            let ids = try lm.config.level.tokens(text).map { token -> Int in
+                guard let id = lm.vocabulary.idOrUnknown(token) else {
+                    throw DataError.malformed(path: path, line: line, expected: "tokens the model knows", found: token.debugDescription)
+                }
+                if token == "\n" || token == Vocabulary.endOfSentence { line += 1 }
+                return id
+            }
+            let b = max(1, min(batch, ids.count / (seq + 1)))
+            let stream = TokenStream(ids: ids, batchSize: b, sequenceLength: seq)
+            guard stream.batchCount > 0 else { throw DataError.tooShort(path: path, tokens: ids.count, needed: 2) }
+            let r = lm.evaluate(stream)
+            if json {
+                print(#"{"loss":\#(r.loss),"tokens":\#(r.tokens),"\#(lm.config.level == .char ? "bits_per_char" : "perplexity")":\#(lm.config.level == .char ? r.loss / log(2.0) : exp(r.loss))}"#)
+            } else if lm.config.level == .char {
+                print(String(format: "%@: loss %.4f nats/char, %.4f bits/char over %d characters", path, r.loss, r.loss / log(2.0), r.tokens))
+            } else {
+                print(String(format: "%@: loss %.4f nats/word, perplexity %.2f over %d words", path, r.loss, exp(r.loss), r.tokens))
+            }
+        }
+
+        func evaluateTagger(_ tagger: SequenceTagger, _ path: String) throws {
+            let sentences = try CoNLLU.sentences(try TextFile.read(path), path: path, column: tagger.config.column)
+            let r = tagger.evaluate(sentences.map(\.words), tags: try tagger.encodeTags(sentences, path: path))
+            if json {
+                print(String(format: #"{"loss":%.6f,"accuracy":%.6f,"words":%d}"#, r.loss, r.metrics.accuracy, r.metrics.total.reduce(0, +)))
+                return
+            }
+            print(String(format: "%@: accuracy %.4f over %d words, loss %.4f", path, r.metrics.accuracy, r.metrics.total.reduce(0, +), r.loss))
+            print(r.metrics.table)
+        }
+
+        func evaluateClassifier(_ classifier: SequenceClassifier, _ path: String) throws {
+            let examples = try ClassificationData.read(path, textColumn: textColumn, labelColumn: labelColumn)
+            let r = classifier.evaluate(try classifier.encode(examples))
+            let m = r.metrics
+            if json {
+                print(String(format: #"{"loss":%.6f,"accuracy":%.6f,"macro_f1":%.6f,"examples":%d}"#, r.loss, m.accuracy, m.macroF1, m.total))
+                return
+            }
+            print(String(format: "%@: accuracy %.4f, macro-F1 %.4f, loss %.4f over %d examples", path, m.accuracy, m.macroF1, r.loss, m.total))
+            print(m.table, terminator: "")
         }
     }
 

@@ -15,23 +15,27 @@ extension CellKind: ExpressibleByArgument {
 }
 
 extension TextLevel: ExpressibleByArgument {}
+extension TextTokenizer: ExpressibleByArgument {}
+extension Pooling: ExpressibleByArgument {}
+extension CoNLLU.TagColumn: ExpressibleByArgument {}
 extension OptimizerConfig.Kind: ExpressibleByArgument {}
 
 /// The recurrent stack's shape.
 struct ModelOptions: ParsableArguments {
     @Option(help: "Recurrent cell: lstm, gru, rnn (tanh) or rnn_relu.")
     var cell: CellKind = .lstm
-    @Option(help: "Number of stacked recurrent layers.")
-    var layers = 2
-    @Option(help: "Hidden units per layer.")
-    var hidden = 512
-    @Option(help: "Embedding size (default: the hidden size for words, 64 for characters).")
+    @Option(help: "Number of stacked recurrent layers (default: 2 for lm and tag, 1 for classify).")
+    var layers: Int?
+    @Option(help: "Hidden units per layer (default: 512 for lm, 256 for classify, 128 for tag).")
+    var hidden: Int?
+    @Option(help: "Embedding size (default: the hidden size for words, 64 for characters; 100 for classify and tag).")
     var embedding: Int?
     @Option(help: "Dropout on embeddings, between layers and before the output layer.")
     var dropout: Float = 0
 
     func validate() throws {
-        guard layers >= 1, hidden >= 1 else { throw ValidationError("--layers and --hidden must be at least 1") }
+        if let l = layers, l < 1 { throw ValidationError("--layers must be at least 1") }
+        if let h = hidden, h < 1 { throw ValidationError("--hidden must be at least 1") }
         if let e = embedding, e < 1 { throw ValidationError("--embedding must be at least 1") }
         guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must lie in [0, 1), got \(dropout)") }
     }

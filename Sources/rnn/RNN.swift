@@ -7,7 +7,7 @@ struct RNN: ParsableCommand {
         commandName: "rnn",
         abstract: "Train, evaluate, sample and benchmark recurrent neural networks.",
         version: Recurrent.version,
-        subcommands: [Demo.self, Train.self, Sample.self, Evaluate.self, Inspect.self, DataCommand.self, Bench.self, Info.self]
+        subcommands: [Demo.self, Train.self, Sample.self, Predict.self, Evaluate.self, Inspect.self, DataCommand.self, Bench.self, Info.self]
     )
 }
 
@@ -24,6 +24,10 @@ func userFacing<T>(_ body: () throws -> T) throws -> T {
     } catch let e as SafeTensorsError {
         throw UserFacingError(description: e.description)
     } catch let e as TrainingError {
+        throw UserFacingError(description: e.description)
+    } catch let e as LabelError {
+        throw UserFacingError(description: e.description)
+    } catch let e as OptimizerStateError {
         throw UserFacingError(description: e.description)
     }
 }

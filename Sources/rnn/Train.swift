@@ -7,7 +7,7 @@ extension RNN {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a model.",
-            subcommands: [TrainLM.self])
+            subcommands: [TrainLM.self, TrainClassify.self, TrainTag.self])
     }
 }
 
@@ -75,9 +75,10 @@ func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, In
         throw DataError.tooShort(path: source, tokens: corpus.train.count, needed: c.batch * (c.seq + 1))
     }
     let m = c.model
+    let hidden = m.hidden ?? 512, layers = m.layers ?? 2
     let config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
-                                     embeddingSize: m.embedding ?? (c.level == .char ? min(64, m.hidden) : m.hidden),
-                                     hiddenSize: m.hidden, layers: m.layers, dropout: m.dropout)
+                                     embeddingSize: m.embedding ?? (c.level == .char ? min(64, hidden) : hidden),
+                                     hiddenSize: hidden, layers: layers, dropout: m.dropout)
     var rng = SeededRNG(seed: c.training.seed)
     let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
     let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
@@ -94,7 +95,7 @@ func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, In
     }
     if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
     print("data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)")
-    print("model: \(m.layers) x \(m.cell) \(m.hidden), embedding \(config.embeddingSize), dropout \(m.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq); \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.current), \(Threads.count) threads")
+    print("model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(m.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq); \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.current), \(Threads.count) threads")
     let report = try trainer.run()
     if let loss = report.lastValidationLoss {
         let extra = c.level == .char ? String(format: "%.3f bits/char", loss / log(2.0)) : String(format: "perplexity %.2f", exp(loss))

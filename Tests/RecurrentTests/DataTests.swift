@@ -28,7 +28,7 @@ import Testing
     @Test func textFileHandlesBOMAndWindowsLineEndings() throws {
         let text = try TextFile.decode(Data([0xEF, 0xBB, 0xBF]) + Data("one\r\ntwo\r\n".utf8), path: "w.txt")
         #expect(text == "one\ntwo\n")
-        #expect(throws: DataError.invalidUTF8(path: "b.txt", byteOffset: 7, line: 2)) {
+        #expect(throws: DataError.invalidUTF8(path: "b.txt", byteOffset: 6, line: 2)) {
             try TextFile.decode(Data("ok\nfin".utf8) + Data([0xFF]) + Data("e".utf8), path: "b.txt")
         }
         #expect(throws: DataError.empty(path: "e.txt")) { try TextFile.decode(Data([0xEF, 0xBB, 0xBF]), path: "e.txt") }

@@ -58,9 +58,6 @@ public struct Checkpoint: Sendable {
             guard let tokens = try? JSONDecoder().decode([String].self, from: Data(v.utf8)) else {
                 throw CheckpointError.badMetadata(path: path, key: "vocabulary", reason: "expected a JSON list of strings")
             }
-            guard Set(tokens).count == tokens.count else {
-                throw CheckpointError.badMetadata(path: path, key: "vocabulary", reason: "has duplicate tokens")
-            }
             vocabulary = tokens
         }
         var tensors: [String: Tensor] = [:]
@@ -79,6 +76,14 @@ public struct Checkpoint: Sendable {
             metadata["vocabulary"] = String(decoding: try JSONEncoder().encode(vocabulary), as: UTF8.self)
         }
         try SafeTensorsFile.write(tensors, metadata: metadata, to: path)
+    }
+
+    /// A vocabulary of `tokens` read from this checkpoint, refusing duplicates.
+    public func vocabulary(_ tokens: [String]) throws -> Vocabulary {
+        guard Set(tokens).count == tokens.count else {
+            throw CheckpointError.badMetadata(path: path, key: "vocabulary", reason: "has duplicate tokens")
+        }
+        return Vocabulary(tokens: tokens)
     }
 
     /// Decodes the configuration JSON.

@@ -138,7 +138,7 @@ public final class LanguageModel: Layer {
                                               reason: "has \(tokens.count) tokens, the config says \(config.vocabularySize)")
         }
         var rng = SeededRNG(seed: 0)
-        self.init(config: config, vocabulary: Vocabulary(tokens: tokens), rng: &rng)
+        self.init(config: config, vocabulary: try checkpoint.vocabulary(tokens), rng: &rng)
         try checkpoint.load(into: namedParameters, ignoringPrefixes: ignoringPrefixes)
     }
 

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The `rnn bench` configs in PyTorch, printing the same JSON fields, so the two
+can be compared on one machine (Scripts/bench_compare.py runs both).
+
+Training: embedding -> nn.RNN/LSTM/GRU -> linear -> cross-entropy -> backward ->
+clip_grad_norm_(5) -> Adam, on random token data, timed after warm-up.
+Generation: batch 1, one token at a time through nn.LSTM, sampling from the softmax.
+GFLOP/s counts 3 x (recurrent GEMM flops + output layer flops), as `rnn bench` does.
+
+  python3 Scripts/bench_pytorch.py [--config NAME ...] [--threads N] [--seconds S]
+"""
+import argparse
+import json
+import resource
+import time
+
+import torch
+from torch import nn
+
+TRAIN = {
+    "charlm-lstm-2x256": dict(cell="lstm", layers=2, bi=False, vocab=65, emb=64, hidden=256, batch=32, seq=64, head="per-token"),
+    "charlm-gru-2x256": dict(cell="gru", layers=2, bi=False, vocab=65, emb=64, hidden=256, batch=32, seq=64, head="per-token"),
+    "charlm-rnn-2x256": dict(cell="rnn", layers=2, bi=False, vocab=65, emb=64, hidden=256, batch=32, seq=64, head="per-token"),
+    "wordlm-lstm-2x200": dict(cell="lstm", layers=2, bi=False, vocab=10000, emb=200, hidden=200, batch=20, seq=20, head="per-token"),
+    "classify-bilstm-1x128": dict(cell="lstm", layers=1, bi=True, vocab=20000, emb=100, hidden=128, batch=64, seq=40, head="last-step"),
+    "big-lstm-1x1024": dict(cell="lstm", layers=1, bi=False, vocab=1000, emb=512, hidden=1024, batch=64, seq=50, head="per-token"),
+}
+GENERATE = {
+    "generate-lstm-2x512": dict(layers=2, hidden=512, vocab=65, emb=64),
+    "generate-lstm-1x128": dict(layers=1, hidden=128, vocab=65, emb=64),
+}
+GEMM = {"sgemm-1024": 1024, "sgemm-2048": 2048}
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(body, seconds, warmup):
+    for _ in range(warmup):
+        body()
+    calls, start = 0, time.perf_counter()
+    while True:
+        body()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds and calls >= 3:
+            return elapsed / calls
+
+
+def train_flops(c):
+    G, H, D = GATES[c["cell"]], c["hidden"], 2 if c["bi"] else 1
+    recurrent = 0
+    for l in range(c["layers"]):
+        I = c["emb"] if l == 0 else D * H
+        recurrent += D * 2 * c["batch"] * c["seq"] * (I * G * H + H * G * H)
+    out = 2 * c["batch"] * c["seq"] * D * H * c["vocab"] if c["head"] == "per-token" else 2 * c["batch"] * D * H * 2
+    return 3 * (recurrent + out)
+
+
+def bench_train(name, c, seconds):
+    torch.manual_seed(1)
+    kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+    D = 2 if c["bi"] else 1
+    emb = nn.Embedding(c["vocab"], c["emb"])
+    rnn = kinds[c["cell"]](c["emb"], c["hidden"], c["layers"], bidirectional=c["bi"])
+    classes = c["vocab"] if c["head"] == "per-token" else 2
+    head = nn.Linear(D * c["hidden"], classes)
+    params = list(emb.parameters()) + list(rnn.parameters()) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3)
+    T, B = c["seq"], c["batch"]
+    inputs = torch.randint(0, c["vocab"], (T, B))
+    targets = torch.randint(0, classes, (T * B,) if c["head"] == "per-token" else (B,))
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        out, _ = rnn(emb(inputs))
+        feats = out.reshape(T * B, -1) if c["head"] == "per-token" else out[-1]
+        loss = nn.functional.cross_entropy(head(feats), targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+
+    s = timed(step, seconds, 2)
+    return {"config": name, "mode": "train", "step_ms": s * 1000, "tokens_per_s": T * B / s,
+            "gflops": train_flops(c) / s / 1e9, "peak_rss_mb": peak_rss_mb()}
+
+
+def bench_generate(name, c, seconds):
+    torch.manual_seed(1)
+    emb = nn.Embedding(c["vocab"], c["emb"])
+    rnn = nn.LSTM(c["emb"], c["hidden"], c["layers"])
+    head = nn.Linear(c["hidden"], c["vocab"])
+    state = [None, torch.zeros(1, 1, dtype=torch.long)]
+
+    @torch.no_grad()
+    def step():
+        out, state[0] = rnn(emb(state[1]), state[0])
+        probs = torch.softmax(head(out[-1]), dim=-1)
+        state[1] = torch.multinomial(probs, 1)
+
+    s = timed(step, seconds, 50)
+    H, flops = c["hidden"], 2 * c["hidden"] * c["vocab"]
+    for l in range(c["layers"]):
+        flops += 2 * 4 * H * ((c["emb"] if l == 0 else H) + H)
+    return {"config": name, "mode": "generate", "token_us": s * 1e6, "tokens_per_s": 1 / s,
+            "gflops": flops / s / 1e9, "peak_rss_mb": peak_rss_mb()}
+
+
+def bench_gemm(name, n, seconds):
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    s = timed(lambda: torch.mm(a, b), seconds / 2, 1)
+    return {"config": name, "mode": "gemm", "ms": s * 1000, "tokens_per_s": 0, "gflops": 2 * n ** 3 / s / 1e9,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", action="append", default=[])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seconds", type=float, default=3)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    names = args.config or list(TRAIN) + list(GENERATE) + list(GEMM)
+    for name in names:
+        if name in TRAIN:
+            r = bench_train(name, TRAIN[name], args.seconds)
+        elif name in GENERATE:
+            r = bench_generate(name, GENERATE[name], args.seconds)
+        elif name in GEMM:
+            r = bench_gemm(name, GEMM[name], args.seconds)
+        else:
+            raise SystemExit(f"unknown config {name}")
+        r.update({"impl": "pytorch", "torch": torch.__version__, "threads": args.threads})
+        print(json.dumps(r), flush=True)
+
+
+if __name__ == "__main__":
+    main()

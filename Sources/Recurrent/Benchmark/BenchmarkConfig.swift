@@ -1,0 +1,78 @@
+import Foundation
+
+/// A named benchmark, shared with Scripts/bench_pytorch.py so the two can be
+/// compared side by side.
+public struct BenchmarkConfig: Sendable {
+    public enum Mode: String, Sendable { case train, generate, gemm }
+    /// How a training config reads out the recurrent output.
+    public enum Head: String, Sendable {
+        /// Every step predicts the next token (a language model).
+        case perToken = "per-token"
+        /// The last step's output predicts one of 2 classes (a classifier).
+        case lastStep = "last-step"
+    }
+
+    public var name: String
+    public var mode: Mode
+    public var cell: CellKind = .lstm
+    public var layers = 1
+    public var bidirectional = false
+    public var vocabulary = 65
+    public var embedding = 64
+    public var hidden = 256
+    public var batch = 1
+    public var seq = 1
+    public var head: Head = .perToken
+    /// Square GEMM size (gemm mode).
+    public var size = 0
+
+    public static let all: [BenchmarkConfig] = [
+        train("charlm-lstm-2x256", .lstm, layers: 2, vocabulary: 65, embedding: 64, hidden: 256, batch: 32, seq: 64),
+        train("charlm-gru-2x256", .gru, layers: 2, vocabulary: 65, embedding: 64, hidden: 256, batch: 32, seq: 64),
+        train("charlm-rnn-2x256", .rnnTanh, layers: 2, vocabulary: 65, embedding: 64, hidden: 256, batch: 32, seq: 64),
+        train("wordlm-lstm-2x200", .lstm, layers: 2, vocabulary: 10000, embedding: 200, hidden: 200, batch: 20, seq: 20),
+        train("classify-bilstm-1x128", .lstm, layers: 1, bidirectional: true, vocabulary: 20000, embedding: 100, hidden: 128,
+              batch: 64, seq: 40, head: .lastStep),
+        train("big-lstm-1x1024", .lstm, layers: 1, vocabulary: 1000, embedding: 512, hidden: 1024, batch: 64, seq: 50),
+        generate("generate-lstm-2x512", layers: 2, hidden: 512),
+        generate("generate-lstm-1x128", layers: 1, hidden: 128),
+        BenchmarkConfig(name: "sgemm-1024", mode: .gemm, size: 1024),
+        BenchmarkConfig(name: "sgemm-2048", mode: .gemm, size: 2048),
+    ]
+
+    static func train(_ name: String, _ cell: CellKind, layers: Int, bidirectional: Bool = false, vocabulary: Int, embedding: Int,
+                      hidden: Int, batch: Int, seq: Int, head: Head = .perToken) -> BenchmarkConfig {
+        BenchmarkConfig(name: name, mode: .train, cell: cell, layers: layers, bidirectional: bidirectional, vocabulary: vocabulary,
+                        embedding: embedding, hidden: hidden, batch: batch, seq: seq, head: head)
+    }
+
+    static func generate(_ name: String, layers: Int, hidden: Int) -> BenchmarkConfig {
+        BenchmarkConfig(name: name, mode: .generate, cell: .lstm, layers: layers, vocabulary: 65, embedding: 64, hidden: hidden)
+    }
+
+    public static func named(_ name: String) -> BenchmarkConfig? { all.first { $0.name == name } }
+
+    /// Floating-point operations of one training step, counted as the PyTorch
+    /// script counts them: 3 x (the recurrent GEMMs + the output layer), for
+    /// forward, input gradient and weight gradient.
+    public var trainingFlops: Double {
+        let G = Double(cell.gateCount), H = Double(hidden), D = bidirectional ? 2.0 : 1.0
+        var recurrent = 0.0
+        for l in 0..<layers {
+            let I = Double(l == 0 ? embedding : Int(D) * hidden)
+            recurrent += D * 2 * Double(batch * seq) * (I * G * H + H * G * H)
+        }
+        let output = head == .perToken ? 2 * Double(batch * seq) * D * H * Double(vocabulary) : 2 * Double(batch) * D * H * 2
+        return 3 * (recurrent + output)
+    }
+
+    /// The peak resident set size of this process so far, in MB (Linux; 0 elsewhere).
+    public static var peakRSSMegabytes: Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb / 1024
+        }
+        return 0
+    }
+}

@@ -1,0 +1,60 @@
+/// A sentence read from CoNLL-U: its words and their tags.
+public struct TaggedSentence: Sendable, Equatable {
+    public var words: [String]
+    public var tags: [String]
+    /// The line of the sentence's first word.
+    public var line: Int
+}
+
+/// The CoNLL-U format of Universal Dependencies: one word per line in ten
+/// tab-separated columns (ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC),
+/// `#` comment lines, and a blank line after each sentence. Multiword-token
+/// lines (ID `1-2`) and empty nodes (ID `1.1`) are not words of the surface
+/// sequence that gets tagged, so they are skipped, as the spec's word/token distinction asks.
+public enum CoNLLU {
+    /// Which column holds the tag.
+    public enum TagColumn: String, Sendable, CaseIterable, Codable {
+        case upos, xpos, deprel
+        var index: Int { self == .upos ? 3 : self == .xpos ? 4 : 7 }
+    }
+
+    public static func sentences(_ text: String, path: String, column: TagColumn = .upos) throws -> [TaggedSentence] {
+        var out: [TaggedSentence] = []
+        var words: [String] = [], tags: [String] = [], start = 0
+        var expectedID = 1
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let n = i + 1
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                if !words.isEmpty { out.append(TaggedSentence(words: words, tags: tags, line: start)) }
+                words = []; tags = []; expectedID = 1
+                continue
+            }
+            if line.hasPrefix("#") { continue }
+            let cols = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard cols.count == 10 else {
+                throw DataError.malformed(path: path, line: n, expected: "10 tab-separated columns", found: "\(cols.count)")
+            }
+            let id = cols[0]
+            if id.contains("-") || id.contains(".") {
+                let parts = id.split(whereSeparator: { $0 == "-" || $0 == "." })
+                guard parts.count == 2, parts.allSatisfy({ Int($0) != nil }) else {
+                    throw DataError.malformed(path: path, line: n, expected: "a word ID (1, 2-3 or 4.1)", found: "'\(id)'")
+                }
+                continue
+            }
+            guard let value = Int(id), value >= 1 else {
+                throw DataError.malformed(path: path, line: n, expected: "a word ID (1, 2-3 or 4.1)", found: "'\(id)'")
+            }
+            guard value == expectedID else {
+                throw DataError.malformed(path: path, line: n, expected: "word ID \(expectedID)", found: "\(value)")
+            }
+            expectedID += 1
+            if words.isEmpty { start = n }
+            words.append(String(cols[1]))
+            tags.append(String(cols[column.index]))
+        }
+        if !words.isEmpty { out.append(TaggedSentence(words: words, tags: tags, line: start)) }
+        return out
+    }
+}

@@ -1,0 +1,70 @@
+/// How classification and tagging inputs are split into tokens.
+public enum TextTokenizer: String, Codable, CaseIterable, Sendable {
+    /// One token per Unicode scalar.
+    case char
+    /// Split on whitespace only.
+    case whitespace
+    /// Split on whitespace and split punctuation off words ("don't!" -> "don't", "!").
+    case word
+
+    public func tokens(_ text: String, lowercase: Bool = false) -> [String] {
+        let t = lowercase ? text.lowercased() : text
+        switch self {
+        case .char: return t.unicodeScalars.map { String($0) }
+        case .whitespace: return t.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+        case .word:
+            var out: [String] = []
+            for piece in t.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
+                var current = ""
+                let chars = Array(piece)
+                for (i, c) in chars.enumerated() {
+                    let inner = c == "'" || c == "-"
+                    let between = i > 0 && i < chars.count - 1 && chars[i - 1].isLetter && chars[i + 1].isLetter
+                    if c.isPunctuation || c.isSymbol, !(inner && between) {
+                        if !current.isEmpty { out.append(current); current = "" }
+                        out.append(String(c))
+                    } else {
+                        current.append(c)
+                    }
+                }
+                if !current.isEmpty { out.append(current) }
+            }
+            return out
+        }
+    }
+}
+
+/// Groups examples of similar length into batches, so padding stays small:
+/// the examples are shuffled, cut into pools of `poolBatches` batches, each
+/// pool sorted by length and cut into batches, and the batches shuffled.
+/// The same seed and epoch give the same batches.
+public struct LengthBatcher: Sendable {
+    public let lengths: [Int]
+    public let batchSize: Int
+    public var poolBatches = 50
+
+    public init(lengths: [Int], batchSize: Int) {
+        precondition(batchSize > 0, "LengthBatcher needs a positive batch size")
+        self.lengths = lengths
+        self.batchSize = batchSize
+    }
+
+    /// The batches (example indices) of `epoch`.
+    public func batches(epoch: Int, seed: UInt64, shuffle: Bool = true) -> [[Int]] {
+        var order = Array(lengths.indices)
+        var rng = SeededRNG(seed: seed &+ 0x9E37_79B9 &* UInt64(epoch + 1))
+        if shuffle { order.shuffle(using: &rng) }
+        var batches: [[Int]] = []
+        let pool = batchSize * poolBatches
+        for start in stride(from: 0, to: order.count, by: pool) {
+            let chunk = order[start..<min(start + pool, order.count)].sorted { lengths[$0] < lengths[$1] }
+            for b in stride(from: 0, to: chunk.count, by: batchSize) {
+                batches.append(Array(chunk[(chunk.startIndex + b)..<min(chunk.startIndex + b + batchSize, chunk.endIndex)]))
+            }
+        }
+        if shuffle { batches.shuffle(using: &rng) }
+        return batches
+    }
+
+    public var batchCount: Int { (lengths.count + batchSize - 1) / batchSize }
+}

@@ -1,0 +1,262 @@
+import Foundation
+
+/// The hyper-parameters of a ``SequenceTagger``, stored in its checkpoints.
+public struct SequenceTaggerConfig: Codable, Equatable, Sendable {
+    public var cell: CellKind
+    public var lowercase: Bool
+    public var wordVocabularySize: Int
+    public var wordEmbeddingSize: Int
+    /// The character vocabulary and encoder sizes; 0 disables the character encoder.
+    public var charVocabularySize: Int
+    public var charEmbeddingSize: Int
+    public var charHiddenSize: Int
+    public var hiddenSize: Int
+    public var layers: Int
+    public var dropout: Float
+    /// Tag names in id order.
+    public var tags: [String]
+    /// The CoNLL-U column the tags come from.
+    public var column: CoNLLU.TagColumn
+
+    public init(cell: CellKind, lowercase: Bool, wordVocabularySize: Int, wordEmbeddingSize: Int, charVocabularySize: Int,
+                charEmbeddingSize: Int, charHiddenSize: Int, hiddenSize: Int, layers: Int, dropout: Float, tags: [String], column: CoNLLU.TagColumn = .upos) {
+        self.cell = cell
+        self.lowercase = lowercase
+        self.wordVocabularySize = wordVocabularySize
+        self.wordEmbeddingSize = wordEmbeddingSize
+        self.charVocabularySize = charVocabularySize
+        self.charEmbeddingSize = charEmbeddingSize
+        self.charHiddenSize = charHiddenSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.dropout = dropout
+        self.tags = tags
+        self.column = column
+    }
+
+    public var usesCharacters: Bool { charHiddenSize > 0 }
+
+    public var problem: String? {
+        if wordVocabularySize < 2 || wordEmbeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "sizes must be positive" }
+        if usesCharacters && (charVocabularySize < 2 || charEmbeddingSize < 1) { return "character sizes must be positive" }
+        if tags.count < 2 || Set(tags).count != tags.count { return "a tagger needs at least 2 distinct tags" }
+        return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
+    }
+}
+
+/// Many-to-many, aligned: the seeds' part-of-speech picture. Each word is its
+/// embedding, concatenated (optionally) with a character-level BiLSTM's final
+/// states over its letters (so words never seen in training still get a
+/// useful input) -> dropout -> stacked BiLSTM -> dropout -> linear per token.
+/// Parameter names: `word_embedding.*`, `char_embedding.*`, `char_rnn.*`, `rnn.*`, `head.*`.
+public final class SequenceTagger: Layer {
+    public static let kind = "sequence_tagger"
+
+    public let config: SequenceTaggerConfig
+    public let words: Vocabulary
+    public let chars: Vocabulary?
+    public let wordEmbedding: Embedding
+    public let charEmbedding: Embedding?
+    public let charRNN: RecurrentLayer?
+    public let rnn: RecurrentLayer
+    public let head: Linear
+    let dropout: Dropout
+
+    public init(config: SequenceTaggerConfig, words: Vocabulary, chars: Vocabulary?, rng: inout SeededRNG) {
+        precondition(config.problem == nil, "SequenceTagger: \(config.problem ?? "")")
+        precondition(words.count == config.wordVocabularySize, "SequenceTagger: word vocabulary size differs from the config")
+        self.config = config
+        self.words = words
+        self.chars = config.usesCharacters ? chars : nil
+        wordEmbedding = Embedding(vocabularySize: config.wordVocabularySize, embeddingSize: config.wordEmbeddingSize, rng: &rng)
+        if config.usesCharacters {
+            charEmbedding = Embedding(vocabularySize: config.charVocabularySize, embeddingSize: config.charEmbeddingSize, rng: &rng)
+            charRNN = RecurrentLayer(cell: .lstm, inputSize: config.charEmbeddingSize, hiddenSize: config.charHiddenSize,
+                                     bidirectional: true, rng: &rng)
+        } else {
+            charEmbedding = nil
+            charRNN = nil
+        }
+        let input = config.wordEmbeddingSize + (config.usesCharacters ? 2 * config.charHiddenSize : 0)
+        rnn = RecurrentLayer(cell: config.cell, inputSize: input, hiddenSize: config.hiddenSize, layers: config.layers,
+                             bidirectional: true, dropout: config.dropout, rng: &rng)
+        head = Linear(inputSize: 2 * config.hiddenSize, outputSize: config.tags.count, rng: &rng)
+        dropout = Dropout(probability: config.dropout)
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        var out = prefixed("word_embedding", wordEmbedding)
+        if let charEmbedding, let charRNN { out += prefixed("char_embedding", charEmbedding) + prefixed("char_rnn", charRNN) }
+        return out + prefixed("rnn", rnn) + prefixed("head", head)
+    }
+
+    /// The word id of `word` (`<unk>` when unknown).
+    public func wordID(_ word: String) -> Int {
+        words.idOrUnknown(config.lowercase ? word.lowercased() : word) ?? 0
+    }
+
+    /// Tag logits for a batch of sentences (`[T*B, K]`, row `t*B + b`); with
+    /// `targets` (tag ids per sentence) also the mean loss over real words, and
+    /// in training the gradients are added into the parameters.
+    public func run(_ sentences: [[String]], targets: [[Int]]? = nil, training: Bool = false,
+                    rng: inout SeededRNG) -> (logits: Tensor, loss: Double, count: Int) {
+        let B = sentences.count, T = sentences.map(\.count).max() ?? 0
+        let lengths = sentences.map(\.count)
+        let Ew = config.wordEmbeddingSize, C = config.usesCharacters ? 2 * config.charHiddenSize : 0, I = Ew + C
+        var ids = [Int](repeating: words.id(Vocabulary.padding) ?? 0, count: T * B)
+        for (b, s) in sentences.enumerated() { for (t, w) in s.enumerated() { ids[t * B + b] = wordID(w) } }
+        let e = wordEmbedding.forward(ids: ids, shape: [T, B])
+
+        // The character encoder runs once per distinct word in the batch.
+        var distinct: [String] = [], slot: [String: Int] = [:]
+        var position = [Int](repeating: -1, count: T * B)
+        if C > 0 {
+            for (b, s) in sentences.enumerated() {
+                for (t, w) in s.enumerated() {
+                    if slot[w] == nil { slot[w] = distinct.count; distinct.append(w) }
+                    position[t * B + b] = slot[w]!
+                }
+            }
+        }
+        let charPass = C > 0 && !distinct.isEmpty ? encodeCharacters(distinct, training: training, rng: &rng) : nil
+
+        // x[t, b] = [word embedding ; character features]
+        var x = Tensor.zeros([T, B, I])
+        x.withUnsafeMutableBufferPointer { px in
+            e.output.withUnsafeBufferPointer { pe in
+                for n in 0..<(T * B) { (px.baseAddress! + n * I).update(from: pe.baseAddress! + n * Ew, count: Ew) }
+            }
+            if let charPass {
+                charPass.features.withUnsafeBufferPointer { pc in
+                    for n in 0..<(T * B) where position[n] >= 0 {
+                        (px.baseAddress! + n * I + Ew).update(from: pc.baseAddress! + position[n] * C, count: C)
+                    }
+                }
+            }
+        }
+        let d1 = dropout.forward(x, training: training, rng: &rng)
+        let r = rnn.forward(d1.output, lengths: lengths, training: training, rng: &rng)
+        let d2 = dropout.forward(r.output, training: training, rng: &rng)
+        let out = head.forward(d2.output.reshaped([T * B, 2 * config.hiddenSize]))
+        guard let targets else { return (out.output, .nan, 0) }
+        var flat = [Int](repeating: -100, count: T * B)
+        for (b, tags) in targets.enumerated() { for (t, tag) in tags.enumerated() { flat[t * B + b] = tag } }
+        let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: flat)
+        if training {
+            let dOut = dropout.backward(d2.trace, gradOutput: head.backward(out.trace, gradOutput: ce.gradient)
+                .reshaped([T, B, 2 * config.hiddenSize]))
+            let dx = dropout.backward(d1.trace, gradOutput: rnn.backward(r.trace, gradOutput: dOut).gradInput)
+            var dWord = Tensor.zeros([T, B, Ew])
+            var dChars = Tensor.zeros([distinct.count, C])
+            dx.withUnsafeBufferPointer { pdx in
+                dWord.withUnsafeMutableBufferPointer { pw in
+                    for n in 0..<(T * B) { (pw.baseAddress! + n * Ew).update(from: pdx.baseAddress! + n * I, count: Ew) }
+                }
+                if C > 0 {
+                    dChars.withUnsafeMutableBufferPointer { pc in
+                        for n in 0..<(T * B) where position[n] >= 0 {
+                            let src = pdx.baseAddress! + n * I + Ew, dst = pc.baseAddress! + position[n] * C
+                            for j in 0..<C { dst[j] += src[j] }
+                        }
+                    }
+                }
+            }
+            wordEmbedding.backward(e.trace, gradOutput: dWord)
+            if let charPass { backwardCharacters(charPass, gradFeatures: dChars) }
+        }
+        return (out.output, Double(ce.loss), ce.counted)
+    }
+
+    // MARK: - Character encoder forward and backward
+
+    struct CharPass {
+        var embedded: Embedding.Trace
+        var rnn: RecurrentLayer.Trace
+        var T: Int, N: Int
+        /// `[N, 2Hc]`: forward and reverse final states of each word.
+        var features: Tensor
+    }
+
+    func encodeCharacters(_ words: [String], training: Bool, rng: inout SeededRNG) -> CharPass {
+        let chars = self.chars!, charRNN = self.charRNN!, Hc = config.charHiddenSize
+        let sequences = words.map { w -> [Int] in
+            let ids = w.unicodeScalars.map { chars.idOrUnknown(String($0)) ?? 0 }
+            return ids.isEmpty ? [chars.unknownID ?? 0] : ids
+        }
+        let (ids, T, lengths) = SequenceClassifier.pad(sequences, padID: chars.id(Vocabulary.padding) ?? 0)
+        let N = words.count
+        let e = charEmbedding!.forward(ids: ids, shape: [T, N])
+        let r = charRNN.forward(e.output, lengths: lengths, training: training, rng: &rng)
+        // h_n is [2, N, Hc]: direction 0 then 1.
+        var features = Tensor.zeros([N, 2 * Hc])
+        features.withUnsafeMutableBufferPointer { pf in
+            r.final.h.withUnsafeBufferPointer { ph in
+                for n in 0..<N {
+                    (pf.baseAddress! + n * 2 * Hc).update(from: ph.baseAddress! + n * Hc, count: Hc)
+                    (pf.baseAddress! + n * 2 * Hc + Hc).update(from: ph.baseAddress! + (N + n) * Hc, count: Hc)
+                }
+            }
+        }
+        return CharPass(embedded: e.trace, rnn: r.trace, T: T, N: N, features: features)
+    }
+
+    func backwardCharacters(_ pass: CharPass, gradFeatures g: Tensor) {
+        let Hc = config.charHiddenSize, N = pass.N
+        var dh = Tensor.zeros([2, N, Hc])
+        dh.withUnsafeMutableBufferPointer { pd in
+            g.withUnsafeBufferPointer { pg in
+                for n in 0..<N {
+                    (pd.baseAddress! + n * Hc).update(from: pg.baseAddress! + n * 2 * Hc, count: Hc)
+                    (pd.baseAddress! + (N + n) * Hc).update(from: pg.baseAddress! + n * 2 * Hc + Hc, count: Hc)
+                }
+            }
+        }
+        let dx = charRNN!.backward(pass.rnn, gradOutput: .zeros([pass.T, N, 2 * Hc]),
+                                   gradFinal: RecurrentState(h: dh, c: .zeros([2, N, Hc]))).gradInput
+        charEmbedding!.backward(pass.embedded, gradOutput: dx)
+    }
+
+    /// The most likely tag of every word of every sentence.
+    public func predict(_ sentences: [[String]]) -> [[String]] {
+        var rng = SeededRNG(seed: 0)
+        var out: [[String]] = []
+        for start in stride(from: 0, to: sentences.count, by: 32) {
+            let batch = Array(sentences[start..<min(start + 32, sentences.count)])
+            let logits = run(batch, rng: &rng).logits
+            let K = config.tags.count, B = batch.count
+            for (b, s) in batch.enumerated() {
+                out.append((0..<s.count).map { t in
+                    let row = logits.scalars[((t * B + b) * K)..<((t * B + b + 1) * K)]
+                    return config.tags[row.indices.max { row[$0] < row[$1] }! - (t * B + b) * K]
+                })
+            }
+        }
+        return out
+    }
+
+    // MARK: - Checkpoints
+
+    public var configJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try! encoder.encode(config), as: UTF8.self)
+    }
+
+    /// Both vocabularies in one list: the words, then (when used) the characters; the config gives the split.
+    public var checkpointVocabulary: [String] { words.tokens + (chars?.tokens ?? []) }
+
+    public convenience init(checkpoint: Checkpoint) throws {
+        try checkpoint.require(kind: Self.kind)
+        let config = try checkpoint.decodeConfig(SequenceTaggerConfig.self)
+        if let problem = config.problem { throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem) }
+        let expected = config.wordVocabularySize + (config.usesCharacters ? config.charVocabularySize : 0)
+        guard let tokens = checkpoint.vocabulary, tokens.count == expected else {
+            throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing or not \(expected) tokens")
+        }
+        let words = try checkpoint.vocabulary(Array(tokens[..<config.wordVocabularySize]))
+        let chars = config.usesCharacters ? try checkpoint.vocabulary(Array(tokens[config.wordVocabularySize...])) : nil
+        var rng = SeededRNG(seed: 0)
+        self.init(config: config, words: words, chars: chars, rng: &rng)
+        try checkpoint.load(into: namedParameters)
+    }
+}

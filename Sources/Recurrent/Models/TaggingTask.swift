@@ -1,0 +1,104 @@
+/// Per-token accuracy overall and per gold tag.
+public struct TaggingMetrics: Sendable, Equatable {
+    public let tags: [String]
+    public private(set) var correct: [Int]
+    public private(set) var total: [Int]
+
+    public init(tags: [String]) {
+        self.tags = tags
+        correct = Array(repeating: 0, count: tags.count)
+        total = correct
+    }
+
+    public mutating func add(truth: Int, predicted: Int) {
+        total[truth] += 1
+        if truth == predicted { correct[truth] += 1 }
+    }
+
+    public var accuracy: Double {
+        let n = total.reduce(0, +)
+        return n == 0 ? 0 : Double(correct.reduce(0, +)) / Double(n)
+    }
+
+    /// Lines of `tag  accuracy  (correct/total)`, most frequent tag first.
+    public var table: String {
+        tags.indices.filter { total[$0] > 0 }.sorted { total[$0] > total[$1] }.map { i in
+            tags[i].padding(toLength: 8, withPad: " ", startingAt: 0)
+                + String(format: " %.4f  (%d/%d)", Double(correct[i]) / Double(total[i]), correct[i], total[i])
+        }.joined(separator: "\n")
+    }
+}
+
+extension SequenceTagger {
+    /// Tag ids of each sentence; a tag the model does not know is an error naming the file and line.
+    public func encodeTags(_ sentences: [TaggedSentence], path: String) throws -> [[Int]] {
+        let ids = Dictionary(uniqueKeysWithValues: config.tags.enumerated().map { ($1, $0) })
+        return try sentences.map { s in
+            try s.tags.enumerated().map { k, tag in
+                guard let id = ids[tag] else {
+                    throw LabelError(description: "\(path):\(s.line + k): tag '\(tag)' was not seen in training; the model knows \(config.tags.joined(separator: " "))")
+                }
+                return id
+            }
+        }
+    }
+
+    /// Token accuracy (overall and per tag) and the mean loss over `sentences`.
+    public func evaluate(_ sentences: [[String]], tags: [[Int]], batch: Int = 32) -> (loss: Double, metrics: TaggingMetrics) {
+        var metrics = TaggingMetrics(tags: config.tags)
+        var rng = SeededRNG(seed: 0)
+        var total = 0.0, count = 0
+        let K = config.tags.count
+        for indices in LengthBatcher(lengths: sentences.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false) {
+            let r = run(indices.map { sentences[$0] }, targets: indices.map { tags[$0] }, rng: &rng)
+            total += r.loss * Double(r.count)
+            count += r.count
+            let B = indices.count
+            for (b, i) in indices.enumerated() {
+                for (t, truth) in tags[i].enumerated() {
+                    let row = r.logits.scalars[((t * B + b) * K)..<((t * B + b + 1) * K)]
+                    metrics.add(truth: truth, predicted: row.indices.max { row[$0] < row[$1] }! - (t * B + b) * K)
+                }
+            }
+        }
+        return (total / Double(max(count, 1)), metrics)
+    }
+}
+
+/// Training a ``SequenceTagger`` on sentences batched by length.
+public final class TaggingTask: TrainingTask {
+    public let model: SequenceTagger
+    let trainWords: [[String]], trainTags: [[Int]]
+    let validWords: [[String]], validTags: [[Int]]
+    let batcher: LengthBatcher
+    var batches: [[Int]] = []
+
+    public init(model: SequenceTagger, train: ([[String]], [[Int]]), valid: ([[String]], [[Int]])?, batch: Int) {
+        self.model = model
+        (trainWords, trainTags) = train
+        (validWords, validTags) = valid ?? ([], [])
+        batcher = LengthBatcher(lengths: trainWords.map(\.count), batchSize: batch)
+    }
+
+    public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
+    public var batchesPerEpoch: Int { batcher.batchCount }
+    public var unit: String { "words" }
+    public var hasValidationData: Bool { !validWords.isEmpty }
+    public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) {
+        (SequenceTagger.kind, model.configJSON, model.checkpointVocabulary)
+    }
+
+    public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
+
+    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
+        let indices = batches[index]
+        let r = model.run(indices.map { trainWords[$0] }, targets: indices.map { trainTags[$0] }, training: true, rng: &rng)
+        return (r.loss, r.count)
+    }
+
+    public func validate() -> (loss: Double, metrics: [String: Double])? {
+        guard hasValidationData else { return nil }
+        let r = model.evaluate(validWords, tags: validTags)
+        return (r.loss, ["accuracy": r.metrics.accuracy])
+    }
+}

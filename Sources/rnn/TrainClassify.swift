@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+/// `rnn train classify`: many-to-one text classification.
+struct TrainClassify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Train a sequence classifier (sentiment, name -> language, ...).",
+        discussion: """
+        --data is a TSV/CSV file with a text and a label column (a header names them, or use
+        --text-column/--label-column), or a folder with one file per class (one example per line).
+        Examples:
+          rnn train classify --data sst2/train.tsv --valid sst2/dev.tsv --tokenizer whitespace --epochs 4 --out sst2.safetensors
+          rnn train classify --data names --tokenizer char --valid-split 0.1 --epochs 10 --out names.safetensors
+        """)
+
+    @Option(help: "Training data: a TSV/CSV file, a folder of per-class files, or a data set name (sst2/train.tsv, names).")
+    var data: String
+    @Option(help: "Validation data in the same format.")
+    var valid: String?
+    @Option(help: "Hold out this fraction of --data for validation (stratified by label, chosen by --seed) instead of --valid.")
+    var validSplit: Double?
+    @Option(help: "The text column: a header name or a 1-based number.")
+    var textColumn: String?
+    @Option(help: "The label column: a header name or a 1-based number.")
+    var labelColumn: String?
+    @Option(help: "Tokens: word (punctuation split off), whitespace, or char.")
+    var tokenizer: TextTokenizer = .word
+    @Flag(help: "Lowercase the text before tokenizing.")
+    var lowercase = false
+    @Option(help: "Keep tokens seen at least this many times in training; the rest become <unk>.")
+    var minCount = 1
+    @Option(help: "Summary of the sequence: last (final state), mean or max over the real steps.")
+    var pooling: Pooling = .max
+    @Flag(help: "Run the recurrent layers in both directions.")
+    var bidirectional = false
+    @Option(help: "Word vectors in GloVe/word2vec text format to initialise the embedding (its size must match --embedding).")
+    var embeddings: String?
+    @Option(help: "Examples per batch.")
+    var batch = 64
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var training: TrainingArguments
+
+    func validate() throws {
+        if valid != nil && validSplit != nil { throw ValidationError("give --valid or --valid-split, not both") }
+        if let f = validSplit, !(f > 0 && f < 1) { throw ValidationError("--valid-split must lie between 0 and 1, got \(f)") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1") }
+    }
+
+    func run() throws {
+        try userFacing {
+            let path = try DataCatalog.resolve(data)
+            var trainExamples = try ClassificationData.read(path, textColumn: textColumn, labelColumn: labelColumn)
+            var validExamples = try valid.map { try ClassificationData.read(try DataCatalog.resolve($0), textColumn: textColumn, labelColumn: labelColumn) }
+            if let f = validSplit {
+                let split = stratifiedSplit(trainExamples, fraction: f, seed: training.seed)
+                trainExamples = split.train
+                validExamples = split.held
+            }
+            let labels = Array(Set(trainExamples.compactMap(\.label))).sorted()
+            guard labels.count >= 2 else {
+                throw UserFacingError(description: "\(path): a classifier needs at least 2 labels, found \(labels.count) (\(labels.joined(separator: ", ")))")
+            }
+            let tokens = trainExamples.lazy.flatMap { tokenizer.tokens($0.text, lowercase: lowercase) }
+            let vocabulary = Vocabulary(counting: tokens, specials: [Vocabulary.padding, Vocabulary.unknown], minimumCount: minCount)
+            let config = SequenceClassifierConfig(
+                tokenizer: tokenizer, lowercase: lowercase, cell: model.cell, vocabularySize: vocabulary.count,
+                embeddingSize: model.embedding ?? 100, hiddenSize: model.hidden ?? 256, layers: model.layers ?? 1,
+                bidirectional: bidirectional, dropout: model.dropout, pooling: pooling, labels: labels)
+            var rng = SeededRNG(seed: training.seed)
+            let classifier = SequenceClassifier(config: config, vocabulary: vocabulary, rng: &rng)
+            if let embeddings {
+                let found = try PretrainedEmbeddings.load(embeddings, into: classifier.embedding.weight, vocabulary: vocabulary, lowercase: lowercase)
+                print("embeddings: \(found) of \(vocabulary.count) vocabulary words found in \(embeddings)")
+            }
+            let task = ClassificationTask(model: classifier, train: try classifier.encode(trainExamples),
+                                          valid: try validExamples.map { try classifier.encode($0) }, batch: batch)
+            try trainTask(task, training: training, describe: """
+                data: \(path): \(trainExamples.count) training and \(validExamples?.count ?? 0) validation examples, \(labels.count) labels, vocabulary \(vocabulary.count)
+                model: \(config.layers) x \(bidirectional ? "bidirectional " : "")\(config.cell) \(config.hiddenSize), embedding \(config.embeddingSize), \(pooling) pooling, dropout \(config.dropout), \(classifier.parameterCount) parameters
+                """)
+            if let v = task.valid {
+                let r = classifier.evaluate(v)
+                print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by loss is in %@)", r.metrics.accuracy, r.metrics.macroF1, training.out))
+            }
+        }
+    }
+}
+
+/// Runs the shared loop for any task: resume, progress, summary, interrupt exit code.
+func trainTask(_ task: any TrainingTask, training: TrainingArguments, describe: String) throws {
+    let options = try training.options(batchesPerEpoch: task.batchesPerEpoch)
+    let trainer = try Trainer(task: task, options: options)
+    let resumePath = TrainingOptions.resumePath(for: options.output)
+    if training.resume {
+        guard FileManager.default.fileExists(atPath: resumePath) else {
+            throw TrainingError.resumeMismatch(path: resumePath, reason: "no such file; train without --resume first")
+        }
+        try trainer.resume(from: resumePath)
+        print("resuming from \(resumePath) at step \(trainer.progress.step), epoch \(trainer.progress.epoch + 1)")
+    }
+    print(describe)
+    print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.current), \(Threads.count) threads")
+    let report = try trainer.run()
+    print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@", report.progress.step, report.progress.epoch,
+                 duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output))
+    if report.stop == .interrupted {
+        print("interrupted: checkpoint written; continue with the same command and --resume")
+        throw ExitCode(130)
+    }
+    if report.stop == .earlyStopping { print("stopped early: no improvement in \(options.earlyStoppingPatience ?? 0) validations") }
+}

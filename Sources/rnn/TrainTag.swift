@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+/// `rnn train tag`: many-to-many aligned sequence tagging from CoNLL-U.
+struct TrainTag: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tag",
+        abstract: "Train a part-of-speech (or other per-word) tagger on CoNLL-U data.",
+        discussion: """
+        Example:
+          rnn train tag --data ud-english-ewt/en_ewt-ud-train.conllu --valid ud-english-ewt/en_ewt-ud-dev.conllu --epochs 10 --out upos.safetensors
+        """)
+
+    @Option(help: "Training sentences in CoNLL-U (a path or NAME/FILE of a data set).")
+    var data: String
+    @Option(help: "Validation sentences in CoNLL-U.")
+    var valid: String?
+    @Option(help: "The tag column: upos, xpos or deprel.")
+    var column: CoNLLU.TagColumn = .upos
+    @Flag(help: "Lowercase words for the word embedding (the character encoder still sees case).")
+    var lowercase = false
+    @Option(help: "Keep words seen at least this many times; the rest become <unk> (the character encoder still reads them).")
+    var minCount = 1
+    @Option(help: "Character-level BiLSTM hidden size per direction; 0 disables it.")
+    var charHidden = 50
+    @Option(help: "Character embedding size.")
+    var charEmbedding = 30
+    @Option(help: "Sentences per batch.")
+    var batch = 32
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var training: TrainingArguments
+
+    func validate() throws {
+        guard batch >= 1, minCount >= 1, charHidden >= 0, charEmbedding >= 1 else {
+            throw ValidationError("--batch, --min-count and --char-embedding must be at least 1; --char-hidden at least 0")
+        }
+    }
+
+    func run() throws {
+        try userFacing {
+            let path = try DataCatalog.resolve(data)
+            let train = try CoNLLU.sentences(try TextFile.read(path), path: path, column: column)
+            guard !train.isEmpty else { throw DataError.empty(path: path + " (no sentences)") }
+            let validPath = try valid.map { try DataCatalog.resolve($0) }
+            let validSentences = try validPath.map { try CoNLLU.sentences(try TextFile.read($0), path: $0, column: column) }
+            let tags = Array(Set(train.flatMap(\.tags))).sorted()
+            guard tags.count >= 2 else { throw UserFacingError(description: "\(path): a tagger needs at least 2 tags, found \(tags)") }
+            let words = Vocabulary(counting: train.flatMap(\.words).map { lowercase ? $0.lowercased() : $0 },
+                                   specials: [Vocabulary.padding, Vocabulary.unknown], minimumCount: minCount)
+            let chars = Vocabulary(counting: train.flatMap(\.words).flatMap { $0.unicodeScalars.map { String($0) } },
+                                   specials: [Vocabulary.padding, Vocabulary.unknown])
+            let config = SequenceTaggerConfig(
+                cell: model.cell, lowercase: lowercase, wordVocabularySize: words.count, wordEmbeddingSize: model.embedding ?? 100,
+                charVocabularySize: charHidden > 0 ? chars.count : 0, charEmbeddingSize: charEmbedding, charHiddenSize: charHidden,
+                hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout, tags: tags, column: column)
+            var rng = SeededRNG(seed: training.seed)
+            let tagger = SequenceTagger(config: config, words: words, chars: chars, rng: &rng)
+            let validPair = try validSentences.map { ($0.map(\.words), try tagger.encodeTags($0, path: validPath!)) }
+            let task = TaggingTask(model: tagger, train: (train.map(\.words), try tagger.encodeTags(train, path: path)),
+                                   valid: validPair, batch: batch)
+            try trainTask(task, training: training, describe: """
+                data: \(path): \(train.count) training sentences (\(train.reduce(0) { $0 + $1.words.count }) words), \(validSentences?.count ?? 0) validation; \(tags.count) tags; \(words.count) words, \(chars.count) characters
+                model: word embedding \(config.wordEmbeddingSize) + char BiLSTM \(charHidden) -> \(config.layers) x bidirectional \(config.cell) \(config.hiddenSize), dropout \(config.dropout), \(tagger.parameterCount) parameters
+                """)
+        }
+    }
+}
