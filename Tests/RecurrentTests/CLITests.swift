@@ -134,4 +134,14 @@ import Testing
         let help = try Self.rnn(["train", "lm", "--help"])
         #expect(help.status == 0 && help.stdout.contains("--minutes"))
     }
+
+    @Test func benchPrintsTheDocumentedJSONFields() throws {
+        let r = try Self.rnn(["bench", "--json", "--seconds", "0.05", "charlm-rnn-2x256", "generate-lstm-1x128"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let objects = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 2)
+        for key in ["config", "mode", "tokens_per_s", "gflops", "peak_rss_mb"] { #expect(objects.allSatisfy { $0[key] != nil }, "\(key)") }
+        #expect(objects[0]["step_ms"] != nil && objects[1]["token_us"] != nil)
+        #expect((objects[0]["tokens_per_s"] as? Double ?? 0) > 0)
+    }
 }

@@ -33,6 +33,31 @@ import Testing
         }
     }
 
+    @Test func gemvPairMatchesTwoProducts() {
+        for (m, k1, k2) in [(2048, 512, 512), (7, 3, 5), (300, 1000, 20)] {
+            let a1 = randomTensor([m * k1], seed: 1), a2 = randomTensor([m * k2], seed: 2)
+            let x1 = randomTensor([k1], seed: 3), x2 = randomTensor([k2], seed: 4), y0 = randomTensor([m], seed: 5)
+            var y1 = y0, y2 = y0, e1 = y0, e2 = y0
+            a1.withUnsafeBufferPointer { p1 in a2.withUnsafeBufferPointer { p2 in
+            x1.withUnsafeBufferPointer { q1 in x2.withUnsafeBufferPointer { q2 in
+                y1.withUnsafeMutableBufferPointer { r1 in y2.withUnsafeMutableBufferPointer { r2 in
+                    gemvPair(m: m, k1: k1, a1: p1.baseAddress!, x1: q1.baseAddress!, y1: r1.baseAddress!,
+                             k2: k2, a2: p2.baseAddress!, x2: q2.baseAddress!, y2: r2.baseAddress!, beta: 1)
+                }}
+                e1.withUnsafeMutableBufferPointer { r in
+                    naiveGEMM(transA: false, transB: false, m: m, n: 1, k: k1, alpha: 1, a: p1.baseAddress!, lda: k1,
+                              b: q1.baseAddress!, ldb: 1, beta: 1, c: r.baseAddress!, ldc: 1)
+                }
+                e2.withUnsafeMutableBufferPointer { r in
+                    naiveGEMM(transA: false, transB: false, m: m, n: 1, k: k2, alpha: 1, a: p2.baseAddress!, lda: k2,
+                              b: q2.baseAddress!, ldb: 1, beta: 1, c: r.baseAddress!, ldc: 1)
+                }
+            }}}}
+            expectClose(y1, e1, atol: 1e-3, "gemvPair first \(m)x\(k1)")
+            expectClose(y2, e2, atol: 1e-3, "gemvPair second \(m)x\(k2)")
+        }
+    }
+
     @Test("stepping one token at a time equals the sequence layer", arguments: CellKind.allCases)
     func stepperMatchesSequenceLayer(cell: CellKind) {
         var rng = SeededRNG(seed: 4)

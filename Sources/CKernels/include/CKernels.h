@@ -41,6 +41,11 @@ void ck_vsigmoid(ck_isa isa, const float *x, float *y, long n);
 /// y[i] = tanh(x[i]); x and y may alias.
 void ck_vtanh(ck_isa isa, const float *x, float *y, long n);
 
+/// Marks the calling thread as running inside parallel work (1) or not (0).
+void ck_set_serial(int on);
+/// Whether the calling thread is marked by ck_set_serial.
+int ck_serial(void);
+
 /// Installs SIGINT/SIGTERM handlers that only record the signal.
 void ck_install_stop_handlers(void);
 /// Restores the default SIGINT/SIGTERM behaviour.

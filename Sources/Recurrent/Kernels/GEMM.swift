@@ -61,6 +61,10 @@ public func gemm(
     precondition(lda >= max(1, transA ? m : k) && ldb >= max(1, transB ? k : n) && ldc >= max(1, n),
                  "gemm: leading dimensions lda=\(lda) ldb=\(ldb) ldc=\(ldc) too small for m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
+    if ck_serial() != 0 {
+        ck_sgemm(CPU.isa, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
     switch backend {
     case .openblas:
         if let lib = OpenBLAS.library {
@@ -82,7 +86,7 @@ public func gemm(
 public func gemv(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
                  beta: Float = 0, y: UnsafeMutablePointer<Float>) {
     precondition(m >= 0 && k >= 0 && lda >= max(1, k), "gemv: bad sizes m=\(m) k=\(k) lda=\(lda)")
-    let parts = m * k >= 256 * 1024 ? min(Threads.count, m / 64) : 1
+    let parts = m * k >= 256 * 1024 && ck_serial() == 0 ? min(Threads.count, m / 64) : 1
     if parts <= 1 {
         ck_sgemv(CPU.isa, m, k, a, lda, x, beta, y)
         return
@@ -91,6 +95,26 @@ public func gemv(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePoi
     Threads.parallelFor((m + step - 1) / step) { p in
         let i0 = p * step
         ck_sgemv(CPU.isa, min(step, m - i0), k, a + i0 * lda, lda, x, beta, y + i0)
+    }
+}
+
+/// Two matrix-vector products, `y1 = A1 x1 + beta y1` and `y2 = A2 x2 + beta y2`
+/// (both with `m` rows), in one parallel region: each thread takes a share of
+/// the rows of both, so a recurrent layer's `W_ih x` and `W_hh h` cost one
+/// hand-off between threads instead of two.
+public func gemvPair(m: Int, k1: Int, a1: UnsafePointer<Float>, x1: UnsafePointer<Float>, y1: UnsafeMutablePointer<Float>,
+                     k2: Int, a2: UnsafePointer<Float>, x2: UnsafePointer<Float>, y2: UnsafeMutablePointer<Float>, beta: Float = 0) {
+    let parts = m * (k1 + k2) >= 256 * 1024 && ck_serial() == 0 ? min(Threads.count, m / 64) : 1
+    if parts <= 1 {
+        ck_sgemv(CPU.isa, m, k1, a1, k1, x1, beta, y1)
+        ck_sgemv(CPU.isa, m, k2, a2, k2, x2, beta, y2)
+        return
+    }
+    let step = ((m + parts - 1) / parts + 3) / 4 * 4
+    Threads.parallelFor((m + step - 1) / step) { p in
+        let i0 = p * step, rows = min(step, m - i0)
+        ck_sgemv(CPU.isa, rows, k1, a1 + i0 * k1, k1, x1, beta, y1 + i0)
+        ck_sgemv(CPU.isa, rows, k2, a2 + i0 * k2, k2, x2, beta, y2 + i0)
     }
 }
 

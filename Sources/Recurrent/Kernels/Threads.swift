@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 
@@ -22,6 +23,35 @@ public enum Threads {
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let work = body
             DispatchQueue.concurrentPerform(iterations: n) { work($0) }
+        }
+    }
+
+    /// Elements per chunk in ``forChunks(count:_:)``.
+    public static let chunkSize = 1 << 15
+
+    /// Runs `body` over `0..<count` cut into fixed chunks of ``chunkSize``, in
+    /// parallel. The cut depends only on `count`, so per-chunk results combined
+    /// in chunk order are the same whatever the thread count.
+    public static func forChunks(count: Int, _ body: (Int, Range<Int>) -> Void) {
+        let chunks = (count + chunkSize - 1) / chunkSize
+        if chunks <= 1 || ck_serial() != 0 {
+            for c in 0..<chunks { body(c, (c * chunkSize)..<min(count, (c + 1) * chunkSize)) }
+            return
+        }
+        parallelFor(chunks) { c in body(c, (c * chunkSize)..<min(count, (c + 1) * chunkSize)) }
+    }
+
+    /// Runs `body(0)` and `body(1)` at once on two threads (when there are two),
+    /// with each thread marked serial so the kernels inside stay on it.
+    public static func pair(_ body: (Int) -> Void) {
+        guard count > 1 && ck_serial() == 0 else {
+            body(0); body(1)
+            return
+        }
+        parallelFor(2) { i in
+            ck_set_serial(1)
+            body(i)
+            ck_set_serial(0)
         }
     }
 }

@@ -120,15 +120,17 @@ public final class RecurrentLayer: Layer {
         var dropoutTraces: [Dropout.Trace] = []
         var input = x
         for l in 0..<layerCount {
+            let layerInput = input
+            let results = Self.eachDirection(D) { d in
+                let k = l * D + d
+                return passes[l][d].forward(layerInput, lengths: lengths, h0: Self.slice(initial.h, k),
+                                            c0: initial.c.map { Self.slice($0, k) })
+            }
             var outputs: [Tensor] = []
             var traces: [RecurrentPass.Trace] = []
-            for d in 0..<D {
-                let k = l * D + d
-                let h0 = Self.slice(initial.h, k)
-                let c0 = initial.c.map { Self.slice($0, k) }
-                let r = passes[l][d].forward(input, lengths: lengths, h0: h0, c0: c0)
-                Self.setSlice(&final.h, k, r.h)
-                if let c = r.c { Self.setSlice(&final.c!, k, c) }
+            for (d, r) in results.enumerated() {
+                Self.setSlice(&final.h, l * D + d, r.h)
+                if let c = r.c { Self.setSlice(&final.c!, l * D + d, c) }
                 outputs.append(r.output)
                 traces.append(r.trace)
             }
@@ -160,12 +162,15 @@ public final class RecurrentLayer: Layer {
         for l in stride(from: layerCount - 1, through: 0, by: -1) {
             if l < layerCount - 1 { dOut = dropout.backward(trace.dropoutTraces[l], gradOutput: dOut) }
             let parts = D == 1 ? [dOut] : Self.splitFeatures(dOut, H)
-            var dInput: Tensor? = nil
-            for d in 0..<D {
+            let results = Self.eachDirection(D) { d in
                 let k = l * D + d
-                let dh = gradFinal.map { Self.slice($0.h, k) } ?? .zeros([B, H])
-                let dc = gradFinal?.c.map { Self.slice($0, k) }
-                let r = passes[l][d].backward(trace.passTraces[l][d], gradOutput: parts[d], gradH: dh, gradC: dc)
+                return passes[l][d].backward(trace.passTraces[l][d], gradOutput: parts[d],
+                                             gradH: gradFinal.map { Self.slice($0.h, k) } ?? .zeros([B, H]),
+                                             gradC: gradFinal?.c.map { Self.slice($0, k) })
+            }
+            var dInput: Tensor? = nil
+            for (d, r) in results.enumerated() {
+                let k = l * D + d
                 Self.setSlice(&gradInitial.h, k, r.dh0)
                 if let dc0 = r.dc0 { Self.setSlice(&gradInitial.c!, k, dc0) }
                 if dInput == nil {
@@ -180,6 +185,17 @@ public final class RecurrentLayer: Layer {
     }
 
     // MARK: - Helpers for the [L*D, B, H] state layout and feature concatenation
+
+    /// `work(d)` for each direction; the two directions of a bidirectional layer
+    /// run at once, one per core (they touch disjoint parameters).
+    static func eachDirection<R>(_ D: Int, _ work: (Int) -> R) -> [R] {
+        if D == 1 { return [work(0)] }
+        let slots = UnsafeMutablePointer<R?>.allocate(capacity: D)
+        slots.initialize(repeating: nil, count: D)
+        defer { slots.deinitialize(count: D); slots.deallocate() }
+        Threads.pair { d in slots[d] = work(d) }
+        return (0..<D).map { slots[$0]! }
+    }
 
     static func slice(_ t: Tensor, _ k: Int) -> Tensor {
         let n = t.shape[1] * t.shape[2]

@@ -75,20 +75,20 @@ public final class RecurrentStepper {
         for l in 0..<L {
             let pass = layer.passes[l][0]
             let hl = h + l * H, cl = c + l * H
+            pass.biasHH.value.withUnsafeBufferPointer { hp.update(from: $0.baseAddress!, count: GH) }
             if l == 0 {
                 if projectedInput != UnsafePointer(gates) { gates.update(from: projectedInput, count: GH) }
-            } else {
-                pass.weightIH.value.withUnsafeBufferPointer { w in
-                    pass.biasIH.value.withUnsafeBufferPointer { b in
-                        gates.update(from: b.baseAddress!, count: GH)
-                        gemv(m: GH, k: H, a: w.baseAddress!, lda: H, x: h + (l - 1) * H, beta: 1, y: gates)
-                    }
-                }
-            }
-            pass.weightHH.value.withUnsafeBufferPointer { w in
-                pass.biasHH.value.withUnsafeBufferPointer { b in
-                    hp.update(from: b.baseAddress!, count: GH)
+                pass.weightHH.value.withUnsafeBufferPointer { w in
                     gemv(m: GH, k: H, a: w.baseAddress!, lda: H, x: hl, beta: 1, y: hp)
+                }
+            } else {
+                // gates = W_ih h_{l-1} + b_ih and hp = W_hh h_l + b_hh, in one parallel region.
+                pass.biasIH.value.withUnsafeBufferPointer { gates.update(from: $0.baseAddress!, count: GH) }
+                pass.weightIH.value.withUnsafeBufferPointer { wi in
+                    pass.weightHH.value.withUnsafeBufferPointer { wh in
+                        gemvPair(m: GH, k1: H, a1: wi.baseAddress!, x1: h + (l - 1) * H, y1: gates,
+                                 k2: H, a2: wh.baseAddress!, x2: hl, y2: hp, beta: 1)
+                    }
                 }
             }
             layer.cell.forward(CellStep(B: 1, H: H, t: 0, lengths: nil, gates: gates, hp: hp, hPrev: hl, hNext: hNext,

@@ -46,7 +46,8 @@ public struct Adam: Optimizer {
             v.tensors[k].withUnsafeMutableBufferPointer { pv in
             p.value.withUnsafeMutableBufferPointer { w in
             grad.withUnsafeBufferPointer { g in
-                for i in w.indices {
+                Threads.forChunks(count: w.count) { _, range in
+                for i in range {
                     var gi = g[i]
                     if wd != 0 {
                         if decoupled { w[i] *= 1 - lr * wd } else { gi += wd * w[i] }
@@ -54,6 +55,7 @@ public struct Adam: Optimizer {
                     pm[i] = b1 * pm[i] + (1 - b1) * gi
                     pv[i] = b2 * pv[i] + (1 - b2) * gi * gi
                     w[i] -= stepSize * pm[i] / (pv[i].squareRoot() / c2Root + eps)
+                }
                 }
             }}}}
         }

@@ -5,7 +5,19 @@ public enum GradientClipping {
         var sum = 0.0
         for p in parameters {
             p.grad.withUnsafeBufferPointer { g in
-                for v in g { sum += Double(v) * Double(v) }
+                // Per-chunk sums added in chunk order: the same result on any thread count.
+                var partial = [Double](repeating: 0, count: (g.count + Threads.chunkSize - 1) / Threads.chunkSize)
+                partial.withUnsafeMutableBufferPointer { out in
+                    Threads.forChunks(count: g.count) { c, range in
+                        var s: Float = 0, total = 0.0
+                        for (k, i) in range.enumerated() {
+                            s += g[i] * g[i]
+                            if k & 1023 == 1023 { total += Double(s); s = 0 }
+                        }
+                        out[c] = total + Double(s)
+                    }
+                }
+                for s in partial { sum += s }
             }
         }
         return Float(sum.squareRoot())
@@ -22,7 +34,7 @@ public enum GradientClipping {
         if scale < 1 {
             for p in parameters {
                 p.grad.withUnsafeMutableBufferPointer { g in
-                    for i in g.indices { g[i] *= scale }
+                    Threads.forChunks(count: g.count) { _, range in for i in range { g[i] *= scale } }
                 }
             }
         }
