@@ -83,32 +83,16 @@ func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, In
     let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
     let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
                                  batch: c.batch, seq: c.seq)
-    let options = try c.training.options(batchesPerEpoch: task.batchesPerEpoch)
-    let trainer = try Trainer(task: task, options: options)
-    let resumePath = TrainingOptions.resumePath(for: options.output)
-    if c.training.resume {
-        guard FileManager.default.fileExists(atPath: resumePath) else {
-            throw TrainingError.resumeMismatch(path: resumePath, reason: "no such file; train without --resume first")
-        }
-        try trainer.resume(from: resumePath)
-        print("resuming from \(resumePath) at step \(trainer.progress.step), epoch \(trainer.progress.epoch + 1)")
+    let report = try trainTask(task, training: c.training, describe: """
+        data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
+        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(m.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq)
+        """) { trainer in
+        if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
     }
-    if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
-    print("data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)")
-    print("model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(m.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq); \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.current), \(Threads.count) threads")
-    let report = try trainer.run()
     if let loss = report.lastValidationLoss {
         let extra = c.level == .char ? String(format: "%.3f bits/char", loss / log(2.0)) : String(format: "perplexity %.2f", exp(loss))
         print(String(format: "validation loss %.4f nats/token (%@); best %.4f", loss, extra, report.progress.bestLoss ?? loss))
     }
-    print(String(format: "trained %d steps (%d epochs) in %@ at %.0f tokens/s; model: %@; resume file: %@",
-                 report.progress.step, report.progress.epoch, duration(report.progress.elapsedSeconds), report.throughput,
-                 options.output, resumePath))
-    if report.stop == .interrupted {
-        print("interrupted: checkpoint written; continue with the same command and --resume")
-        throw ExitCode(130)
-    }
-    if report.stop == .earlyStopping { print("stopped early: no improvement in \(options.earlyStoppingPatience ?? 0) validations") }
 }
 
 func duration(_ seconds: Double) -> String {

@@ -89,10 +89,14 @@ struct TrainClassify: ParsableCommand {
     }
 }
 
-/// Runs the shared loop for any task: resume, progress, summary, interrupt exit code.
-func trainTask(_ task: any TrainingTask, training: TrainingArguments, describe: String) throws {
+/// Runs the shared loop for any task: resume, progress, summary, and exit
+/// status 130 after an interruption (the checkpoint is written first).
+@discardableResult
+func trainTask(_ task: any TrainingTask, training: TrainingArguments, describe: String,
+               configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
     let options = try training.options(batchesPerEpoch: task.batchesPerEpoch)
     let trainer = try Trainer(task: task, options: options)
+    configure(trainer)
     let resumePath = TrainingOptions.resumePath(for: options.output)
     if training.resume {
         guard FileManager.default.fileExists(atPath: resumePath) else {
@@ -104,11 +108,12 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, describe: 
     print(describe)
     print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.current), \(Threads.count) threads")
     let report = try trainer.run()
-    print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@", report.progress.step, report.progress.epoch,
-                 duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output))
+    print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@; resume file: %@", report.progress.step,
+                 report.progress.epoch, duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))
     if report.stop == .interrupted {
         print("interrupted: checkpoint written; continue with the same command and --resume")
         throw ExitCode(130)
     }
     if report.stop == .earlyStopping { print("stopped early: no improvement in \(options.earlyStoppingPatience ?? 0) validations") }
+    return report
 }

@@ -230,6 +230,7 @@ public final class Trainer {
         let parameters = task.parameters.map(\.parameter)
         let hasValidation = task.hasValidationData
         var lastValidation: (loss: Double, metrics: [String: Double])? = nil
+        var lastValidatedStep: Int? = nil
         let runStart = Date()
         let startElapsed = progress.elapsedSeconds
         let startStep = progress.step
@@ -250,6 +251,7 @@ public final class Trainer {
         func runValidation() throws {
             guard let v = task.validate() else { return }
             lastValidation = v
+            lastValidatedStep = progress.step
             progress.scheduler.validated(loss: v.loss)
             var improved = false
             if progress.bestLoss.map({ v.loss < $0 }) ?? true {
@@ -337,18 +339,12 @@ public final class Trainer {
         }
         if interactive { log("") }
         // A final validation unless one just ran at this step.
-        if hasValidation && stop != .earlyStopping && (lastValidation == nil || !(justValidated(progress.step))) {
-            try runValidation()
-        }
+        if hasValidation && lastValidatedStep != progress.step { try runValidation() }
         progress.elapsedSeconds = elapsed()
         try writeCheckpoints(includeModel: !hasValidation)
         let seconds = Date().timeIntervalSince(runStart)
         return TrainingReport(progress: progress, stop: stop, lastValidationLoss: lastValidation?.loss,
                               lastMetrics: lastValidation?.metrics ?? [:], throughput: Double(totalItems) / max(seconds, 1e-9))
-    }
-
-    private func justValidated(_ step: Int) -> Bool {
-        options.validateEvery > 0 ? step % options.validateEvery == 0 : progress.batchIndex == 0
     }
 
     private func report(loss: Double, rate: Double, lr: Float, norm: Float, elapsed: Double) {
