@@ -23,6 +23,14 @@ extension RNN {
         var textColumn: String?
         @Option(help: "Classifier data: the label column (a header name or a 1-based number).")
         var labelColumn: String?
+        @Option(help: "Classifier: evaluate only the held-out fraction that `train classify --valid-split F --seed S` set aside.")
+        var heldOut: Double?
+        @Option(help: "The seed of that split.")
+        var seed: UInt64 = 1
+
+        func validate() throws {
+            if let f = heldOut, !(f > 0 && f < 1) { throw ValidationError("--held-out must lie between 0 and 1, got \(f)") }
+        }
 
         func run() throws {
             try userFacing {
@@ -71,7 +79,8 @@ extension RNN {
         }
 
         func evaluateClassifier(_ classifier: SequenceClassifier, _ path: String) throws {
-            let examples = try ClassificationData.read(path, textColumn: textColumn, labelColumn: labelColumn)
+            var examples = try ClassificationData.read(path, textColumn: textColumn, labelColumn: labelColumn)
+            if let f = heldOut { examples = stratifiedSplit(examples, fraction: f, seed: seed).held }
             let r = classifier.evaluate(try classifier.encode(examples))
             let m = r.metrics
             if json {

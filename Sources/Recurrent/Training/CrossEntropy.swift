@@ -23,7 +23,9 @@ public enum CrossEntropy {
         precondition(targets.count == N, "CrossEntropy: \(targets.count) targets for \(N) rows of logits")
         var grad = Tensor.zeros([N, V])
         var total = 0.0
-        var counted = 0
+        let counted = targets.reduce(0) { $0 + ($1 == ignoreIndex || $1 < 0 ? 0 : 1) }
+        // With .mean every row's gradient is divided by the count; fold that into the one pass.
+        let scale: Float = reduction == .mean && counted > 0 ? 1 / Float(counted) : 1
         logits.withUnsafeBufferPointer { pl in
             grad.withUnsafeMutableBufferPointer { pg in
                 for n in 0..<N {
@@ -44,19 +46,14 @@ public enum CrossEntropy {
                         for v in 0..<V { sumLogP += Double(row[v] - logZ) }
                         total -= Double(labelSmoothing) * sumLogP / Double(V)
                     }
-                    let inv = 1 / s, spread = labelSmoothing / Float(V)
+                    // dL/dlogit = p - q, q = (1 - ε) onehot + ε / V
+                    let inv = scale / s, spread = scale * labelSmoothing / Float(V)
                     for v in 0..<V { g[v] = g[v] * inv - spread }
-                    g[target] -= 1 - labelSmoothing
-                    counted += 1
+                    g[target] -= scale * (1 - labelSmoothing)
                 }
             }
         }
-        var loss = Float(total)
-        if reduction == .mean && counted > 0 {
-            let scale = 1 / Float(counted)
-            loss *= scale
-            for i in 0..<grad.count { grad.scalars[i] *= scale }
-        }
+        let loss = Float(total) * scale
         return (loss, grad, counted)
     }
 }
