@@ -128,6 +128,60 @@ import Testing
         #expect(second.stdout.contains("trained \(stoppedAt + 10) steps"))
     }
 
+    @Test func sigkillAtRandomMomentsNeverLeavesABrokenCheckpoint() throws {
+        let dir = Self.tempDir()
+        let text = String(repeating: "Whan that Aprille with his shoures soote the droghte of March hath perced to the roote. ", count: 40)
+        try text.write(toFile: "\(dir)/tales.txt", atomically: true, encoding: .utf8)
+        let common = ["train", "lm", "--data", "\(dir)/tales.txt", "--layers", "1", "--hidden", "48", "--seq", "16", "--batch", "4",
+                      "--validate-every", "3", "--log-every", "1000", "--out", "\(dir)/tales.safetensors"]
+        let args = common + ["--steps", "100000"]
+        var rng = SeededRNG(seed: 5)
+        var lastStep = 0
+        for round in 0..<5 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.binary)
+            p.arguments = args + (round == 0 ? [] : ["--resume"])
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32(400_000 + rng.nextInt(below: 900_000)))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .uncaughtSignal)
+            // Whatever is on disk is whole: both files load.
+            let resume = try Checkpoint.read("\(dir)/tales.resume.safetensors")
+            _ = try LanguageModel(checkpoint: resume, ignoringPrefixes: ["optimizer.", "carried."])
+            _ = try LanguageModel(contentsOf: "\(dir)/tales.safetensors")
+            let state = try JSONDecoder().decode(TrainingProgress.self, from: Data(resume.metadata["training_state"]!.utf8))
+            #expect(state.step >= lastStep, "round \(round): the checkpoint went back from step \(lastStep) to \(state.step)")
+            lastStep = state.step
+        }
+        #expect(lastStep > 0)
+        let done = try Self.rnn(common + ["--steps", "\(lastStep + 6)", "--resume"])
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(done.stdout.contains("at step \(lastStep)") && done.stdout.contains("trained \(lastStep + 6) steps"), "\(done.stdout)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test func sigtermAlsoWritesACheckpointAndExits() throws {
+        let dir = Self.tempDir()
+        try String(repeating: "to be or not to be, that is the question. ", count: 60).write(toFile: "\(dir)/q.txt", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["train", "lm", "--data", "\(dir)/q.txt", "--layers", "1", "--hidden", "16", "--seq", "8", "--batch", "2",
+                       "--steps", "100000", "--log-every", "1000", "--out", "\(dir)/q.safetensors"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        usleep(800_000)
+        kill(p.processIdentifier, SIGTERM)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130 && text.contains("interrupted: checkpoint written"), "\(p.terminationStatus) \(text)")
+        _ = try LanguageModel(contentsOf: "\(dir)/q.safetensors")
+    }
+
     @Test func infoAndHelpWork() throws {
         let info = try Self.rnn(["info"])
         #expect(info.status == 0 && info.stdout.contains("gemm backend:") && info.stdout.contains("threads:"))

@@ -149,6 +149,13 @@ public final class Trainer {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             throw TrainingError.outputNotWritable(path: path, reason: "it is a directory")
         }
+        // A process killed mid-write leaves its temporary file (never the checkpoint itself); clear those.
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let resumeName = URL(fileURLWithPath: TrainingOptions.resumePath(for: path)).lastPathComponent
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        where file.hasPrefix(".\(name).tmp-") || file.hasPrefix(".\(resumeName).tmp-") {
+            try? FileManager.default.removeItem(atPath: dir + "/" + file)
+        }
         let probe = dir + "/.rnn-write-probe-\(getpid())"
         guard FileManager.default.createFile(atPath: probe, contents: Data("ok".utf8)) else {
             throw TrainingError.outputNotWritable(path: path, reason: "folder \(dir) is not writable")
