@@ -76,6 +76,7 @@ import Testing
             (["sample", "--model", "\(dir)/hello.safetensors", "--temperature", "0"], "--temperature must be positive"),
             (["sample", "--model", "\(dir)/hello.safetensors", "--prime", "hex"], "contains \"x\", which the model's vocabulary does not have"),
             (["sample", "--model", "\(dir)/classifier.safetensors"], "holds a sequence classifier, but this command needs a language model"),
+            (["predict", "--model", "\(dir)/hello.safetensors", "\(dir)/notes.txt"], "holds a language model, but this command needs a sequence classifier or sequence tagger"),
             (["evaluate", "--model", "\(dir)/hello.safetensors", "--data", "\(dir)/missing.txt"], "missing.txt: no such file"),
             (["evaluate", "--model", "\(dir)/hello.safetensors", "--data", "\(dir)/notes.txt"], "notes.txt:1: expected tokens the model knows, found \" \""),
             (["inspect", "--model", "\(dir)/empty.txt"], "file is truncated"),
@@ -91,6 +92,9 @@ import Testing
         #expect(train.status == 0, "\(train.stderr)")
         let sample = try Self.rnn(["sample", "--model", "\(dir)/hello.safetensors", "--prime", "h", "--length", "4", "--argmax"])
         #expect(sample.status == 0 && sample.stdout == "hello\n", "\(sample.stdout) \(sample.stderr)")
+        // The last checkpoint (the resume file) samples too.
+        let last = try Self.rnn(["sample", "--model", "\(dir)/hello.resume.safetensors", "--prime", "h", "--length", "4", "--argmax"])
+        #expect(last.status == 0 && last.stdout == "hello\n", "\(last.stdout) \(last.stderr)")
     }
 
     @Test func everyBadInputGetsOneClearLineAndNonZeroExit() throws {

@@ -101,7 +101,10 @@ public struct Checkpoint: Sendable {
     /// Copies the tensors into `parameters` after checking that the names match
     /// exactly (none missing, none extra besides those under `ignoringPrefixes`),
     /// shapes agree and values are finite.
+    /// A resume file (it has `training_state`) is a model checkpoint too: its
+    /// `optimizer.` and `carried.` tensors are skipped.
     public func load(into parameters: [(name: String, parameter: Parameter)], ignoringPrefixes: [String] = []) throws {
+        let ignoringPrefixes = ignoringPrefixes + (metadata["training_state"] != nil ? ["optimizer.", "carried."] : [])
         let expected = Set(parameters.map(\.name))
         for name in tensors.keys.sorted() where !expected.contains(name) && !ignoringPrefixes.contains(where: { name.hasPrefix($0) }) {
             throw CheckpointError.unexpectedTensor(path: path, name: name)
