@@ -46,7 +46,7 @@ public enum ModelBenchmark {
         let targets = (0..<(c.head == .perToken ? T * B : B)).map { _ in rng.nextInt(below: classes) }
 
         func step() {
-            for (_, p) in parameters { p.grad.zero() }
+            Parameter.zeroGradients(parameters.map(\.parameter))
             let e = embedding.forward(ids: inputs, shape: [T, B])
             let r = rnn.forward(e.output)
             let features = c.head == .perToken ? r.output.reshaped([T * B, D * c.hidden]) : lastStep(r.output)

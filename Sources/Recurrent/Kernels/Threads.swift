@@ -32,7 +32,8 @@ public enum Threads {
     /// Runs `body` over `0..<count` cut into fixed chunks of ``chunkSize``, in
     /// parallel. The cut depends only on `count`, so per-chunk results combined
     /// in chunk order are the same whatever the thread count.
-    public static func forChunks(count: Int, _ body: (Int, Range<Int>) -> Void) {
+    public static func forChunks(count: Int, chunkSize: Int = Threads.chunkSize, _ body: (Int, Range<Int>) -> Void) {
+        precondition(chunkSize > 0, "forChunks needs a positive chunk size")
         let chunks = (count + chunkSize - 1) / chunkSize
         if chunks <= 1 || ck_serial() != 0 {
             for c in 0..<chunks { body(c, (c * chunkSize)..<min(count, (c + 1) * chunkSize)) }

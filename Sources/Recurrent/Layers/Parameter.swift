@@ -16,6 +16,17 @@ public final class Parameter {
 
     /// The parameter's shape.
     public var shape: [Int] { value.shape }
+
+    /// Sets the gradients of `parameters` to zero, large ones split over the cores.
+    public static func zeroGradients(_ parameters: [Parameter]) {
+        for p in parameters {
+            p.grad.withUnsafeMutableBufferPointer { g in
+                Threads.forChunks(count: g.count) { _, range in
+                    (g.baseAddress! + range.lowerBound).update(repeating: 0, count: range.count)
+                }
+            }
+        }
+    }
 }
 
 /// Anything that owns parameters. The whole protocol is one walk that yields
@@ -34,9 +45,7 @@ extension Layer {
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
 
     /// Sets every gradient to zero.
-    public func zeroGradients() {
-        for (_, p) in namedParameters { p.grad.zero() }
-    }
+    public func zeroGradients() { Parameter.zeroGradients(parameters) }
 }
 
 /// Prefixes every name of `layer`'s walk with `prefix.` (for composing models).

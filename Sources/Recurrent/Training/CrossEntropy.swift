@@ -22,16 +22,21 @@ public enum CrossEntropy {
         let N = logits.shape[0], V = logits.shape[1]
         precondition(targets.count == N, "CrossEntropy: \(targets.count) targets for \(N) rows of logits")
         var grad = Tensor.zeros([N, V])
-        var total = 0.0
         let counted = targets.reduce(0) { $0 + ($1 == ignoreIndex || $1 < 0 ? 0 : 1) }
         // With .mean every row's gradient is divided by the count; fold that into the one pass.
         let scale: Float = reduction == .mean && counted > 0 ? 1 / Float(counted) : 1
+        for t in targets where t != ignoreIndex && t >= 0 {
+            precondition(t < V, "CrossEntropy: target \(t) outside 0..<\(V)")
+        }
+        // Rows are independent: split them over the cores; per-row losses are summed in row order.
+        var rowLoss = [Double](repeating: 0, count: N)
         logits.withUnsafeBufferPointer { pl in
-            grad.withUnsafeMutableBufferPointer { pg in
-                for n in 0..<N {
+        grad.withUnsafeMutableBufferPointer { pg in
+        rowLoss.withUnsafeMutableBufferPointer { pr in
+            Threads.forChunks(count: N, chunkSize: max(1, Threads.chunkSize / max(V, 1))) { _, rows in
+                for n in rows {
                     let target = targets[n]
                     if target == ignoreIndex || target < 0 { continue }
-                    precondition(target < V, "CrossEntropy: target \(target) outside 0..<\(V)")
                     let row = pl.baseAddress! + n * V, g = pg.baseAddress! + n * V
                     var m = -Float.infinity
                     for v in 0..<V { m = max(m, row[v]) }
@@ -40,19 +45,21 @@ public enum CrossEntropy {
                     var s: Float = 0
                     for v in 0..<V { s += g[v] }
                     let logZ = m + logf(s)
-                    total += Double(1 - labelSmoothing) * Double(logZ - row[target])     // -log p[target]
+                    var loss = Double(1 - labelSmoothing) * Double(logZ - row[target])     // -log p[target]
                     if labelSmoothing > 0 {
                         var sumLogP = 0.0
                         for v in 0..<V { sumLogP += Double(row[v] - logZ) }
-                        total -= Double(labelSmoothing) * sumLogP / Double(V)
+                        loss -= Double(labelSmoothing) * sumLogP / Double(V)
                     }
+                    pr[n] = loss
                     // dL/dlogit = p - q, q = (1 - ε) onehot + ε / V
                     let inv = scale / s, spread = scale * labelSmoothing / Float(V)
                     for v in 0..<V { g[v] = g[v] * inv - spread }
                     g[target] -= scale * (1 - labelSmoothing)
                 }
             }
-        }
+        }}}
+        let total = rowLoss.reduce(0, +)
         let loss = Float(total) * scale
         return (loss, grad, counted)
     }

@@ -285,7 +285,7 @@ public final class Trainer {
 
         while !budgetSpent() {
             if ck_stop_signal() != 0 { stop = .interrupted; break }
-            for p in parameters { p.grad.zero() }
+            Parameter.zeroGradients(parameters)
             let r = task.trainBatch(progress.batchIndex, rng: &rng)
             var finite = r.loss.isFinite
             var norm: Float = 0
