@@ -69,6 +69,8 @@ struct TrainingArguments: ParsableArguments {
     var validateEvery = 0
     @Option(help: "Stop after this many validations without improvement.")
     var patience: Int?
+    @Option(help: "What picks the best checkpoint and drives early stopping: loss, or accuracy (classify and tag; their default).")
+    var select: String?
     @Option(help: "Print progress every N steps.")
     var logEvery = 50
     @Option(help: "Random seed for initialisation, dropout and shuffling.")
@@ -94,6 +96,9 @@ struct TrainingArguments: ParsableArguments {
         if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
         if nesterov && (optimizer != .sgd || momentum <= 0) { throw ValidationError("--nesterov needs --optimizer sgd and --momentum > 0") }
         _ = try parsedSchedule(totalSteps: steps)
+        if let select, !["loss", "accuracy", "macro_f1"].contains(select) {
+            throw ValidationError("--select must be loss, accuracy or macro_f1, got '\(select)'")
+        }
     }
 
     func parsedSchedule(totalSteps: Int?) throws -> LearningRateSchedule {
@@ -117,8 +122,9 @@ struct TrainingArguments: ParsableArguments {
         return s
     }
 
-    /// The library's options; `batchesPerEpoch` lets cosine span an epoch budget.
-    func options(batchesPerEpoch: Int) throws -> TrainingOptions {
+    /// The library's options; `batchesPerEpoch` lets cosine span an epoch budget;
+    /// `defaultSelect` is the metric that picks the best checkpoint unless `--select` says otherwise.
+    func options(batchesPerEpoch: Int, defaultSelect: String? = nil) throws -> TrainingOptions {
         var config = OptimizerConfig(kind: optimizer, learningRate: lr ?? OptimizerConfig.defaultLearningRate(optimizer))
         config.momentum = momentum
         config.nesterov = nesterov
@@ -131,6 +137,8 @@ struct TrainingArguments: ParsableArguments {
         o.validateEvery = validateEvery
         o.clipNorm = clip > 0 ? clip : nil
         o.earlyStoppingPatience = patience
+        let chosen = select ?? defaultSelect ?? "loss"
+        o.selectMetric = chosen == "loss" ? nil : chosen
         o.seed = seed
         o.metricsPath = metrics
         o.logEvery = logEvery

@@ -77,13 +77,13 @@ struct TrainClassify: ParsableCommand {
             }
             let task = ClassificationTask(model: classifier, train: try classifier.encode(trainExamples),
                                           valid: try validExamples.map { try classifier.encode($0) }, batch: batch)
-            try trainTask(task, training: training, describe: """
+            try trainTask(task, training: training, defaultSelect: "accuracy", describe: """
                 data: \(path): \(trainExamples.count) training and \(validExamples?.count ?? 0) validation examples, \(labels.count) labels, vocabulary \(vocabulary.count)
                 model: \(config.layers) x \(bidirectional ? "bidirectional " : "")\(config.cell) \(config.hiddenSize), embedding \(config.embeddingSize), \(pooling) pooling, dropout \(config.dropout), \(classifier.parameterCount) parameters
                 """)
             if let v = task.valid {
                 let r = classifier.evaluate(v)
-                print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by loss is in %@)", r.metrics.accuracy, r.metrics.macroF1, training.out))
+                print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by %@ is in %@)", r.metrics.accuracy, r.metrics.macroF1, training.select ?? "accuracy", training.out))
             }
         }
     }
@@ -92,9 +92,9 @@ struct TrainClassify: ParsableCommand {
 /// Runs the shared loop for any task: resume, progress, summary, and exit
 /// status 130 after an interruption (the checkpoint is written first).
 @discardableResult
-func trainTask(_ task: any TrainingTask, training: TrainingArguments, describe: String,
+func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: String? = nil, describe: String,
                configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
-    let options = try training.options(batchesPerEpoch: task.batchesPerEpoch)
+    let options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect)
     let trainer = try Trainer(task: task, options: options)
     configure(trainer)
     let resumePath = TrainingOptions.resumePath(for: options.output)

@@ -185,6 +185,26 @@ import Testing
         #expect(throws: LabelError.self) { try model.encode([LabeledText(text: "good", label: "meh", path: "dev.tsv", line: 7)]) }
     }
 
+    @Test func bestCheckpointCanBeChosenByAccuracy() throws {
+        let texts = ["good film", "bad film", "not good film", "not bad film", "very good plot", "very bad plot"]
+        let labels = ["pos", "neg", "neg", "pos", "pos", "neg"]
+        let model = Self.classifier(.max, bidirectional: false)
+        let data = try model.encode(zip(texts, labels).enumerated().map { LabeledText(text: $1.0, label: $1.1, path: "toy", line: $0 + 1) })
+        let dir = TrainerTests.tempDir()
+        var o = TrainerTests.options(dir, steps: 60, validateEvery: 4)
+        o.selectMetric = "accuracy"
+        o.metricsPath = dir + "/metrics.jsonl"
+        let report = try TrainerTests.quiet(Trainer(task: ClassificationTask(model: model, train: data, valid: data, batch: 2), options: o)).run()
+        let accuracies = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["accuracy"] as? Double }
+        #expect(report.progress.bestScore == accuracies.max())
+        let saved = try Checkpoint.read(dir + "/model.safetensors")
+        #expect(saved.metadata["valid_accuracy"].flatMap(Double.init) == accuracies.max())
+        // The first validation that reached the best accuracy is the one kept.
+        let firstBest = accuracies.firstIndex(of: accuracies.max()!)!
+        #expect(saved.metadata["step"] == String((firstBest + 1) * 4))
+    }
+
     static func tagger(chars: Bool) -> SequenceTagger {
         let words = Vocabulary(tokens: ["<pad>", "<unk>", "the", "dog", "cat", "runs", "sleeps", "a"])
         let charVocabulary = Vocabulary(tokens: ["<pad>", "<unk>"] + "abcdefghijklmnopqrstuvwxyz".map(String.init))

@@ -39,6 +39,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var clipNorm: Float? = 5
     /// Stop after this many validations without improvement (nil: never).
     public var earlyStoppingPatience: Int? = nil
+    /// What decides the best checkpoint and early stopping: nil for the
+    /// validation loss (lower is better), or the name of a validation metric
+    /// such as `accuracy` (higher is better).
+    public var selectMetric: String? = nil
     public var seed: UInt64 = 1
     /// The model checkpoint: the best by validation loss, or the last without validation data.
     public var output: String
@@ -93,6 +97,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var rngState: [String]
     public var scheduler: LearningRateScheduler
     public var bestLoss: Double? = nil
+    /// The best value of the selected metric, when one is selected.
+    public var bestScore: Double? = nil
     public var validationsWithoutImprovement = 0
     public var elapsedSeconds = 0.0
     public var skippedBatches = 0
@@ -216,6 +222,7 @@ public final class Trainer {
         let d = task.checkpointDescription
         var extra = ["step": String(progress.step), "epoch": String(progress.epoch)]
         if let best = progress.bestLoss { extra["valid_loss"] = String(best) }
+        if let metric = options.selectMetric, let best = progress.bestScore { extra["valid_\(metric)"] = String(best) }
         try Checkpoint.write(kind: d.kind, config: d.config, vocabulary: d.vocabulary, extra: extra,
                              tensors: task.parameters.map { ($0.name, $0.parameter.value) }, to: options.output)
     }
@@ -260,14 +267,16 @@ public final class Trainer {
             lastValidation = v
             lastValidatedStep = progress.step
             progress.scheduler.validated(loss: v.loss)
-            var improved = false
-            if progress.bestLoss.map({ v.loss < $0 }) ?? true {
-                progress.bestLoss = v.loss
-                progress.validationsWithoutImprovement = 0
-                improved = true
+            let improved: Bool
+            if let metric = options.selectMetric {
+                let score = v.metrics[metric] ?? -.infinity
+                improved = progress.bestScore.map { score > $0 } ?? true
+                if improved { progress.bestScore = score }
             } else {
-                progress.validationsWithoutImprovement += 1
+                improved = progress.bestLoss.map { v.loss < $0 } ?? true
             }
+            if progress.bestLoss.map({ v.loss < $0 }) ?? true { progress.bestLoss = v.loss }
+            progress.validationsWithoutImprovement = improved ? 0 : progress.validationsWithoutImprovement + 1
             progress.elapsedSeconds = elapsed()
             if improved { try writeModel() }
             try writeCheckpoints(includeModel: false)
@@ -276,7 +285,7 @@ public final class Trainer {
             let extra = v.metrics.sorted { $0.key < $1.key }.map { String(format: " %@ %.4f", $0.key, $0.value) }.joined()
             if interactive { log("") }
             log(String(format: "step %d  epoch %d  valid loss %.4f%@%@", progress.step, progress.epoch + 1, v.loss, extra,
-                       improved ? "  (best, saved)" : ""))
+                       improved ? "  (best \(options.selectMetric ?? "loss"), saved)" : ""))
             metrics?.write(["step": Double(progress.step), "epoch": Double(progress.epoch), "valid_loss": v.loss].merging(v.metrics) { a, _ in a })
             afterValidation?(progress.step, v.loss)
         }
