@@ -53,6 +53,8 @@ import Testing
         if let dir = DataCatalog.dataDirectory, FileManager.default.fileExists(atPath: "\(dir)/wikitext-2/wiki.test.tokens") {
             #expect(try DataCatalog.resolve("tinyshakespeare") == "\(dir)/tinyshakespeare/input.txt")
             #expect(try DataCatalog.resolve("wikitext-2/wiki.test.tokens") == "\(dir)/wikitext-2/wiki.test.tokens")
+            #expect(try DataCatalog.resolve("names") == "\(dir)/names")      // one file per class: the folder
+            #expect(try ClassificationData.read(try DataCatalog.resolve("names")).count == 20_074)
         } else {
             print("skipped the lookups: RNN_DATA_DIR does not hold the shared data")
         }

@@ -18,6 +18,8 @@ public struct DataCatalog: Sendable {
         public var files: [File]
         /// How to get the files by hand when they cannot be downloaded one by one.
         public var manual: String?
+        /// Whether the set is read as a whole folder (one file per class) rather than one main file.
+        public var isFolder = false
         /// The file a command uses when given just the set's name.
         public var main: String { files[0].name }
     }
@@ -52,7 +54,8 @@ public struct DataCatalog: Sendable {
             "Arabic", "Chinese", "Czech", "Dutch", "English", "French", "German", "Greek", "Irish", "Italian",
             "Japanese", "Korean", "Polish", "Portuguese", "Russian", "Scottish", "Spanish", "Vietnamese",
         ].map { File(name: "\($0).txt") },
-              manual: "download the PyTorch tutorials' data.zip (https://download.pytorch.org/tutorial/data.zip) and copy data/names/*.txt"),
+              manual: "download the PyTorch tutorials' data.zip (https://download.pytorch.org/tutorial/data.zip) and copy data/names/*.txt",
+              isFolder: true),
         Entry(name: "multi30k", task: "English-German translation (sequence to sequence)", files: [
             File(name: "train.en", sha256: "460a15fbd157e34a7a9957ee388c1ca247fe47af3ef25fb50442af6c274e0fc6"),
             File(name: "train.de", sha256: "2c2b73fd2b548fbcde3a875e0a78d6ee94d498bfdee6bd3eae3945779e9ddf72"),
@@ -112,6 +115,7 @@ public struct DataCatalog: Sendable {
             throw DataError.unreadable(path: argument, reason: "no such file, and not a known data set (\(entries.map(\.name).joined(separator: ", ")))")
         }
         guard let dir = folder(for: entry) else { throw DataError.unreadable(path: argument, reason: missingMessage(entry)) }
+        if entry.isFolder && file == nil { return dir }
         return "\(dir)/\(file ?? entry.main)"
     }
 }
