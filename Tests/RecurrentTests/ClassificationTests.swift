@@ -157,16 +157,8 @@ import Testing
         var rng = SeededRNG(seed: 1)
         model.zeroGradients()
         _ = model.run(batch, targets: targets, training: true, rng: &rng)
-        for (name, p) in model.namedParameters where name == "embedding.weight" || name == "rnn.weight_hh_l0" {
-            for i in stride(from: 0, to: p.value.count, by: 3) {
-                let saved = p.value.scalars[i]
-                p.value.scalars[i] = saved + 1e-2; let plus = loss()
-                p.value.scalars[i] = saved - 1e-2; let minus = loss()
-                p.value.scalars[i] = saved
-                let numeric = (plus - minus) / 2e-2, analytic = Double(p.grad.scalars[i])
-                #expect(abs(numeric - analytic) <= 2e-3 + 2e-2 * abs(analytic), "\(pooling) \(name)[\(i)]: \(analytic) vs \(numeric)")
-            }
-        }
+        expectGradientsMatchFiniteDifferences(model.namedParameters, names: ["embedding.weight", "rnn.weight_hh_l0"], stride: 3,
+                                              what: "\(pooling)", loss: loss)
     }
 
     @Test("the classifier learns negation from data", arguments: Pooling.allCases)
@@ -224,16 +216,9 @@ import Testing
         var rng = SeededRNG(seed: 1)
         model.zeroGradients()
         _ = model.run(sentences, targets: tags, training: true, rng: &rng)
-        for (name, p) in model.namedParameters where ["word_embedding.weight", "char_embedding.weight", "char_rnn.weight_hh_l0_reverse", "rnn.weight_ih_l0"].contains(name) {
-            for i in stride(from: 0, to: p.value.count, by: 5) {
-                let saved = p.value.scalars[i]
-                p.value.scalars[i] = saved + 1e-2; let plus = loss()
-                p.value.scalars[i] = saved - 1e-2; let minus = loss()
-                p.value.scalars[i] = saved
-                let numeric = (plus - minus) / 2e-2, analytic = Double(p.grad.scalars[i])
-                #expect(abs(numeric - analytic) <= 2e-3 + 2e-2 * abs(analytic), "\(name)[\(i)]: \(analytic) vs \(numeric)")
-            }
-        }
+        expectGradientsMatchFiniteDifferences(
+            model.namedParameters, names: ["word_embedding.weight", "char_embedding.weight", "char_rnn.weight_hh_l0_reverse", "rnn.weight_ih_l0"],
+            stride: 5, loss: loss)
     }
 
     @Test func taggerCheckpointRoundTrips() throws {

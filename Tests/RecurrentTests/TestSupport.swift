@@ -43,3 +43,23 @@ func randomTensor(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
     var rng = SeededRNG(seed: seed)
     return Tensor.uniform(shape, low: -scale, high: scale, rng: &rng)
 }
+
+/// Compares each selected parameter's gradient (already computed) with central
+/// differences of `loss`, every `stride`-th element, with step `eps`.
+func expectGradientsMatchFiniteDifferences(_ parameters: [(name: String, parameter: Parameter)], names: Set<String>,
+                                           stride step: Int, eps: Float = 1e-2, what: String = "",
+                                           loss: () -> Double, sourceLocation: SourceLocation = #_sourceLocation) {
+    for (name, p) in parameters where names.contains(name) {
+        for i in stride(from: 0, to: p.value.count, by: step) {
+            let saved = p.value.scalars[i]
+            p.value.scalars[i] = saved + eps
+            let plus = loss()
+            p.value.scalars[i] = saved - eps
+            let minus = loss()
+            p.value.scalars[i] = saved
+            let numeric = (plus - minus) / (2 * Double(eps)), analytic = Double(p.grad.scalars[i])
+            #expect(abs(numeric - analytic) <= 2e-3 + 2e-2 * abs(analytic), "\(what) \(name)[\(i)]: \(analytic) vs \(numeric)",
+                    sourceLocation: sourceLocation)
+        }
+    }
+}

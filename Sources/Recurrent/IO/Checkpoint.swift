@@ -30,6 +30,13 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// `value` as JSON with sorted keys: the stable form stored in checkpoint metadata.
+func canonicalJSON<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return String(decoding: try! encoder.encode(value), as: UTF8.self)
+}
+
 /// A model checkpoint: tensors under PyTorch `state_dict` names in a
 /// safetensors file, and in `__metadata__` the model `kind`, its `config`
 /// (JSON) and `vocabulary` (JSON list of tokens), plus free-form entries.

@@ -116,11 +116,7 @@ public final class LanguageModel: Layer {
     }
 
     /// The configuration as JSON, as stored in checkpoints.
-    public var configJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try! encoder.encode(config), as: UTF8.self)
-    }
+    public var configJSON: String { canonicalJSON(config) }
 
     /// Rebuilds a model from a checkpoint written by ``save(to:extra:)`` (or by
     /// Scripts/torch_interop.py from a PyTorch model).

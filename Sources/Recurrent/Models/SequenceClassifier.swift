@@ -211,11 +211,7 @@ public final class SequenceClassifier: Layer {
 
     // MARK: - Checkpoints
 
-    public var configJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try! encoder.encode(config), as: UTF8.self)
-    }
+    public var configJSON: String { canonicalJSON(config) }
 
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)

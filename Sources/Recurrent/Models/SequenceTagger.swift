@@ -236,11 +236,7 @@ public final class SequenceTagger: Layer {
 
     // MARK: - Checkpoints
 
-    public var configJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try! encoder.encode(config), as: UTF8.self)
-    }
+    public var configJSON: String { canonicalJSON(config) }
 
     /// Both vocabularies in one list: the words, then (when used) the characters; the config gives the split.
     public var checkpointVocabulary: [String] { words.tokens + (chars?.tokens ?? []) }

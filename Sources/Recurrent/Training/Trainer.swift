@@ -186,7 +186,7 @@ public final class Trainer {
         if ck.vocabulary != d.vocabulary {
             throw TrainingError.resumeMismatch(path: path, reason: "its vocabulary differs from the one built from the data")
         }
-        if let o = ck.metadata["optimizer"], o != Self.json(options.optimizer) {
+        if let o = ck.metadata["optimizer"], o != canonicalJSON(options.optimizer) {
             throw TrainingError.resumeMismatch(path: path, reason: "it was trained with optimizer settings \(o)")
         }
         try ck.load(into: task.parameters, ignoringPrefixes: ["optimizer.", "carried."])
@@ -213,7 +213,7 @@ public final class Trainer {
         tensors += optimizer.stateTensors().map { ("optimizer." + $0.name, $0.tensor) }
         tensors += task.carriedState.map { ("carried." + $0.name, $0.tensor) }
         try Checkpoint.write(kind: d.kind, config: d.config, vocabulary: d.vocabulary,
-                             extra: ["training_state": Self.json(p), "optimizer": Self.json(options.optimizer)],
+                             extra: ["training_state": canonicalJSON(p), "optimizer": canonicalJSON(options.optimizer)],
                              tensors: tensors, to: TrainingOptions.resumePath(for: options.output))
         if includeModel { try writeModel() }
     }
@@ -225,12 +225,6 @@ public final class Trainer {
         if let metric = options.selectMetric, let best = progress.bestScore { extra["valid_\(metric)"] = String(best) }
         try Checkpoint.write(kind: d.kind, config: d.config, vocabulary: d.vocabulary, extra: extra,
                              tensors: task.parameters.map { ($0.name, $0.parameter.value) }, to: options.output)
-    }
-
-    static func json<T: Encodable>(_ value: T) -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = .sortedKeys
-        return String(decoding: try! e.encode(value), as: UTF8.self)
     }
 
     // MARK: - The loop
