@@ -19,10 +19,7 @@ let package = Package(
     // MARK: - Targets
     targets: [
         // The few hot loops that need AVX2/FMA/AVX-512, chosen at run time.
-        .target(
-            name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
-        ),
+        .target(name: "CKernels"),
         .target(
             name: "Recurrent",
             dependencies: ["CKernels"],
