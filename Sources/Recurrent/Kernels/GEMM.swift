@@ -68,15 +68,48 @@ public func gemm(
     switch backend {
     case .openblas:
         if let lib = OpenBLAS.library {
-            lib.sgemm(OpenBLAS.rowMajor, transA ? OpenBLAS.trans : OpenBLAS.noTrans,
-                      transB ? OpenBLAS.trans : OpenBLAS.noTrans,
-                      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            // OpenBLAS runs single-threaded per call (set at load); the cores are shared out
+            // here, as for the built-in kernel, so no OpenBLAS worker spins between calls.
+            partitionedGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                            beta: beta, c: c, ldc: ldc, threads: Threads.count) { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+                lib.sgemm(OpenBLAS.rowMajor, ta ? OpenBLAS.trans : OpenBLAS.noTrans, tb ? OpenBLAS.trans : OpenBLAS.noTrans,
+                          Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            }
             return
         }
         fallthrough
     case .builtin:
         builtinGEMM(isa: CPU.isa, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: Threads.count)
+    }
+}
+
+/// One single-threaded GEMM on a block: `(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc)`.
+typealias GEMMKernel = (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, Float,
+                        UnsafeMutablePointer<Float>, Int) -> Void
+
+/// Splits C into one block per thread (columns when C is wide, rows when it is
+/// tall; small products stay on one thread) and runs `kernel` on each block.
+func partitionedGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, kernel: GEMMKernel) {
+    let work = 2.0 * Double(m) * Double(n) * Double(k)
+    let quantum = 32
+    let parts = work < 1_000_000 ? 1 : threads
+    if parts > 1 && n >= m && n >= parts * quantum {
+        let step = (n + parts - 1) / parts / quantum * quantum + quantum
+        Threads.parallelFor((n + step - 1) / step) { p in
+            let j0 = p * step, cols = min(step, n - j0)
+            kernel(transA, transB, m, cols, k, alpha, a, lda, transB ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc)
+        }
+    } else if parts > 1 && m >= parts * 8 {
+        let step = (m + parts - 1) / parts
+        Threads.parallelFor((m + step - 1) / step) { p in
+            let i0 = p * step, rows = min(step, m - i0)
+            kernel(transA, transB, rows, n, k, alpha, transA ? a + i0 : a + i0 * lda, lda, b, ldb, beta, c + i0 * ldc, ldc)
+        }
+    } else {
+        kernel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 }
 
@@ -118,41 +151,15 @@ public func gemvPair(m: Int, k1: Int, a1: UnsafePointer<Float>, x1: UnsafePointe
     }
 }
 
-/// The built-in kernel, with C split into one block per thread (columns when
-/// C is wide, rows when it is tall) and small products kept on one thread.
+/// The built-in kernel, with C split into one block per thread (see ``partitionedGEMM``).
 public func builtinGEMM(
     isa: ck_isa, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
 ) {
-    let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
-    let work = 2.0 * Double(m) * Double(n) * Double(k)
-    let quantum = 32
-    let parts = min(threads, work < 1_000_000 ? 1 : threads)
-    if parts <= 1 {
-        ck_sgemm(isa, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-        return
-    }
-    if n >= m && n >= parts * quantum {
-        // Split the columns of C (and of op(B)).
-        let step = (n + parts - 1) / parts / quantum * quantum + quantum
-        let chunks = (n + step - 1) / step
-        Threads.parallelFor(chunks) { p in
-            let j0 = p * step, cols = min(step, n - j0)
-            let bp = transB ? b + j0 * ldb : b + j0
-            ck_sgemm(isa, ta, tb, m, cols, k, alpha, a, lda, bp, ldb, beta, c + j0, ldc)
-        }
-    } else if m >= parts * 8 {
-        // Split the rows of C (and of op(A)).
-        let step = (m + parts - 1) / parts
-        let chunks = (m + step - 1) / step
-        Threads.parallelFor(chunks) { p in
-            let i0 = p * step, rows = min(step, m - i0)
-            let ap = transA ? a + i0 : a + i0 * lda
-            ck_sgemm(isa, ta, tb, rows, n, k, alpha, ap, lda, b, ldb, beta, c + i0 * ldc, ldc)
-        }
-    } else {
-        ck_sgemm(isa, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    partitionedGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc, threads: threads) { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+        ck_sgemm(isa, ta ? 1 : 0, tb ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 }
 

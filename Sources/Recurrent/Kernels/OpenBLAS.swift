@@ -25,8 +25,9 @@ enum OpenBLAS {
         for name in candidates {
             guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
             guard let sym = dlsym(handle, "cblas_sgemm") else { dlclose(handle); continue }
+            // One thread per call: the front door shares the cores out itself.
             if let setter = dlsym(handle, "openblas_set_num_threads") {
-                unsafeBitCast(setter, to: SetThreads.self)(Int32(Threads.count))
+                unsafeBitCast(setter, to: SetThreads.self)(1)
             }
             return (unsafeBitCast(sym, to: SGEMM.self), name)
         }
