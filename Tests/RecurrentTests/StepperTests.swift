@@ -67,6 +67,7 @@ import Testing
         let initial = RecurrentState(h: h0, c: cell.hasCellState ? c0 : nil)
         let full = layer.forward(x, initial: initial)
         let stepper = RecurrentStepper(layer: layer)
+        stepper.team = WorkTeam()           // nil on one thread: both paths are correct
         stepper.reset(to: initial)
         for t in 0..<6 {
             let top = x.withUnsafeBufferPointer { stepper.step(input: $0.baseAddress! + t * 5) }

@@ -41,6 +41,17 @@ void ck_vsigmoid(ck_isa isa, const float *x, float *y, long n);
 /// y[i] = tanh(x[i]); x and y may alias.
 void ck_vtanh(ck_isa isa, const float *x, float *y, long n);
 
+/// A caller and one spinning helper thread that run `fn(context, 0)` and
+/// `fn(context, 1)` at once; for short, repeated parallel work (generation).
+typedef struct ck_team ck_team;
+typedef void (*ck_team_fn)(void *context, int member);
+/// Starts the helper thread; NULL if it cannot be started.
+ck_team *ck_team_create(void);
+/// Runs member 0 on the calling thread and member 1 on the helper; returns when both are done.
+void ck_team_run(ck_team *team, ck_team_fn fn, void *context);
+/// Stops and joins the helper.
+void ck_team_destroy(ck_team *team);
+
 /// Marks the calling thread as running inside parallel work (1) or not (0).
 void ck_set_serial(int on);
 /// Whether the calling thread is marked by ck_set_serial.

@@ -1,9 +1,13 @@
+import CKernels
+
 /// Runs a unidirectional ``RecurrentLayer`` one step at a time for a single
 /// sequence (batch 1), with every buffer allocated once: the hot loop of
 /// generation. Each layer costs two matrix-vector products (`W_ih x`,
 /// `W_hh h`) and the cell's own pointwise step; nothing is allocated per step.
 public final class RecurrentStepper {
     public let layer: RecurrentLayer
+    /// When set, each layer's products are split over the team's two threads.
+    public var team: WorkTeam?
     let L: Int, H: Int, GH: Int
     /// `h[l]` and `c[l]`, each `H` floats, then scratch: gates, hp, next h/c, hn, y.
     private let memory: UnsafeMutablePointer<Float>
@@ -72,22 +76,40 @@ public final class RecurrentStepper {
     /// is already known (a language model looks it up per token).
     @discardableResult
     public func step(projectedInput: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let GH = GH, H = H, gates = gates, hp = hp
         for l in 0..<L {
             let pass = layer.passes[l][0]
+            let below = h + max(l - 1, 0) * H
             let hl = h + l * H, cl = c + l * H
             pass.biasHH.value.withUnsafeBufferPointer { hp.update(from: $0.baseAddress!, count: GH) }
             if l == 0 {
                 if projectedInput != UnsafePointer(gates) { gates.update(from: projectedInput, count: GH) }
                 pass.weightHH.value.withUnsafeBufferPointer { w in
-                    gemv(m: GH, k: H, a: w.baseAddress!, lda: H, x: hl, beta: 1, y: hp)
+                    let wh = w.baseAddress!
+                    if let team {
+                        team.run { member in
+                            let r = WorkTeam.half(GH, member)
+                            ck_sgemv(CPU.isa, r.count, H, wh + r.lowerBound * H, H, hl, 1, hp + r.lowerBound)
+                        }
+                    } else {
+                        gemv(m: GH, k: H, a: wh, lda: H, x: hl, beta: 1, y: hp)
+                    }
                 }
             } else {
                 // gates = W_ih h_{l-1} + b_ih and hp = W_hh h_l + b_hh, in one parallel region.
                 pass.biasIH.value.withUnsafeBufferPointer { gates.update(from: $0.baseAddress!, count: GH) }
                 pass.weightIH.value.withUnsafeBufferPointer { wi in
                     pass.weightHH.value.withUnsafeBufferPointer { wh in
-                        gemvPair(m: GH, k1: H, a1: wi.baseAddress!, x1: h + (l - 1) * H, y1: gates,
-                                 k2: H, a2: wh.baseAddress!, x2: hl, y2: hp, beta: 1)
+                        let a1 = wi.baseAddress!, a2 = wh.baseAddress!
+                        if let team {
+                            team.run { member in
+                                let r = WorkTeam.half(GH, member)
+                                ck_sgemv(CPU.isa, r.count, H, a1 + r.lowerBound * H, H, below, 1, gates + r.lowerBound)
+                                ck_sgemv(CPU.isa, r.count, H, a2 + r.lowerBound * H, H, hl, 1, hp + r.lowerBound)
+                            }
+                        } else {
+                            gemvPair(m: GH, k1: H, a1: a1, x1: below, y1: gates, k2: H, a2: a2, x2: hl, y2: hp, beta: 1)
+                        }
                     }
                 }
             }

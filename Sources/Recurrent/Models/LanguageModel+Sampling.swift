@@ -74,6 +74,7 @@ final class TokenGenerator {
     init(_ model: LanguageModel) {
         self.model = model
         stepper = RecurrentStepper(layer: model.rnn)
+        stepper.team = WorkTeam()
         let first = model.rnn.passes[0][0]
         let V = model.config.vocabularySize, E = model.config.embeddingSize, GH = model.rnn.cell.gateCount * model.config.hiddenSize
         var table = Tensor.zeros([V, GH])
