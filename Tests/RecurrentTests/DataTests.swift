@@ -25,6 +25,11 @@ import Testing
         }
     }
 
+    @Test func argmaxPicksTheLargestColumnOfARow() {
+        let t = Tensor(shape: [3, 4], scalars: [0, 2, 1, 2,  -5, -1, -3, -2,  7, 0, 0, 0])
+        #expect((0..<3).map { t.argmax(row: $0) } == [1, 1, 0])      // a tie keeps the first column
+    }
+
     @Test func textFileHandlesBOMAndWindowsLineEndings() throws {
         let text = try TextFile.decode(Data([0xEF, 0xBB, 0xBF]) + Data("one\r\ntwo\r\n".utf8), path: "w.txt")
         #expect(text == "one\ntwo\n")

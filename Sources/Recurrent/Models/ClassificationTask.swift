@@ -38,11 +38,7 @@ extension SequenceClassifier {
         for indices in order {
             let r = run(indices.map { data.sequences[$0] }, targets: indices.map { data.labels[$0] }, rng: &rng)
             total += r.loss * Double(indices.count)
-            let C = r.logits.shape[1]
-            for (b, i) in indices.enumerated() {
-                let row = r.logits.scalars[(b * C)..<((b + 1) * C)]
-                metrics.add(truth: data.labels[i], predicted: row.indices.max { row[$0] < row[$1] }! - b * C)
-            }
+            for (b, i) in indices.enumerated() { metrics.add(truth: data.labels[i], predicted: r.logits.argmax(row: b)) }
         }
         return (total / Double(max(data.labels.count, 1)), metrics)
     }

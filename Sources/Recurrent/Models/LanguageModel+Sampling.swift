@@ -44,7 +44,7 @@ extension LanguageModel {
 
     func pick(_ logits: Tensor, _ options: SamplingOptions, _ rng: inout SeededRNG) -> Int {
         let V = logits.count
-        if options.argmax { return logits.scalars.indices.max { logits.scalars[$0] < logits.scalars[$1] }! }
+        if options.argmax { return logits.argmax(row: 0) }
         var candidates = Array(0..<V)
         if let k = options.topK, k < V {
             candidates = Array(candidates.sorted { logits.scalars[$0] > logits.scalars[$1] }.prefix(max(1, k)))

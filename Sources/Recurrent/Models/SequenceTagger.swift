@@ -223,12 +223,9 @@ public final class SequenceTagger: Layer {
         for start in stride(from: 0, to: sentences.count, by: 32) {
             let batch = Array(sentences[start..<min(start + 32, sentences.count)])
             let logits = run(batch, rng: &rng).logits
-            let K = config.tags.count, B = batch.count
+            let B = batch.count
             for (b, s) in batch.enumerated() {
-                out.append((0..<s.count).map { t in
-                    let row = logits.scalars[((t * B + b) * K)..<((t * B + b + 1) * K)]
-                    return config.tags[row.indices.max { row[$0] < row[$1] }! - (t * B + b) * K]
-                })
+                out.append((0..<s.count).map { t in config.tags[logits.argmax(row: t * B + b)] })
             }
         }
         return out

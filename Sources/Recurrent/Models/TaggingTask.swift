@@ -48,7 +48,6 @@ extension SequenceTagger {
         var metrics = TaggingMetrics(tags: config.tags)
         var rng = SeededRNG(seed: 0)
         var total = 0.0, count = 0
-        let K = config.tags.count
         for indices in LengthBatcher(lengths: sentences.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false) {
             let r = run(indices.map { sentences[$0] }, targets: indices.map { tags[$0] }, rng: &rng)
             total += r.loss * Double(r.count)
@@ -56,8 +55,7 @@ extension SequenceTagger {
             let B = indices.count
             for (b, i) in indices.enumerated() {
                 for (t, truth) in tags[i].enumerated() {
-                    let row = r.logits.scalars[((t * B + b) * K)..<((t * B + b + 1) * K)]
-                    metrics.add(truth: truth, predicted: row.indices.max { row[$0] < row[$1] }! - (t * B + b) * K)
+                    metrics.add(truth: truth, predicted: r.logits.argmax(row: t * B + b))
                 }
             }
         }

@@ -94,6 +94,17 @@ public struct Tensor: Equatable, Sendable {
         withUnsafeMutableBufferPointer { p in p.update(repeating: 0) }
     }
 
+    /// The column of the largest element in row `row` of a rank-2 tensor (the first one on ties).
+    public func argmax(row: Int) -> Int {
+        precondition(rank == 2 && row >= 0 && row < shape[0], "argmax(row: \(row)) needs a row of a rank-2 tensor, got \(shape)")
+        let K = shape[1]
+        return withUnsafeBufferPointer { p in
+            var best = 0
+            for k in 1..<K where p[row * K + k] > p[row * K + best] { best = k }
+            return best
+        }
+    }
+
     /// The largest absolute difference to `other` (shapes must match).
     public func maxAbsDifference(_ other: Tensor) -> Float {
         precondition(shape == other.shape, "shapes differ: \(shape) vs \(other.shape)")
