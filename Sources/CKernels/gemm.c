@@ -93,6 +93,59 @@ static void micro_avx512(long kc, const float *a, const float *b, float *c, long
         _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[r]));
     }
 }
+// For products with few rows (a batch) and a pre-packed B: `R` rows of A
+// read in place (row stride lda, broadcast from memory, no packing), one
+// 32-wide panel of B, C (+)= A B. `R` is a compile-time constant after inlining.
+__attribute__((target("avx512f"), always_inline))
+static inline void direct_avx512(const int R, long kc, const float *a, long lda, const float *b,
+                                 float *c, long ldc, int accumulate) {
+    __m512 acc0[12], acc1[12];
+    const float *row[12];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < R; r++) {
+        acc0[r] = _mm512_setzero_ps(); acc1[r] = _mm512_setzero_ps();
+        row[r] = a + r * lda;
+    }
+    for (long k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; r++) {
+            __m512 ar = _mm512_set1_ps(row[r][k]);
+            acc0[r] = _mm512_fmadd_ps(ar, b0, acc0[r]);
+            acc1[r] = _mm512_fmadd_ps(ar, b1, acc1[r]);
+        }
+        b += 32;
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < R; r++) {
+        float *out = c + r * ldc;
+        if (accumulate) {
+            acc0[r] = _mm512_add_ps(_mm512_loadu_ps(out), acc0[r]);
+            acc1[r] = _mm512_add_ps(_mm512_loadu_ps(out + 16), acc1[r]);
+        }
+        _mm512_storeu_ps(out, acc0[r]);
+        _mm512_storeu_ps(out + 16, acc1[r]);
+    }
+}
+
+__attribute__((target("avx512f")))
+static void direct_avx512_rows(int rows, long kc, const float *a, long lda, const float *b,
+                               float *c, long ldc, int accumulate) {
+    switch (rows) {
+    case 1: direct_avx512(1, kc, a, lda, b, c, ldc, accumulate); break;
+    case 2: direct_avx512(2, kc, a, lda, b, c, ldc, accumulate); break;
+    case 3: direct_avx512(3, kc, a, lda, b, c, ldc, accumulate); break;
+    case 4: direct_avx512(4, kc, a, lda, b, c, ldc, accumulate); break;
+    case 5: direct_avx512(5, kc, a, lda, b, c, ldc, accumulate); break;
+    case 6: direct_avx512(6, kc, a, lda, b, c, ldc, accumulate); break;
+    case 7: direct_avx512(7, kc, a, lda, b, c, ldc, accumulate); break;
+    case 8: direct_avx512(8, kc, a, lda, b, c, ldc, accumulate); break;
+    case 9: direct_avx512(9, kc, a, lda, b, c, ldc, accumulate); break;
+    case 10: direct_avx512(10, kc, a, lda, b, c, ldc, accumulate); break;
+    case 11: direct_avx512(11, kc, a, lda, b, c, ldc, accumulate); break;
+    default: direct_avx512(12, kc, a, lda, b, c, ldc, accumulate); break;
+    }
+}
 #endif
 
 static kernel_info kernel_for(ck_isa isa) {
@@ -232,6 +285,87 @@ void ck_sgemm(ck_isa isa, int transA, int transB, long M, long N, long K, float 
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+// MARK: - Products with a pre-packed B (the recurrent weights, packed once per pass)
+
+long ck_packed_width(ck_isa isa) { return kernel_for(isa).nr; }
+
+size_t ck_packed_b_count(ck_isa isa, long K, long N) {
+    long nr = kernel_for(isa).nr;
+    return (size_t)((N + nr - 1) / nr * nr) * (size_t)(K > 0 ? K : 0);
+}
+
+void ck_pack_b(ck_isa isa, int transB, long K, long N, const float *B, long ldb, float *Bp) {
+    if (K <= 0 || N <= 0) return;
+    pack_b(kernel_for(isa).nr, N, K, B, ldb, transB, 0, 0, Bp);
+}
+
+void ck_sgemm_packed(ck_isa isa, long M, long N, long K, const float *A, long lda, const float *Bp,
+                     float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (beta == 0 && K <= 0) {
+        for (long i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+    }
+    if (K <= 0) return;
+    kernel_info info = kernel_for(isa);
+    const int mr = info.mr, nr = info.nr;
+    float edge[12 * 32] __attribute__((aligned(64)));
+#if defined(__x86_64__)
+    if (isa == CK_ISA_AVX512) {
+        for (long q = 0; q < N; q += nr) {
+            long cols = N - q < nr ? N - q : nr;
+            const float *bp = Bp + (q / nr) * K * nr;
+            for (long p = 0; p < M; p += mr) {
+                long rows = M - p < mr ? M - p : mr;
+                float *ctile = C + p * ldc + q;
+                if (cols == nr) {
+                    direct_avx512_rows((int)rows, K, A + p * lda, lda, bp, ctile, ldc, beta != 0);
+                } else {
+                    direct_avx512_rows((int)rows, K, A + p * lda, lda, bp, edge, nr, 0);
+                    for (long r = 0; r < rows; r++)
+                        for (long j = 0; j < cols; j++)
+                            ctile[r * ldc + j] = (beta != 0 ? ctile[r * ldc + j] : 0) + edge[r * nr + j];
+                }
+            }
+        }
+        return;
+    }
+#endif
+    if (beta == 0) {
+        for (long i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+    }
+    // Other instruction sets: pack A whole (each panel K deep) and use the micro-kernel.
+    const long panels = (M + mr - 1) / mr;
+    float *Ap = buffer(&tl_pack_a, &tl_cap_a, (size_t)(panels * mr * K));
+    if (!Ap) {  // out of memory: the direct loop over the packed panels
+        for (long i = 0; i < M; i++)
+            for (long j = 0; j < N; j++) {
+                const float *bcol = Bp + (j / nr) * K * nr + j % nr;
+                float s = 0;
+                for (long k = 0; k < K; k++) s += A[i * lda + k] * bcol[k * nr];
+                C[i * ldc + j] += s;
+            }
+        return;
+    }
+    pack_a(mr, M, K, 1, A, lda, 0, 0, 0, Ap);
+    for (long q = 0; q < N; q += nr) {
+        long cols = N - q < nr ? N - q : nr;
+        const float *bp = Bp + (q / nr) * K * nr;
+        for (long p = 0; p < M; p += mr) {
+            long rows = M - p < mr ? M - p : mr;
+            const float *ap = Ap + (p / mr) * K * mr;
+            float *ctile = C + p * ldc + q;
+            if (cols == nr && rows == mr) {
+                info.kernel(K, ap, bp, ctile, ldc);
+            } else {
+                memset(edge, 0, sizeof edge);
+                info.kernel(K, ap, bp, edge, nr);
+                for (long r = 0; r < rows; r++)
+                    for (long j = 0; j < cols; j++) ctile[r * ldc + j] += edge[r * nr + j];
             }
         }
     }

@@ -9,6 +9,11 @@ struct RNN: ParsableCommand {
         version: Recurrent.version,
         subcommands: [Demo.self, Train.self, Sample.self, Predict.self, Evaluate.self, Inspect.self, DataCommand.self, Bench.self, Info.self]
     )
+
+    static func main() {
+        Memory.keepFreedMemory()
+        main(nil)
+    }
 }
 
 /// Turns the library's typed errors into one clear line and exit code 1.

@@ -4,6 +4,8 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +32,20 @@ void ck_sgemm(ck_isa isa, int transA, int transB,
               const float *A, long lda, const float *B, long ldb,
               float beta, float *C, long ldc);
 
+/// The panel width of `isa`'s micro-kernel: a packed B is stored in panels of this many columns.
+long ck_packed_width(ck_isa isa);
+/// Floats needed to hold op(B) (K x N) packed for `isa`'s micro-kernel.
+size_t ck_packed_b_count(ck_isa isa, long K, long N);
+/// Packs op(B) (K x N; B row-major with row stride ldb, transposed when
+/// `transB`) into `Bp`, which must hold `ck_packed_b_count(isa, K, N)` floats,
+/// 64-byte aligned. A matrix used for many products (a recurrent layer's
+/// `W_hh` over a sequence) is packed once this way instead of once per product.
+void ck_pack_b(ck_isa isa, int transB, long K, long N, const float *B, long ldb, float *Bp);
+/// C = A * B + beta * C on one thread, with A row-major (M x K, row stride
+/// lda) and B packed by `ck_pack_b` for the same `isa`. `beta` is 0 or 1.
+void ck_sgemm_packed(ck_isa isa, long M, long N, long K, const float *A, long lda, const float *Bp,
+                     float beta, float *C, long ldc);
+
 /// Row-major matrix-vector product on one thread: y = A x + beta y, A of M x K
 /// with row stride lda. `beta == 0` overwrites y.
 void ck_sgemv(ck_isa isa, long M, long K, const float *A, long lda, const float *x, float beta, float *y);
@@ -41,16 +57,48 @@ void ck_vsigmoid(ck_isa isa, const float *x, float *y, long n);
 /// y[i] = tanh(x[i]); x and y may alias.
 void ck_vtanh(ck_isa isa, const float *x, float *y, long n);
 
-/// A caller and one spinning helper thread that run `fn(context, 0)` and
-/// `fn(context, 1)` at once; for short, repeated parallel work (generation).
+/// Fused cell steps for one batch row's units 0..<w (equations in LSTMCell.swift
+/// and GRUCell.swift). Gate blocks of `a`, `da`, `dx` and `dhp` lie `gs` floats
+/// apart (the layer's H); those of `hp` lie `w` apart.
+/// LSTM forward: `a` holds i, f, g, o pre-activations (without W_hh h, which is
+/// `hp`) and receives the activations; writes c', h' and y = h'.
+void ck_lstm_forward(ck_isa isa, long w, float *a, long gs, const float *hp, const float *cp, float *c, float *h, float *y);
+/// LSTM backward: reads activations `a`, c_{t-1} `cp`, c_t `c`, `dy`; updates `dh`
+/// (to 0) and `dc` (to dc_{t-1}); writes the pre-activation gradients `da`.
+void ck_lstm_backward(ck_isa isa, long w, const float *a, long gs, const float *cp, const float *c, const float *dy,
+                      float *dh, float *dc, float *da);
+/// GRU forward: `a` holds r, z, n input-side pre-activations and receives the
+/// activations; `hp` is W_hh h (without b_hn, which is `bhn`); writes hn, h', y.
+void ck_gru_forward(ck_isa isa, long w, float *a, long gs, const float *hp, const float *bhn, const float *hPrev,
+                    float *hn, float *h, float *y);
+/// GRU backward: writes the input-side (`dx`) and hidden-side (`dhp`) gradients
+/// and the direct part of dh_{t-1} into `dh`.
+void ck_gru_backward(ck_isa isa, long w, const float *a, long gs, const float *hPrev, const float *hn, const float *dy,
+                     float *dh, float *dx, float *dhp);
+
+/// A caller and one helper thread that run `fn(context, 0)` and
+/// `fn(context, 1)` at once; for short, repeated parallel work (generation,
+/// the time loop of a recurrent layer). The helper spins briefly between
+/// pieces of work, then sleeps until the next.
 typedef struct ck_team ck_team;
 typedef void (*ck_team_fn)(void *context, int member);
 /// Starts the helper thread; NULL if it cannot be started.
 ck_team *ck_team_create(void);
 /// Runs member 0 on the calling thread and member 1 on the helper; returns when both are done.
+/// One caller at a time.
 void ck_team_run(ck_team *team, ck_team_fn fn, void *context);
+/// As `ck_team_run` when no other caller is using the team (returns 1);
+/// returns 0 without running anything when one is.
+int ck_team_try_run(ck_team *team, ck_team_fn fn, void *context);
+/// A barrier for the two members inside `fn`: returns once both have called it.
+/// Both members must call it the same number of times in a run.
+void ck_team_sync(ck_team *team);
 /// Stops and joins the helper.
 void ck_team_destroy(ck_team *team);
+
+/// Asks the C allocator to keep freed large blocks for reuse instead of
+/// returning them to the system (glibc; returns 1 when applied, 0 elsewhere).
+int ck_keep_freed_memory(void);
 
 /// Marks the calling thread as running inside parallel work (1) or not (0).
 void ck_set_serial(int on);

@@ -1,11 +1,12 @@
 import CKernels
 
 /// Two threads for short, repeated parallel work: the caller and a helper that
-/// spins while the team exists. Batch-1 generation splits each layer's
-/// matrix-vector products over it, paying an atomic hand-off per layer instead
-/// of waking a sleeping thread. Create one per generation run; the helper stops
-/// when the team is released.
-public final class WorkTeam {
+/// spins for a fifth of a millisecond after each piece of work, then sleeps.
+/// Batch-1 generation splits each layer's matrix-vector products over a team,
+/// and a recurrent layer's time loop splits each step's units over
+/// ``shared``, paying an atomic hand-off (and a spin barrier per step) instead
+/// of waking a sleeping thread.
+public final class WorkTeam: @unchecked Sendable {
     private let team: OpaquePointer
 
     /// A team, or nil with fewer than two threads or when the helper cannot start.
@@ -16,12 +17,16 @@ public final class WorkTeam {
 
     deinit { ck_team_destroy(team) }
 
+    /// The process-wide team the recurrent time loops share; nil with one thread.
+    public static let shared: WorkTeam? = WorkTeam()
+
     private final class Work {
         let body: (Int) -> Void
         init(_ body: @escaping (Int) -> Void) { self.body = body }
     }
 
     /// Runs `body(0)` here and `body(1)` on the helper; returns when both are done.
+    /// One caller at a time.
     public func run(_ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             let work = Work(body)
@@ -33,9 +38,43 @@ public final class WorkTeam {
         }
     }
 
+    /// As ``run(_:)`` when no other caller holds the team; returns false,
+    /// having run nothing, when one does.
+    public func tryRun(_ body: (Int) -> Void) -> Bool {
+        withoutActuallyEscaping(body) { body in
+            let work = Work(body)
+            let context = Unmanaged.passUnretained(work).toOpaque()
+            let ran = ck_team_try_run(team, { context, member in
+                Unmanaged<Work>.fromOpaque(context!).takeUnretainedValue().body(Int(member))
+            }, context)
+            withExtendedLifetime(work) {}
+            return ran != 0
+        }
+    }
+
+    /// Inside ``run(_:)`` or ``tryRun(_:)``: returns once both members have
+    /// called it. Both members must call it the same number of times.
+    public func sync() { ck_team_sync(team) }
+
     /// Rows `0..<m` split in two (multiples of 4), as `(member) -> rows`.
     static func half(_ m: Int, _ member: Int) -> Range<Int> {
         let cut = min(m, (m / 2 + 3) / 4 * 4)
         return member == 0 ? 0..<cut : cut..<m
+    }
+
+    /// Runs `body(members, member, sync)`: on both threads of ``shared`` as
+    /// members 0 and 1 of 2 when `split` is true, the caller is not already
+    /// inside parallel work and the team is free; otherwise once, here, as
+    /// member 0 of 1 with a `sync` that does nothing.
+    static func splitSteps(_ split: Bool, _ body: (_ members: Int, _ member: Int, _ sync: () -> Void) -> Void) {
+        if split, ck_serial() == 0, let team = shared {
+            let ran = team.tryRun { member in
+                ck_set_serial(1)
+                body(2, member, team.sync)
+                ck_set_serial(0)
+            }
+            if ran { return }
+        }
+        body(1, 0, {})
     }
 }

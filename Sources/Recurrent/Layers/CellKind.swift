@@ -54,8 +54,10 @@ extension CellKind {
 }
 
 /// The buffers one time step of a cell reads and writes, for a batch of `B`
-/// rows and hidden size `H`. Rows `b` with `t >= lengths[b]` are padding: the
-/// state passes through unchanged and the output row is zero.
+/// rows and hidden size `H`. A step computes the hidden units `j0..<j0+w`
+/// (all of them, or one thread's share when the layer splits its units over
+/// threads). Rows `b` with `t >= lengths[b]` are padding: the state passes
+/// through unchanged and the output row is zero.
 struct CellStep {
     var B: Int
     var H: Int
@@ -63,10 +65,18 @@ struct CellStep {
     var t: Int
     /// Per-row sequence lengths, or nil when every row is active.
     var lengths: UnsafePointer<Int>?
-    /// `[B, G*H]`: in, the input projection `W_ih x_t + b_ih`; out, the gate activations.
+    /// The first unit this step computes, and how many.
+    var j0: Int
+    var w: Int
+    /// `[B, G*H]`: in, the input projection `W_ih x_t + b_ih` (plus `b_hh`
+    /// where it adds straight into the pre-activation: every gate but the
+    /// GRU's `n`); out, the gate activations.
     var gates: UnsafeMutablePointer<Float>
-    /// `[B, G*H]`: the hidden projection `W_hh h_{t-1} + b_hh`.
-    var hp: UnsafeMutablePointer<Float>
+    /// `[B, G*w]`: `W_hh h_{t-1}` for this step's units only, gate `γ` of unit
+    /// `j0 + j` at column `γ*w + j`.
+    var hp: UnsafePointer<Float>
+    /// `[H]`: the GRU's `b_hn`, which sits inside the reset gate's product.
+    var biasHN: UnsafePointer<Float>?
     /// `[B, H]`: the state before and after the step.
     var hPrev: UnsafePointer<Float>
     var hNext: UnsafeMutablePointer<Float>
@@ -81,12 +91,15 @@ struct CellStep {
     @inline(__always) func isActive(_ b: Int) -> Bool { lengths.map { t < $0[b] } ?? true }
 }
 
-/// The buffers one backward step of a cell reads and writes.
+/// The buffers one backward step of a cell reads and writes, for the hidden
+/// units `j0..<j0+w`; every buffer has the full layout (`[B, H]` or `[B, G*H]`).
 struct CellBackStep {
     var B: Int
     var H: Int
     var t: Int
     var lengths: UnsafePointer<Int>?
+    var j0: Int
+    var w: Int
     /// `[B, G*H]`: the gate activations saved by forward.
     var gates: UnsafePointer<Float>
     var hPrev: UnsafePointer<Float>

@@ -1,31 +1,27 @@
+import CKernels
+
 /// The GRU cell, PyTorch gate order r, z, n (each a block of `H` columns):
 ///
 ///     r = σ(W_ir x + b_ir + W_hr h + b_hr)           reset gate
 ///     z = σ(W_iz x + b_iz + W_hz h + b_hz)           update gate
 ///     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))   candidate
 ///     h' = (1 - z) ⊙ n + z ⊙ h
+///
+/// Both steps work on the units `j0..<j0+w` of every row (see ``CellStep``).
 enum GRUCell {
     static func forward(_ s: CellStep) {
-        let H = s.H, G = 3 * H
-        let hnAll = s.hn!
+        let H = s.H, G = 3 * H, w = s.w
+        let hnAll = s.hn!, bhn = s.biasHN! + s.j0
         for b in 0..<s.B {
-            let y = s.y + b * H, hNext = s.hNext + b * H, hPrev = s.hPrev + b * H
+            let u = b * H + s.j0
+            let y = s.y + u, hNext = s.hNext + u, hPrev = s.hPrev + u
             guard s.isActive(b) else {
-                hNext.update(from: hPrev, count: H)
-                y.update(repeating: 0, count: H)
+                hNext.update(from: hPrev, count: w)
+                y.update(repeating: 0, count: w)
                 continue
             }
-            let a = s.gates + b * G, hp = s.hp + b * G
-            let r = a, z = a + H, n = a + 2 * H, hn = hnAll + b * H
-            for j in 0..<2 * H { a[j] += hp[j] }
-            Pointwise.sigmoid(r, r, 2 * H)                   // r and z
-            for j in 0..<H {
-                hn[j] = hp[2 * H + j]
-                n[j] += r[j] * hn[j]
-            }
-            Pointwise.tanh(n, n, H)
-            for j in 0..<H { hNext[j] = (1 - z[j]) * n[j] + z[j] * hPrev[j] }
-            y.update(from: hNext, count: H)
+            // Fused in CKernels (cells.c): r, z, hn = W_hn h + b_hn, n and h' as above.
+            ck_gru_forward(CPU.isa, w, s.gates + b * G + s.j0, H, s.hp + b * 3 * w, bhn, hPrev, hnAll + u, hNext, y)
         }
     }
 
@@ -36,28 +32,20 @@ enum GRUCell {
     ///     dr_pre = dn_pre ⊙ hn ⊙ r(1 - r)
     ///     dz_pre = dz ⊙ z(1 - z)
     static func backward(_ s: CellBackStep) {
-        let H = s.H, G = 3 * H
+        let H = s.H, G = 3 * H, w = s.w
         let hnAll = s.hn!
         for b in 0..<s.B {
-            let dh = s.dh + b * H, dx = s.dXp + b * G, dhp = s.dHp + b * G
+            let u = b * H + s.j0
+            let dh = s.dh + u, dx = s.dXp + b * G + s.j0, dhp = s.dHp + b * G + s.j0
             guard s.isActive(b) else {
-                dx.update(repeating: 0, count: G)
-                dhp.update(repeating: 0, count: G)
+                for gate in 0..<3 {
+                    (dx + gate * H).update(repeating: 0, count: w)
+                    (dhp + gate * H).update(repeating: 0, count: w)
+                }
                 continue
             }
-            let a = s.gates + b * G
-            let r = a, z = a + H, n = a + 2 * H
-            let hPrev = s.hPrev + b * H, hn = hnAll + b * H, dy = s.dy + b * H
-            for j in 0..<H {
-                let dhj = dh[j] + dy[j]
-                let dnPre = dhj * (1 - z[j]) * (1 - n[j] * n[j])
-                let drPre = dnPre * hn[j] * r[j] * (1 - r[j])
-                let dzPre = dhj * (hPrev[j] - n[j]) * z[j] * (1 - z[j])
-                dx[j] = drPre; dhp[j] = drPre
-                dx[H + j] = dzPre; dhp[H + j] = dzPre
-                dx[2 * H + j] = dnPre; dhp[2 * H + j] = dnPre * r[j]
-                dh[j] = dhj * z[j]
-            }
+            // Fused in CKernels (cells.c), the equations above per unit.
+            ck_gru_backward(CPU.isa, w, s.gates + b * G + s.j0, H, s.hPrev + u, hnAll + u, s.dy + u, dh, dx, dhp)
         }
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The LSTM cell, PyTorch gate order i, f, g, o (each a block of `H` columns):
 ///
 ///     i = σ(W_ii x + b_ii + W_hi h + b_hi)      input gate
@@ -6,28 +8,23 @@
 ///     o = σ(W_io x + b_io + W_ho h + b_ho)      output gate
 ///     c' = f ⊙ c + i ⊙ g
 ///     h' = o ⊙ tanh(c')
+///
+/// Both steps work on the units `j0..<j0+w` of every row (see ``CellStep``).
 enum LSTMCell {
     static func forward(_ s: CellStep) {
-        let H = s.H, G = 4 * H
+        let H = s.H, G = 4 * H, w = s.w
         let cPrev = s.cPrev!, cNext = s.cNext!
         for b in 0..<s.B {
-            let y = s.y + b * H, hNext = s.hNext + b * H, c = cNext + b * H, cp = cPrev + b * H
+            let u = b * H + s.j0
+            let y = s.y + u, hNext = s.hNext + u, c = cNext + u, cp = cPrev + u
             guard s.isActive(b) else {
-                hNext.update(from: s.hPrev + b * H, count: H)
-                c.update(from: cp, count: H)
-                y.update(repeating: 0, count: H)
+                hNext.update(from: s.hPrev + u, count: w)
+                c.update(from: cp, count: w)
+                y.update(repeating: 0, count: w)
                 continue
             }
-            let a = s.gates + b * G, hp = s.hp + b * G
-            for j in 0..<G { a[j] += hp[j] }
-            let i = a, f = a + H, g = a + 2 * H, o = a + 3 * H
-            Pointwise.sigmoid(i, i, 2 * H)                   // i and f
-            Pointwise.tanh(g, g, H)
-            Pointwise.sigmoid(o, o, H)
-            for j in 0..<H { c[j] = f[j] * cp[j] + i[j] * g[j] }
-            Pointwise.tanh(c, hNext, H)
-            for j in 0..<H { hNext[j] *= o[j] }
-            y.update(from: hNext, count: H)
+            // Fused in CKernels (cells.c): gates = act(Xp + Hp), c' and h' as above.
+            ck_lstm_forward(CPU.isa, w, s.gates + b * G + s.j0, H, s.hp + b * 4 * w, cp, c, hNext, y)
         }
     }
 
@@ -38,29 +35,17 @@ enum LSTMCell {
     ///     pre-activation gradients: σ' = s(1 - s), tanh' = 1 - g²
     ///     dc_{t-1} = dc ⊙ f
     static func backward(_ s: CellBackStep) {
-        let H = s.H, G = 4 * H
+        let H = s.H, G = 4 * H, w = s.w
         let dcAll = s.dc!, cPrev = s.cPrev!, cNext = s.cNext!
         for b in 0..<s.B {
-            let dh = s.dh + b * H, dc = dcAll + b * H, da = s.dXp + b * G
+            let u = b * H + s.j0
+            let dh = s.dh + u, dc = dcAll + u, da = s.dXp + b * G + s.j0
             guard s.isActive(b) else {
-                da.update(repeating: 0, count: G)           // dh and dc pass through unchanged
+                for gate in 0..<4 { (da + gate * H).update(repeating: 0, count: w) }  // dh and dc pass through
                 continue
             }
-            let a = s.gates + b * G
-            let i = a, f = a + H, g = a + 2 * H, o = a + 3 * H
-            let dy = s.dy + b * H, c = cNext + b * H, cp = cPrev + b * H
-            let tc = da + 3 * H                              // borrow the do block for tanh(c')
-            Pointwise.tanh(c, tc, H)
-            for j in 0..<H {
-                let dhj = dh[j] + dy[j]
-                let dcj = dc[j] + dhj * o[j] * (1 - tc[j] * tc[j])
-                da[j] = dcj * g[j] * i[j] * (1 - i[j])                     // i
-                da[H + j] = dcj * cp[j] * f[j] * (1 - f[j])                // f
-                da[2 * H + j] = dcj * i[j] * (1 - g[j] * g[j])             // g
-                da[3 * H + j] = dhj * tc[j] * o[j] * (1 - o[j])            // o
-                dc[j] = dcj * f[j]
-                dh[j] = 0
-            }
+            // Fused in CKernels (cells.c), the equations above per unit.
+            ck_lstm_backward(CPU.isa, w, s.gates + b * G + s.j0, H, cPrev + u, cNext + u, s.dy + u, dh, dc, da)
         }
     }
 }

@@ -5,11 +5,18 @@
 /// Shapes: `x` is `[T, B, I]` (time-major), states and the output step are
 /// `[B, H]`, `weight_ih` is `[G*H, I]`, `weight_hh` is `[G*H, H]`.
 ///
-/// Forward: one GEMM projects every step's input (`Xp = X W_ih^T + b_ih`),
-/// then each step runs one small GEMM (`Hp = h W_hh^T + b_hh`) and the cell's
-/// fused pointwise update. Backward mirrors it: per step, the cell's pointwise
-/// backward and one GEMM for `dh_{t-1}`; after the loop, one GEMM each for
-/// `dX`, `dW_ih` and `dW_hh`.
+/// Forward: one GEMM projects every step's input (`Xp = X W_ih^T + b_ih`,
+/// plus `b_hh` where it adds straight in), then each step runs one small
+/// product (`Hp = h W_hh^T`) and the cell's fused pointwise update. Backward
+/// mirrors it: per step, the cell's pointwise backward and one small product
+/// for `dh_{t-1}`; after the loop, one GEMM each for `dX`, `dW_ih` and `dW_hh`.
+///
+/// The time loop packs `W_hh` once per pass for the built-in micro-kernel
+/// (``PackedGEMM``) and, when a step's product is large enough, splits the
+/// hidden units between the two threads of ``WorkTeam/shared``: each thread
+/// computes its units' gates, cell update and share of `dh_{t-1}`, and the two
+/// meet at one barrier per step. The arithmetic per element does not depend
+/// on the split, so results are the same with one thread or two.
 public final class RecurrentPass: Layer {
     public let cell: CellKind
     public let inputSize: Int
@@ -85,7 +92,6 @@ public final class RecurrentPass: Layer {
         if lstm { precondition(c0?.shape == [B, H], "LSTM(\(I) => \(H)) expects an initial c of [\(B), \(H)], got \(c0?.shape ?? [])") }
 
         var gates = Tensor.zeros([T, B, GH])
-        var hp = Tensor.zeros([B, GH])
         var hPrev = Tensor.zeros([T, B, H])
         var cPrev = Tensor.zeros(lstm ? [T, B, H] : [0])
         var cNext = Tensor.zeros(lstm ? [T, B, H] : [0])
@@ -93,16 +99,22 @@ public final class RecurrentPass: Layer {
         var y = Tensor.zeros([T, B, H])
         var hFinal = h0
         var cFinal = lstm ? c0! : Tensor.zeros([0])
-        let BH = B * H
+        let BH = B * H, G = cell.gateCount
+        // b_hh adds straight into every pre-activation except the GRU's n, where it sits inside r ⊙ (...).
+        let foldedHiddenBias = gru ? 2 * H : GH
 
         let lengthsArray = lengths ?? []
+        guard T > 0 else {
+            let trace = Trace(T: T, B: B, lengths: lengths, x: x, gates: gates, hPrev: hPrev,
+                              cPrev: cPrev, cNext: cNext, hn: hn, y: y)
+            return (y, hFinal, lstm ? cFinal : nil, trace)
+        }
         x.withUnsafeBufferPointer { px in
         weightIH.value.withUnsafeBufferPointer { wih in
         weightHH.value.withUnsafeBufferPointer { whh in
         biasIH.value.withUnsafeBufferPointer { bih in
         biasHH.value.withUnsafeBufferPointer { bhh in
         gates.withUnsafeMutableBufferPointer { pg in
-        hp.withUnsafeMutableBufferPointer { php in
         hPrev.withUnsafeMutableBufferPointer { phPrev in
         cPrev.withUnsafeMutableBufferPointer { pcPrev in
         cNext.withUnsafeMutableBufferPointer { pcNext in
@@ -111,42 +123,53 @@ public final class RecurrentPass: Layer {
         hFinal.withUnsafeMutableBufferPointer { phF in
         cFinal.withUnsafeMutableBufferPointer { pcF in
         lengthsArray.withUnsafeBufferPointer { plen in
-            let g = pg.baseAddress!, h = phPrev.baseAddress!
-            // Xp = X W_ih^T + b_ih for all steps at once.
-            if T > 0 {
-                gemm(transB: true, m: T * B, n: GH, k: I, a: px.baseAddress!, lda: I, b: wih.baseAddress!, ldb: I,
-                     c: g, ldc: GH)
-                Pointwise.addRowVector(bih.baseAddress!, to: g, rows: T * B, n: GH)
+            let g = pg.baseAddress!, h = phPrev.baseAddress!, whh = whh.baseAddress!
+            let c = pcPrev.baseAddress, cn = pcNext.baseAddress
+            // Xp = X W_ih^T + b_ih (+ b_hh) for all steps at once.
+            gemm(transB: true, m: T * B, n: GH, k: I, a: px.baseAddress!, lda: I, b: wih.baseAddress!, ldb: I,
+                 c: g, ldc: GH)
+            Pointwise.addRowVector(bih.baseAddress!, to: g, rows: T * B, n: GH)
+            for r in 0..<(T * B) {
+                let row = g + r * GH
+                for j in 0..<foldedHiddenBias { row[j] += bhh[j] }
             }
-            var hIn = UnsafePointer(phF.baseAddress!)          // h0 until the first step
-            var cIn = lstm ? UnsafePointer(pcF.baseAddress!) : nil
-            for s in 0..<T {
-                let t = time(s, T), last = s == T - 1
-                let tNext = last ? 0 : time(s + 1, T)
-                // Keep the state this step starts from, then step into the next slot.
-                if s == 0 {
-                    (h + t * BH).update(from: hIn, count: BH)
-                    if lstm { (pcPrev.baseAddress! + t * BH).update(from: cIn!, count: BH) }
-                }
-                hIn = UnsafePointer(h + t * BH)
-                if lstm { cIn = UnsafePointer(pcPrev.baseAddress! + t * BH) }
-                let hOut = last ? phF.baseAddress! : h + tNext * BH
-                // Hp = h_{t-1} W_hh^T + b_hh.
-                for b in 0..<B { (php.baseAddress! + b * GH).update(from: bhh.baseAddress!, count: GH) }
-                gemm(transB: true, m: B, n: GH, k: H, a: hIn, lda: H, b: whh.baseAddress!, ldb: H,
-                     beta: 1, c: php.baseAddress!, ldc: GH)
-                let step = CellStep(
-                    B: B, H: H, t: t, lengths: lengths == nil ? nil : plen.baseAddress,
-                    gates: g + t * B * GH, hp: php.baseAddress!, hPrev: hIn, hNext: hOut,
-                    cPrev: cIn, cNext: lstm ? pcNext.baseAddress! + t * BH : nil,
-                    hn: gru ? phn.baseAddress! + t * BH : nil, y: py.baseAddress! + t * BH)
-                cell.forward(step)
-                if lstm {
-                    let cOut = last ? pcF.baseAddress! : pcPrev.baseAddress! + tNext * BH
-                    cOut.update(from: pcNext.baseAddress! + t * BH, count: BH)
+            WorkTeam.splitSteps(Self.worthSplitting(B: B, G: G, H: H)) { members, member, sync in
+                let units = Self.units(H: H, members: members, member: member)
+                let j0 = units.lowerBound, w = units.count, Gw = G * w
+                let packedCount = PackedGEMM.count(k: H, n: Gw)
+                Scratch.withBuffer(count: packedCount + Gw * H + B * Gw) { scratch in
+                    let packed = scratch, rows = scratch + packedCount, hp = rows + Gw * H
+                    // W_hh^T restricted to this thread's units' gate rows, packed once for the whole loop.
+                    for gate in 0..<G { (rows + gate * w * H).update(from: whh + (gate * H + j0) * H, count: w * H) }
+                    PackedGEMM.pack(transB: true, k: H, n: Gw, b: rows, ldb: H, into: packed)
+                    // The state the first step starts from (this thread's units).
+                    let t0 = time(0, T)
+                    for b in 0..<B {
+                        (h + t0 * BH + b * H + j0).update(from: phF.baseAddress! + b * H + j0, count: w)
+                        if lstm { (c! + t0 * BH + b * H + j0).update(from: pcF.baseAddress! + b * H + j0, count: w) }
+                    }
+                    sync()
+                    for s in 0..<T {
+                        let t = time(s, T), last = s == T - 1
+                        let tNext = last ? 0 : time(s + 1, T)
+                        let hIn = UnsafePointer(h + t * BH)
+                        // Hp = h_{t-1} W_hh^T for this thread's units.
+                        PackedGEMM.multiply(m: B, n: Gw, k: H, a: hIn, lda: H, packed: packed, beta: 0, c: hp, ldc: Gw)
+                        cell.forward(CellStep(
+                            B: B, H: H, t: t, lengths: lengths == nil ? nil : plen.baseAddress, j0: j0, w: w,
+                            gates: g + t * B * GH, hp: hp, biasHN: gru ? bhh.baseAddress! + 2 * H : nil,
+                            hPrev: hIn, hNext: last ? phF.baseAddress! : h + tNext * BH,
+                            cPrev: lstm ? UnsafePointer(c! + t * BH) : nil, cNext: lstm ? cn! + t * BH : nil,
+                            hn: gru ? phn.baseAddress! + t * BH : nil, y: py.baseAddress! + t * BH))
+                        if lstm {
+                            let cOut = last ? pcF.baseAddress! : c! + tNext * BH
+                            for b in 0..<B { (cOut + b * H + j0).update(from: cn! + t * BH + b * H + j0, count: w) }
+                        }
+                        if !last { sync() }     // h_t complete before any thread's next product
+                    }
                 }
             }
-        }}}}}}}}}}}}}}}
+        }}}}}}}}}}}}}}
         let trace = Trace(T: T, B: B, lengths: lengths, x: x, gates: gates, hPrev: hPrev,
                           cPrev: cPrev, cNext: cNext, hn: hn, y: y)
         return (y, hFinal, lstm ? cFinal : nil, trace)
@@ -190,20 +213,32 @@ public final class RecurrentPass: Layer {
         dHp.withUnsafeMutableBufferPointer { pdHp in
         lengthsArray.withUnsafeBufferPointer { plen in
             let dHpBase = gru ? pdHp.baseAddress! : pdXp.baseAddress!
-            for s in stride(from: T - 1, through: 0, by: -1) {
-                let t = time(s, T)
-                let step = CellBackStep(
-                    B: B, H: H, t: t, lengths: trace.lengths == nil ? nil : plen.baseAddress,
-                    gates: pg.baseAddress! + t * B * GH, hPrev: phPrev.baseAddress! + t * BH,
-                    y: py.baseAddress! + t * BH,
-                    cPrev: lstm ? pcPrev.baseAddress! + t * BH : nil, cNext: lstm ? pcNext.baseAddress! + t * BH : nil,
-                    hn: gru ? phn.baseAddress! + t * BH : nil,
-                    dy: pdy.baseAddress! + t * BH, dh: pdh.baseAddress!, dc: lstm ? pdc.baseAddress! : nil,
-                    dXp: pdXp.baseAddress! + t * B * GH, dHp: dHpBase + t * B * GH)
-                cell.backward(step)
-                // dh_{t-1} += dHp_t W_hh
-                gemm(m: B, n: H, k: GH, a: dHpBase + t * B * GH, lda: GH, b: whh.baseAddress!, ldb: H,
-                     beta: 1, c: pdh.baseAddress!, ldc: H)
+            let whh = whh.baseAddress!, dh = pdh.baseAddress!
+            if T > 0 {
+                WorkTeam.splitSteps(Self.worthSplitting(B: B, G: cell.gateCount, H: H)) { members, member, sync in
+                    let units = Self.units(H: H, members: members, member: member)
+                    let j0 = units.lowerBound, w = units.count
+                    // W_hh's columns for this thread's units ([G*H, w]), packed once for the whole loop.
+                    Scratch.withBuffer(count: PackedGEMM.count(k: GH, n: w)) { packed in
+                        PackedGEMM.pack(transB: false, k: GH, n: w, b: whh + j0, ldb: H, into: packed)
+                        for s in stride(from: T - 1, through: 0, by: -1) {
+                            let t = time(s, T)
+                            cell.backward(CellBackStep(
+                                B: B, H: H, t: t, lengths: trace.lengths == nil ? nil : plen.baseAddress, j0: j0, w: w,
+                                gates: pg.baseAddress! + t * B * GH, hPrev: phPrev.baseAddress! + t * BH,
+                                y: py.baseAddress! + t * BH,
+                                cPrev: lstm ? pcPrev.baseAddress! + t * BH : nil,
+                                cNext: lstm ? pcNext.baseAddress! + t * BH : nil,
+                                hn: gru ? phn.baseAddress! + t * BH : nil,
+                                dy: pdy.baseAddress! + t * BH, dh: dh, dc: lstm ? pdc.baseAddress! : nil,
+                                dXp: pdXp.baseAddress! + t * B * GH, dHp: dHpBase + t * B * GH))
+                            sync()      // every unit's dHp_t written before any thread reads it
+                            // dh_{t-1}[units] += dHp_t W_hh[:, units]
+                            PackedGEMM.multiply(m: B, n: w, k: GH, a: dHpBase + t * B * GH, lda: GH, packed: packed,
+                                                beta: 1, c: dh + j0, ldc: H)
+                        }
+                    }
+                }
             }
             guard T > 0 else { return }
             let rows = T * B
@@ -230,5 +265,17 @@ public final class RecurrentPass: Layer {
             }
         }}}}}}}}}}}}}}}
         return (dx, dhCarry, lstm ? dcCarry : nil)
+    }
+
+    /// Whether a step's product (`B x H` by `H x G*H`) is large enough to pay
+    /// for splitting the time loop over two threads (a barrier per step).
+    static func worthSplitting(B: Int, G: Int, H: Int) -> Bool { 2 * B * G * H * H >= 2_000_000 && H >= 16 }
+
+    /// The hidden units thread `member` of `members` computes: all of them, or
+    /// halves cut at a multiple of 8.
+    static func units(H: Int, members: Int, member: Int) -> Range<Int> {
+        guard members > 1 else { return 0..<H }
+        let cut = min(H, ((H + 1) / 2 + 7) / 8 * 8)
+        return member == 0 ? 0..<cut : cut..<H
     }
 }

@@ -9,12 +9,14 @@ public final class RecurrentStepper {
     /// When set, each layer's products are split over the team's two threads.
     public var team: WorkTeam?
     let L: Int, H: Int, GH: Int
-    /// `h[l]` and `c[l]`, each `H` floats, then scratch: gates, hp, next h/c, hn, y.
+    /// `h[l]` and `c[l]`, each `H` floats, then scratch: gates, hp, next h/c, hn, y,
+    /// and `H` zeros (the cell's separate `b_hn`, already inside `hp` here).
     private let memory: UnsafeMutablePointer<Float>
     private let h: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
     private let gates: UnsafeMutablePointer<Float>, hp: UnsafeMutablePointer<Float>
     private let hNext: UnsafeMutablePointer<Float>, cNext: UnsafeMutablePointer<Float>
     private let hn: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>
+    private let zeros: UnsafeMutablePointer<Float>
 
     public init(layer: RecurrentLayer) {
         precondition(!layer.bidirectional, "RecurrentStepper runs one direction; \(layer.cell) is bidirectional")
@@ -22,7 +24,7 @@ public final class RecurrentStepper {
         L = layer.layerCount
         H = layer.hiddenSize
         GH = layer.cell.gateCount * H
-        let total = 2 * L * H + 2 * GH + 4 * H
+        let total = 2 * L * H + 2 * GH + 5 * H
         memory = .allocate(capacity: total)
         memory.initialize(repeating: 0, count: total)
         h = memory
@@ -33,6 +35,7 @@ public final class RecurrentStepper {
         cNext = hNext + H
         hn = cNext + H
         y = hn + H
+        zeros = y + H
     }
 
     deinit { memory.deallocate() }
@@ -113,8 +116,9 @@ public final class RecurrentStepper {
                     }
                 }
             }
-            layer.cell.forward(CellStep(B: 1, H: H, t: 0, lengths: nil, gates: gates, hp: hp, hPrev: hl, hNext: hNext,
-                                        cPrev: cl, cNext: cNext, hn: hn, y: y))
+            // hp holds W_hh h + b_hh whole, so the cell's separate b_hn is zero here.
+            layer.cell.forward(CellStep(B: 1, H: H, t: 0, lengths: nil, j0: 0, w: H, gates: gates, hp: hp, biasHN: zeros,
+                                        hPrev: hl, hNext: hNext, cPrev: cl, cNext: cNext, hn: hn, y: y))
             hl.update(from: hNext, count: H)
             if layer.cell.hasCellState { cl.update(from: cNext, count: H) }
         }

@@ -1,0 +1,109 @@
+import CKernels
+import Testing
+@testable import Recurrent
+
+/// The pieces of the recurrent time loop: products with a pre-packed `W_hh`,
+/// the fused cell kernels, and the loop split over two threads.
+@Suite struct TimeLoopKernelTests {
+    @Test("packed products match the oracle for every instruction set", arguments: CPU.supportedISAs.map(\.rawValue))
+    func packedProductsMatchOracle(isaRaw: UInt32) {
+        let isa = ck_isa(rawValue: isaRaw)
+        let shapes = [(1, 1, 1), (5, 31, 7), (12, 32, 256), (13, 33, 64), (32, 512, 256), (20, 416, 200), (37, 100, 1024), (64, 65, 3)]
+        for (m, n, k) in shapes {
+            for transB in [false, true] {
+                for beta: Float in [0, 1] {
+                    let lda = k + 3, ldc = n + 2, ldb = (transB ? k : n) + 1
+                    let a = randomTensor([m * lda], seed: 11), b = randomTensor([(transB ? n : k) * ldb], seed: 12)
+                    let c0 = randomTensor([m * ldc], seed: 13)
+                    var expected = c0, actual = c0
+                    var packed = Tensor(shape: [Int(ck_packed_b_count(isa, k, n)) + 16])
+                    a.withUnsafeBufferPointer { pa in
+                        b.withUnsafeBufferPointer { pb in
+                            expected.withUnsafeMutableBufferPointer { pe in
+                                naiveGEMM(transA: false, transB: transB, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: lda,
+                                          b: pb.baseAddress!, ldb: ldb, beta: beta, c: pe.baseAddress!, ldc: ldc)
+                            }
+                            packed.withUnsafeMutableBufferPointer { pp in
+                                // The kernel loads panels with aligned instructions: align the start.
+                                let raw = UInt(bitPattern: pp.baseAddress!)
+                                let p = pp.baseAddress! + Int((64 - raw % 64) % 64) / 4
+                                ck_pack_b(isa, transB ? 1 : 0, k, n, pb.baseAddress!, ldb, p)
+                                actual.withUnsafeMutableBufferPointer { pc in
+                                    ck_sgemm_packed(isa, m, n, k, pa.baseAddress!, lda, p, beta, pc.baseAddress!, ldc)
+                                }
+                            }
+                        }
+                    }
+                    let what = "\(CPU.name(of: isa)) \(m)x\(n)x\(k) transB=\(transB) beta=\(beta)"
+                    for i in 0..<m { for j in n..<ldc { #expect(actual.scalars[i * ldc + j] == c0.scalars[i * ldc + j], "\(what) wrote outside C") } }
+                    expectClose(actual, expected, atol: 1e-4 * Float(k).squareRoot(), rtol: 1e-5, what)
+                }
+            }
+        }
+    }
+
+    /// The vector cell kernels agree with the portable path (plain libm) on widths
+    /// with and without a partial group of lanes, and a unit's value does not
+    /// depend on where the range starts.
+    @Test("fused LSTM and GRU kernels match the portable reference", arguments: CPU.supportedISAs.map(\.rawValue))
+    func fusedCellsMatchPortable(isaRaw: UInt32) {
+        let isa = ck_isa(rawValue: isaRaw)
+        for w in [1, 7, 8, 13, 64] {
+            let gs = w + 5
+            func run(_ isa: ck_isa) -> [Float] {
+                var a = randomTensor([4 * gs], seed: 21, scale: 3).scalars
+                let hp = randomTensor([4 * w], seed: 22, scale: 2).scalars
+                let cp = randomTensor([w], seed: 23).scalars
+                let dy = randomTensor([w], seed: 24).scalars
+                var c = [Float](repeating: 0, count: w), h = c, y = c
+                var dh = randomTensor([w], seed: 25).scalars, dc = randomTensor([w], seed: 26).scalars
+                var da = [Float](repeating: 0, count: 4 * gs)
+                ck_lstm_forward(isa, w, &a, gs, hp, cp, &c, &h, &y)
+                ck_lstm_backward(isa, w, a, gs, cp, c, dy, &dh, &dc, &da)
+                var ga = randomTensor([3 * gs], seed: 27, scale: 3).scalars
+                let bhn = randomTensor([w], seed: 28).scalars
+                var hn = [Float](repeating: 0, count: w), gh = hn, gy = hn
+                var gdh = randomTensor([w], seed: 29).scalars
+                var dx = [Float](repeating: 0, count: 3 * gs), dhp = dx
+                ck_gru_forward(isa, w, &ga, gs, hp, bhn, cp, &hn, &gh, &gy)
+                ck_gru_backward(isa, w, ga, gs, cp, hn, dy, &gdh, &dx, &dhp)
+                let used = (0..<(4 * gs)).filter { $0 % gs < w }, used3 = (0..<(3 * gs)).filter { $0 % gs < w }
+                return used.map { a[$0] } + c + h + y + dh + dc + used.map { da[$0] }
+                    + used3.map { ga[$0] } + hn + gh + gy + gdh + used3.map { dx[$0] } + used3.map { dhp[$0] }
+            }
+            let reference = run(CK_ISA_PORTABLE), vector = run(isa)
+            expectClose(Tensor(shape: [vector.count], scalars: vector), Tensor(shape: [reference.count], scalars: reference),
+                        atol: 2e-6, rtol: 2e-6, "\(CPU.name(of: isa)) w=\(w)")
+        }
+    }
+
+    /// A layer large enough for the time loop to split its units over two
+    /// threads gives bit-for-bit the outputs and gradients of the same layer
+    /// run on one thread (inside parallel work, where the loop does not split).
+    /// Its agreement with PyTorch is the parity suite's business.
+    @Test("the time loop split over two threads equals one thread", arguments: CellKind.allCases)
+    func splitLoopEqualsOneThread(cell: CellKind) throws {
+        let H = 100, B = 104, I = 24, T = 7
+        #expect(RecurrentPass.worthSplitting(B: B, G: cell.gateCount, H: H))
+        func run(split: Bool) -> [Tensor] {
+            var rng = SeededRNG(seed: 5)
+            let layer = RecurrentLayer(cell: cell, inputSize: I, hiddenSize: H, layers: 2, rng: &rng)
+            let x = randomTensor([T, B, I], seed: 31)
+            let lengths = (0..<B).map { b in b % 3 == 0 ? T : 1 + b % T }
+            var out: [Tensor] = []
+            let body = {
+                let (y, final, trace) = layer.forward(x, lengths: lengths, initial: nil, training: true, rng: &rng)
+                let dy = randomTensor(y.shape, seed: 32)
+                let (dx, _) = layer.backward(trace, gradOutput: dy, gradFinal: nil)
+                out = [y, final.h, dx] + layer.namedParameters.map(\.parameter.grad)
+            }
+            if split { body() } else { Threads.pair { if $0 == 0 { body() } } }
+            return out
+        }
+        // The built-in kernel for every product, so only the split differs between the runs.
+        let (two, one) = GEMMBackend.$override.withValue(.builtin) { (run(split: true), run(split: false)) }
+        for (i, (a, b)) in zip(two, one).enumerated() {
+            #expect(a.scalars == b.scalars, "\(cell): result \(i) differs by up to \(a.maxAbsDifference(b)) between split and unsplit")
+        }
+    }
+}
