@@ -50,4 +50,45 @@ import Testing
             for i in x.indices { #expect(x[i].isNaN == y[i].isNaN, "\(CPU.name(of: isa)) element \(i): \(y[i])") }
         }
     }
+
+    @Test("max, sum and sum of squares match a double-precision reference", arguments: CPU.supportedISAs.map(\.rawValue))
+    func reductionsMatchReference(isaRaw: UInt32) {
+        let isa = ck_isa(rawValue: isaRaw)
+        for n in [0, 1, 7, 31, 32, 33, 1000, 1024, 1025, 5000] {
+            let x = randomTensor([n], seed: UInt64(n + 1), scale: 3).scalars
+            let maxRef = x.max() ?? -.infinity
+            let sumRef = x.reduce(0.0) { $0 + Double($1) }, sqRef = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+            x.withUnsafeBufferPointer { p in
+                #expect(ck_vmax(isa, p.baseAddress!, n) == maxRef, "\(CPU.name(of: isa)) max n=\(n)")
+                #expect(abs(Double(ck_vsum(isa, p.baseAddress!, n)) - sumRef) <= 1e-5 * Double(n) + 1e-6, "\(CPU.name(of: isa)) sum n=\(n)")
+                #expect(abs(ck_sum_squares(isa, p.baseAddress!, n) - sqRef) <= 1e-5 * sqRef + 1e-9, "\(CPU.name(of: isa)) sumsq n=\(n)")
+            }
+        }
+        // NaN anywhere, in the vector body or the tail, makes the maximum NaN.
+        for at in [0, 5, 40, 99] {
+            var x = randomTensor([100], seed: 3).scalars
+            x[at] = .nan
+            x.withUnsafeBufferPointer { p in #expect(ck_vmax(isa, p.baseAddress!, 100).isNaN, "NaN at \(at)") }
+        }
+    }
+
+    @Test("the vector Adam update matches the portable one", arguments: CPU.supportedISAs.map(\.rawValue))
+    func adamKernelMatchesPortable(isaRaw: UInt32) {
+        let isa = ck_isa(rawValue: isaRaw)
+        for decoupled: Int32 in [0, 1] {
+            let params = ck_adam_params(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1,
+                                        stepSize: 0.01 / 0.19, c2Root: (1 - 0.998001 as Float).squareRoot(), decoupled: decoupled)
+            func run(_ isa: ck_isa) -> [Float] {
+                var w = randomTensor([37], seed: 1).scalars, m = randomTensor([37], seed: 2).scalars
+                var v = randomTensor([37], seed: 3).scalars.map { $0 * $0 }
+                let g = randomTensor([37], seed: 4).scalars
+                withUnsafePointer(to: params) { ck_adam(isa, 37, &w, g, &m, &v, $0) }
+                return w + m + v
+            }
+            let vector = run(isa), portable = run(CK_ISA_PORTABLE)
+            for i in vector.indices {
+                #expect(abs(vector[i] - portable[i]) <= 1e-6 * max(1, abs(portable[i])), "\(CPU.name(of: isa)) element \(i)")
+            }
+        }
+    }
 }

@@ -76,6 +76,24 @@ void ck_gru_forward(ck_isa isa, long w, float *a, long gs, const float *hp, cons
 void ck_gru_backward(ck_isa isa, long w, const float *a, long gs, const float *hPrev, const float *hn, const float *dy,
                      float *dh, float *dx, float *dhp);
 
+/// The largest element of x[0..<n] (NaN if any is NaN; -infinity when n is 0).
+float ck_vmax(ck_isa isa, const float *x, long n);
+/// The sum of x[0..<n], in an order fixed by n.
+float ck_vsum(ck_isa isa, const float *x, long n);
+/// The sum of squares of x[0..<n], accumulated in float over blocks of 1,024 and in double across blocks.
+double ck_sum_squares(ck_isa isa, const float *x, long n);
+
+/// Constants of one Adam / AdamW step (see adam.c).
+typedef struct {
+    float learningRate, beta1, beta2, epsilon, weightDecay;
+    /// learningRate / (1 - beta1^t) and sqrt(1 - beta2^t).
+    float stepSize, c2Root;
+    /// 1: AdamW's decoupled weight decay; 0: Adam's L2 penalty.
+    int decoupled;
+} ck_adam_params;
+/// One Adam / AdamW update of n weights `w` with gradient `g` and moments `m`, `v`.
+void ck_adam(ck_isa isa, long n, float *w, const float *g, float *m, float *v, const ck_adam_params *params);
+
 /// A caller and one helper thread that run `fn(context, 0)` and
 /// `fn(context, 1)` at once; for short, repeated parallel work (generation,
 /// the time loop of a recurrent layer). The helper spins briefly between

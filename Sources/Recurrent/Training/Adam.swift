@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam (Kingma & Ba, 2015) with bias correction, as `torch.optim.Adam`; with
@@ -38,24 +39,22 @@ public struct Adam: Optimizer {
         stepCount += 1
         let t = Double(stepCount)
         let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t))
-        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon, wd = weightDecay, decoupled = decoupledWeightDecay
-        let stepSize = lr / c1, c2Root = c2.squareRoot()
+        let constants = ck_adam_params(
+            learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+            stepSize: learningRate / c1, c2Root: c2.squareRoot(), decoupled: decoupledWeightDecay ? 1 : 0)
         for (k, (_, p)) in parameters.enumerated() {
             let grad = p.grad
             m.tensors[k].withUnsafeMutableBufferPointer { pm in
             v.tensors[k].withUnsafeMutableBufferPointer { pv in
             p.value.withUnsafeMutableBufferPointer { w in
             grad.withUnsafeBufferPointer { g in
-                Threads.forChunks(count: w.count) { _, range in
-                for i in range {
-                    var gi = g[i]
-                    if wd != 0 {
-                        if decoupled { w[i] *= 1 - lr * wd } else { gi += wd * w[i] }
+                // The update above, element by element, in one fused pass (CKernels/adam.c).
+                withUnsafePointer(to: constants) { constants in
+                    Threads.forChunks(count: w.count) { _, range in
+                        let i = range.lowerBound
+                        ck_adam(CPU.isa, range.count, w.baseAddress! + i, g.baseAddress! + i, pm.baseAddress! + i,
+                                pv.baseAddress! + i, constants)
                     }
-                    pm[i] = b1 * pm[i] + (1 - b1) * gi
-                    pv[i] = b2 * pv[i] + (1 - b2) * gi * gi
-                    w[i] -= stepSize * pm[i] / (pv[i].squareRoot() / c2Root + eps)
-                }
                 }
             }}}}
         }

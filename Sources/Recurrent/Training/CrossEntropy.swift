@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Softmax cross-entropy from logits, computed with a stable log-softmax.
@@ -38,12 +39,10 @@ public enum CrossEntropy {
                     let target = targets[n]
                     if target == ignoreIndex || target < 0 { continue }
                     let row = pl.baseAddress! + n * V, g = pg.baseAddress! + n * V
-                    var m = -Float.infinity
-                    for v in 0..<V { m = max(m, row[v]) }
+                    let m = ck_vmax(CPU.isa, row, V)
                     for v in 0..<V { g[v] = row[v] - m }
                     Pointwise.exp(g, g, V)
-                    var s: Float = 0
-                    for v in 0..<V { s += g[v] }
+                    let s = ck_vsum(CPU.isa, g, V)
                     let logZ = m + logf(s)
                     var loss = Double(1 - labelSmoothing) * Double(logZ - row[target])     // -log p[target]
                     if labelSmoothing > 0 {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Gradient clipping, the cure for exploding gradients.
 public enum GradientClipping {
     /// The global L2 norm of all gradients, `sqrt(sum over parameters of |grad|^2)`.
@@ -9,12 +11,7 @@ public enum GradientClipping {
                 var partial = [Double](repeating: 0, count: (g.count + Threads.chunkSize - 1) / Threads.chunkSize)
                 partial.withUnsafeMutableBufferPointer { out in
                     Threads.forChunks(count: g.count) { c, range in
-                        var s: Float = 0, total = 0.0
-                        for (k, i) in range.enumerated() {
-                            s += g[i] * g[i]
-                            if k & 1023 == 1023 { total += Double(s); s = 0 }
-                        }
-                        out[c] = total + Double(s)
+                        out[c] = ck_sum_squares(CPU.isa, g.baseAddress! + range.lowerBound, range.count)
                     }
                 }
                 for s in partial { sum += s }
