@@ -1,7 +1,7 @@
-// Fused pointwise steps of the LSTM and GRU cells for one batch row's units
+// Fused pointwise steps of the Elman, LSTM and GRU cells for one batch row's units
 // `0..<w`: the gate pre-activations are read, activated and the state updated
 // in one pass over memory, eight lanes at a time. The equations are in
-// LSTMCell.swift and GRUCell.swift; the portable path spells them out one
+// RNNCell.swift, LSTMCell.swift and GRUCell.swift; the portable path spells them out one
 // element at a time. A trailing partial group of lanes is computed in a
 // zero-padded register like the rest, so a unit's result does not depend on
 // where the caller's range starts or ends.
@@ -70,6 +70,23 @@ static void gru_backward_portable(long w, const float *a, long gs, const float *
         dx[gs + j] = dzPre; dhp[gs + j] = dzPre;
         dx[2 * gs + j] = dnPre; dhp[2 * gs + j] = dnPre * r;
         dh[j] = dhj * z;
+    }
+}
+
+static void rnn_forward_portable(long w, int relu, float *a, const float *hp, float *h, float *y) {
+    for (long j = 0; j < w; j++) {
+        float pre = a[j] + hp[j];
+        a[j] = relu ? (pre > 0 ? pre : (pre != pre ? pre : 0)) : tanhf(pre);
+        h[j] = a[j];
+        y[j] = a[j];
+    }
+}
+
+static void rnn_backward_portable(long w, int relu, const float *hOut, const float *dy, float *dh, float *da) {
+    for (long j = 0; j < w; j++) {
+        float g = dh[j] + dy[j];
+        da[j] = relu ? (hOut[j] > 0 ? g : 0) : g * (1 - hOut[j] * hOut[j]);
+        dh[j] = 0;
     }
 }
 
@@ -264,6 +281,30 @@ static void gru_backward_avx2(long w, const float *a, long gs, const float *hPre
         dh[j + k] = tdh[k];
     }
 }
+__attribute__((target("avx2,fma")))
+static void rnn_forward_avx2(long w, int relu, float *a, const float *hp, float *h, float *y) {
+    long j = 0;
+    for (; j + 8 <= w; j += 8) {
+        __m256 pre = _mm256_add_ps(L8(a + j), L8(hp + j));
+        // max(pre, 0) with pre second would drop NaN; max(0, pre) returns pre when it is NaN.
+        __m256 v = relu ? _mm256_max_ps(_mm256_setzero_ps(), pre) : tanh8c(pre);
+        S8(a + j, v); S8(h + j, v); S8(y + j, v);
+    }
+    rnn_forward_portable(w - j, relu, a + j, hp + j, h + j, y + j);
+}
+
+__attribute__((target("avx2,fma")))
+static void rnn_backward_avx2(long w, int relu, const float *hOut, const float *dy, float *dh, float *da) {
+    long j = 0;
+    for (; j + 8 <= w; j += 8) {
+        __m256 g = _mm256_add_ps(L8(dh + j), L8(dy + j)), hv = L8(hOut + j);
+        __m256 d = relu ? _mm256_and_ps(g, _mm256_cmp_ps(hv, _mm256_setzero_ps(), _CMP_GT_OQ))
+                        : _mm256_mul_ps(g, _mm256_fnmadd_ps(hv, hv, ONE));
+        S8(da + j, d);
+        S8(dh + j, _mm256_setzero_ps());
+    }
+    rnn_backward_portable(w - j, relu, hOut + j, dy + j, dh + j, da + j);
+}
 #undef L8
 #undef S8
 #undef ONE
@@ -302,4 +343,20 @@ void ck_gru_backward(ck_isa isa, long w, const float *a, long gs, const float *h
 #endif
     (void)isa;
     gru_backward_portable(w, a, gs, hPrev, hn, dy, dh, dx, dhp);
+}
+
+void ck_rnn_forward(ck_isa isa, long w, int relu, float *a, const float *hp, float *h, float *y) {
+#if defined(__x86_64__)
+    if (isa != CK_ISA_PORTABLE) { rnn_forward_avx2(w, relu, a, hp, h, y); return; }
+#endif
+    (void)isa;
+    rnn_forward_portable(w, relu, a, hp, h, y);
+}
+
+void ck_rnn_backward(ck_isa isa, long w, int relu, const float *hOut, const float *dy, float *dh, float *da) {
+#if defined(__x86_64__)
+    if (isa != CK_ISA_PORTABLE) { rnn_backward_avx2(w, relu, hOut, dy, dh, da); return; }
+#endif
+    (void)isa;
+    rnn_backward_portable(w, relu, hOut, dy, dh, da);
 }

@@ -45,7 +45,7 @@ import Testing
     /// The vector cell kernels agree with the portable path (plain libm) on widths
     /// with and without a partial group of lanes, and a unit's value does not
     /// depend on where the range starts.
-    @Test("fused LSTM and GRU kernels match the portable reference", arguments: CPU.supportedISAs.map(\.rawValue))
+    @Test("fused Elman, LSTM and GRU kernels match the portable reference", arguments: CPU.supportedISAs.map(\.rawValue))
     func fusedCellsMatchPortable(isaRaw: UInt32) {
         let isa = ck_isa(rawValue: isaRaw)
         for w in [1, 7, 8, 13, 64] {
@@ -67,9 +67,17 @@ import Testing
                 var dx = [Float](repeating: 0, count: 3 * gs), dhp = dx
                 ck_gru_forward(isa, w, &ga, gs, hp, bhn, cp, &hn, &gh, &gy)
                 ck_gru_backward(isa, w, ga, gs, cp, hn, dy, &gdh, &dx, &dhp)
+                var elman: [Float] = []
+                for relu: Int32 in [0, 1] {
+                    var ra = randomTensor([w], seed: 30, scale: 3).scalars, rh = [Float](repeating: 0, count: w), ry = rh
+                    var rdh = randomTensor([w], seed: 31).scalars, rda = [Float](repeating: 0, count: w)
+                    ck_rnn_forward(isa, w, relu, &ra, hp, &rh, &ry)
+                    ck_rnn_backward(isa, w, relu, ry, dy, &rdh, &rda)
+                    elman += ra + rh + ry + rdh + rda
+                }
                 let used = (0..<(4 * gs)).filter { $0 % gs < w }, used3 = (0..<(3 * gs)).filter { $0 % gs < w }
                 return used.map { a[$0] } + c + h + y + dh + dc + used.map { da[$0] }
-                    + used3.map { ga[$0] } + hn + gh + gy + gdh + used3.map { dx[$0] } + used3.map { dhp[$0] }
+                    + used3.map { ga[$0] } + hn + gh + gy + gdh + used3.map { dx[$0] } + used3.map { dhp[$0] } + elman
             }
             let reference = run(CK_ISA_PORTABLE), vector = run(isa)
             expectClose(Tensor(shape: [vector.count], scalars: vector), Tensor(shape: [reference.count], scalars: reference),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The Elman cell: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`, `act` tanh or ReLU.
 /// Both steps work on the units `j0..<j0+w` of every row (see ``CellStep``).
 enum RNNCell {
@@ -11,11 +13,8 @@ enum RNNCell {
                 y.update(repeating: 0, count: w)
                 continue
             }
-            let a = s.gates + u, hp = s.hp + b * w
-            for j in 0..<w { a[j] += hp[j] }                  // pre-activation
-            if relu { Pointwise.relu(a, a, w) } else { Pointwise.tanh(a, a, w) }
-            hNext.update(from: a, count: w)
-            y.update(from: a, count: w)
+            // Fused in CKernels (cells.c): h' = act(Xp + Hp), written to the gates, h' and y.
+            ck_rnn_forward(CPU.isa, w, relu ? 1 : 0, s.gates + u, s.hp + b * w, hNext, y)
         }
     }
 
@@ -30,12 +29,8 @@ enum RNNCell {
                 da.update(repeating: 0, count: w)           // dh passes through unchanged
                 continue
             }
-            let h = s.y + u, dy = s.dy + u
-            for j in 0..<w {
-                let g = dh[j] + dy[j]
-                da[j] = relu ? (h[j] > 0 ? g : 0) : g * (1 - h[j] * h[j])
-                dh[j] = 0
-            }
+            // Fused in CKernels (cells.c), the equation above per unit.
+            ck_rnn_backward(CPU.isa, w, relu ? 1 : 0, s.y + u, s.dy + u, dh, da)
         }
     }
 }

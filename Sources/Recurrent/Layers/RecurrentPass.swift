@@ -91,12 +91,13 @@ public final class RecurrentPass: Layer {
         let lstm = cell == .lstm, gru = cell == .gru
         if lstm { precondition(c0?.shape == [B, H], "LSTM(\(I) => \(H)) expects an initial c of [\(B), \(H)], got \(c0?.shape ?? [])") }
 
-        var gates = Tensor.zeros([T, B, GH])
-        var hPrev = Tensor.zeros([T, B, H])
-        var cPrev = Tensor.zeros(lstm ? [T, B, H] : [0])
-        var cNext = Tensor.zeros(lstm ? [T, B, H] : [0])
+        // Every element of these is written below before it is read (hn only for active rows, hence zeros).
+        var gates = Tensor(uninitializedShape: [T, B, GH])
+        var hPrev = Tensor(uninitializedShape: [T, B, H])
+        var cPrev = Tensor(uninitializedShape: lstm ? [T, B, H] : [0])
+        var cNext = Tensor(uninitializedShape: lstm ? [T, B, H] : [0])
         var hn = Tensor.zeros(gru ? [T, B, H] : [0])
-        var y = Tensor.zeros([T, B, H])
+        var y = Tensor(uninitializedShape: [T, B, H])
         var hFinal = h0
         var cFinal = lstm ? c0! : Tensor.zeros([0])
         let BH = B * H, G = cell.gateCount
@@ -192,9 +193,10 @@ public final class RecurrentPass: Layer {
         let lstm = cell == .lstm, gru = cell == .gru
         var dhCarry = dh
         var dcCarry = lstm ? (dc ?? Tensor.zeros([B, H])) : Tensor.zeros([0])
-        var dXp = Tensor.zeros([T, B, GH])
-        var dHp = Tensor.zeros(gru ? [T, B, GH] : [0])      // equal to dXp for RNN and LSTM
-        var dx = Tensor.zeros([T, B, I])
+        // The cell writes every row of dXp and dHp (zeros for padding); the GEMM overwrites dx.
+        var dXp = Tensor(uninitializedShape: [T, B, GH])
+        var dHp = Tensor(uninitializedShape: gru ? [T, B, GH] : [0])      // equal to dXp for RNN and LSTM
+        var dx = Tensor(uninitializedShape: [T, B, I])
         let lengthsArray = trace.lengths ?? []
 
         dy.withUnsafeBufferPointer { pdy in

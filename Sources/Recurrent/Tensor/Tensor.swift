@@ -19,6 +19,17 @@ public struct Tensor: Equatable, Sendable {
         self.scalars = [Float](repeating: value, count: shape.reduce(1, *))
     }
 
+    /// A tensor whose storage is allocated but not filled, for buffers the
+    /// caller overwrites completely before reading (a training step's per-step
+    /// traces and gradients, where zero-filling megabytes per step shows in
+    /// the profile). Reading an element before writing it gives an arbitrary value.
+    init(uninitializedShape shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.scalars = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// A tensor of the given shape holding `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
