@@ -310,7 +310,17 @@ static void rnn_backward_avx2(long w, int relu, const float *hOut, const float *
 #undef ONE
 #endif
 
-void ck_lstm_forward(ck_isa isa, long w, float *a, long gs, const float *hp, const float *cp, float *c, float *h, float *y) {
+// Adds the bias (gate blocks `gs` apart, like `a`) to a row's pre-activations
+// just before the kernel reads them, while they are in cache.
+static void add_bias(long w, int gates, float *restrict a, long gs, const float *restrict bias) {
+    if (!bias) return;
+    for (int q = 0; q < gates; q++)
+        for (long j = 0; j < w; j++) a[q * gs + j] += bias[q * gs + j];
+}
+
+void ck_lstm_forward(ck_isa isa, long w, float *a, long gs, const float *bias, const float *hp, const float *cp,
+                     float *c, float *h, float *y) {
+    add_bias(w, 4, a, gs, bias);
 #if defined(__x86_64__)
     if (isa != CK_ISA_PORTABLE) { lstm_forward_avx2(w, a, gs, hp, cp, c, h, y); return; }
 #endif
@@ -327,8 +337,9 @@ void ck_lstm_backward(ck_isa isa, long w, const float *a, long gs, const float *
     lstm_backward_portable(w, a, gs, cp, c, dy, dh, dc, da);
 }
 
-void ck_gru_forward(ck_isa isa, long w, float *a, long gs, const float *hp, const float *bhn, const float *hPrev,
-                    float *hn, float *h, float *y) {
+void ck_gru_forward(ck_isa isa, long w, float *a, long gs, const float *bias, const float *hp, const float *bhn,
+                    const float *hPrev, float *hn, float *h, float *y) {
+    add_bias(w, 3, a, gs, bias);
 #if defined(__x86_64__)
     if (isa != CK_ISA_PORTABLE) { gru_forward_avx2(w, a, gs, hp, bhn, hPrev, hn, h, y); return; }
 #endif
@@ -345,7 +356,8 @@ void ck_gru_backward(ck_isa isa, long w, const float *a, long gs, const float *h
     gru_backward_portable(w, a, gs, hPrev, hn, dy, dh, dx, dhp);
 }
 
-void ck_rnn_forward(ck_isa isa, long w, int relu, float *a, const float *hp, float *h, float *y) {
+void ck_rnn_forward(ck_isa isa, long w, int relu, float *a, const float *bias, const float *hp, float *h, float *y) {
+    add_bias(w, 1, a, w, bias);
 #if defined(__x86_64__)
     if (isa != CK_ISA_PORTABLE) { rnn_forward_avx2(w, relu, a, hp, h, y); return; }
 #endif

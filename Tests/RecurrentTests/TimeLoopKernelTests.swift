@@ -58,20 +58,21 @@ import Testing
                 var c = [Float](repeating: 0, count: w), h = c, y = c
                 var dh = randomTensor([w], seed: 25).scalars, dc = randomTensor([w], seed: 26).scalars
                 var da = [Float](repeating: 0, count: 4 * gs)
-                ck_lstm_forward(isa, w, &a, gs, hp, cp, &c, &h, &y)
+                let bias = randomTensor([4 * gs], seed: 20).scalars
+                ck_lstm_forward(isa, w, &a, gs, bias, hp, cp, &c, &h, &y)
                 ck_lstm_backward(isa, w, a, gs, cp, c, dy, &dh, &dc, &da)
                 var ga = randomTensor([3 * gs], seed: 27, scale: 3).scalars
                 let bhn = randomTensor([w], seed: 28).scalars
                 var hn = [Float](repeating: 0, count: w), gh = hn, gy = hn
                 var gdh = randomTensor([w], seed: 29).scalars
                 var dx = [Float](repeating: 0, count: 3 * gs), dhp = dx
-                ck_gru_forward(isa, w, &ga, gs, hp, bhn, cp, &hn, &gh, &gy)
+                ck_gru_forward(isa, w, &ga, gs, bias, hp, bhn, cp, &hn, &gh, &gy)
                 ck_gru_backward(isa, w, ga, gs, cp, hn, dy, &gdh, &dx, &dhp)
                 var elman: [Float] = []
                 for relu: Int32 in [0, 1] {
                     var ra = randomTensor([w], seed: 30, scale: 3).scalars, rh = [Float](repeating: 0, count: w), ry = rh
                     var rdh = randomTensor([w], seed: 31).scalars, rda = [Float](repeating: 0, count: w)
-                    ck_rnn_forward(isa, w, relu, &ra, hp, &rh, &ry)
+                    ck_rnn_forward(isa, w, relu, &ra, relu == 0 ? bias : nil, hp, &rh, &ry)
                     ck_rnn_backward(isa, w, relu, ry, dy, &rdh, &rda)
                     elman += ra + rh + ry + rdh + rda
                 }

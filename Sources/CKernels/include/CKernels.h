@@ -60,21 +60,23 @@ void ck_vtanh(ck_isa isa, const float *x, float *y, long n);
 /// Fused cell steps for one batch row's units 0..<w (equations in LSTMCell.swift
 /// and GRUCell.swift). Gate blocks of `a`, `da`, `dx` and `dhp` lie `gs` floats
 /// apart (the layer's H); those of `hp` lie `w` apart.
-/// Elman forward: a = act(a + hp) (tanh, or ReLU when `relu`), copied to h and y.
-void ck_rnn_forward(ck_isa isa, long w, int relu, float *a, const float *hp, float *h, float *y);
+/// Every forward kernel first adds `bias` (NULL for none; gate blocks `gs` apart like `a`) to `a`.
+/// Elman forward: a = act(a + bias + hp) (tanh, or ReLU when `relu`), copied to h and y.
+void ck_rnn_forward(ck_isa isa, long w, int relu, float *a, const float *bias, const float *hp, float *h, float *y);
 /// Elman backward: da = (dh + dy) act'(h'), from the step's output `hOut`; dh = 0.
 void ck_rnn_backward(ck_isa isa, long w, int relu, const float *hOut, const float *dy, float *dh, float *da);
 /// LSTM forward: `a` holds i, f, g, o pre-activations (without W_hh h, which is
 /// `hp`) and receives the activations; writes c', h' and y = h'.
-void ck_lstm_forward(ck_isa isa, long w, float *a, long gs, const float *hp, const float *cp, float *c, float *h, float *y);
+void ck_lstm_forward(ck_isa isa, long w, float *a, long gs, const float *bias, const float *hp, const float *cp,
+                     float *c, float *h, float *y);
 /// LSTM backward: reads activations `a`, c_{t-1} `cp`, c_t `c`, `dy`; updates `dh`
 /// (to 0) and `dc` (to dc_{t-1}); writes the pre-activation gradients `da`.
 void ck_lstm_backward(ck_isa isa, long w, const float *a, long gs, const float *cp, const float *c, const float *dy,
                       float *dh, float *dc, float *da);
 /// GRU forward: `a` holds r, z, n input-side pre-activations and receives the
 /// activations; `hp` is W_hh h (without b_hn, which is `bhn`); writes hn, h', y.
-void ck_gru_forward(ck_isa isa, long w, float *a, long gs, const float *hp, const float *bhn, const float *hPrev,
-                    float *hn, float *h, float *y);
+void ck_gru_forward(ck_isa isa, long w, float *a, long gs, const float *bias, const float *hp, const float *bhn,
+                    const float *hPrev, float *hn, float *h, float *y);
 /// GRU backward: writes the input-side (`dx`) and hidden-side (`dhp`) gradients
 /// and the direct part of dh_{t-1} into `dh`.
 void ck_gru_backward(ck_isa isa, long w, const float *a, long gs, const float *hPrev, const float *hn, const float *dy,

@@ -68,10 +68,13 @@ struct CellStep {
     /// The first unit this step computes, and how many.
     var j0: Int
     var w: Int
-    /// `[B, G*H]`: in, the input projection `W_ih x_t + b_ih` (plus `b_hh`
-    /// where it adds straight into the pre-activation: every gate but the
-    /// GRU's `n`); out, the gate activations.
+    /// `[B, G*H]`: in, the input projection `W_ih x_t` (plus `bias` when that
+    /// is nil); out, the gate activations.
     var gates: UnsafeMutablePointer<Float>
+    /// `[G*H]`: `b_ih` plus `b_hh` where it adds straight into the
+    /// pre-activation (every gate but the GRU's `n`), added by the cell; nil
+    /// when `gates` already includes the biases.
+    var bias: UnsafePointer<Float>?
     /// `[B, G*w]`: `W_hh h_{t-1}` for this step's units only, gate `γ` of unit
     /// `j0 + j` at column `γ*w + j`.
     var hp: UnsafePointer<Float>

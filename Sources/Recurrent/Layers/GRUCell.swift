@@ -21,7 +21,8 @@ enum GRUCell {
                 continue
             }
             // Fused in CKernels (cells.c): r, z, hn = W_hn h + b_hn, n and h' as above.
-            ck_gru_forward(CPU.isa, w, s.gates + b * G + s.j0, H, s.hp + b * 3 * w, bhn, hPrev, hnAll + u, hNext, y)
+            ck_gru_forward(CPU.isa, w, s.gates + b * G + s.j0, H, s.bias.map { $0 + s.j0 }, s.hp + b * 3 * w, bhn, hPrev,
+                           hnAll + u, hNext, y)
         }
     }
 

@@ -23,8 +23,8 @@ enum LSTMCell {
                 y.update(repeating: 0, count: w)
                 continue
             }
-            // Fused in CKernels (cells.c): gates = act(Xp + Hp), c' and h' as above.
-            ck_lstm_forward(CPU.isa, w, s.gates + b * G + s.j0, H, s.hp + b * 4 * w, cp, c, hNext, y)
+            // Fused in CKernels (cells.c): gates = act(Xp + bias + Hp), c' and h' as above.
+            ck_lstm_forward(CPU.isa, w, s.gates + b * G + s.j0, H, s.bias.map { $0 + s.j0 }, s.hp + b * 4 * w, cp, c, hNext, y)
         }
     }
 

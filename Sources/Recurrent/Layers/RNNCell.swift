@@ -13,8 +13,8 @@ enum RNNCell {
                 y.update(repeating: 0, count: w)
                 continue
             }
-            // Fused in CKernels (cells.c): h' = act(Xp + Hp), written to the gates, h' and y.
-            ck_rnn_forward(CPU.isa, w, relu ? 1 : 0, s.gates + u, s.hp + b * w, hNext, y)
+            // Fused in CKernels (cells.c): h' = act(Xp + bias + Hp), written to the gates, h' and y.
+            ck_rnn_forward(CPU.isa, w, relu ? 1 : 0, s.gates + u, s.bias.map { $0 + s.j0 }, s.hp + b * w, hNext, y)
         }
     }
 

@@ -104,6 +104,8 @@ public final class RecurrentPass: Layer {
         // b_hh adds straight into every pre-activation except the GRU's n, where it sits inside r ⊙ (...).
         let foldedHiddenBias = gru ? 2 * H : GH
 
+        var inputBias = biasIH.value.scalars
+        biasHH.value.withUnsafeBufferPointer { bhh in for j in 0..<foldedHiddenBias { inputBias[j] += bhh[j] } }
         let lengthsArray = lengths ?? []
         guard T > 0 else {
             let trace = Trace(T: T, B: B, lengths: lengths, x: x, gates: gates, hPrev: hPrev,
@@ -124,16 +126,13 @@ public final class RecurrentPass: Layer {
         hFinal.withUnsafeMutableBufferPointer { phF in
         cFinal.withUnsafeMutableBufferPointer { pcF in
         lengthsArray.withUnsafeBufferPointer { plen in
+        inputBias.withUnsafeBufferPointer { pbias in
             let g = pg.baseAddress!, h = phPrev.baseAddress!, whh = whh.baseAddress!
             let c = pcPrev.baseAddress, cn = pcNext.baseAddress
-            // Xp = X W_ih^T + b_ih (+ b_hh) for all steps at once.
+            // Xp = X W_ih^T for all steps at once; the cell adds b_ih (+ b_hh) per step, while the row is in cache.
             gemm(transB: true, m: T * B, n: GH, k: I, a: px.baseAddress!, lda: I, b: wih.baseAddress!, ldb: I,
                  c: g, ldc: GH)
-            Pointwise.addRowVector(bih.baseAddress!, to: g, rows: T * B, n: GH)
-            for r in 0..<(T * B) {
-                let row = g + r * GH
-                for j in 0..<foldedHiddenBias { row[j] += bhh[j] }
-            }
+            let bias = UnsafePointer(pbias.baseAddress!)
             WorkTeam.splitSteps(Self.worthSplitting(B: B, G: G, H: H)) { members, member, sync in
                 let units = Self.units(H: H, members: members, member: member)
                 let j0 = units.lowerBound, w = units.count, Gw = G * w
@@ -158,7 +157,7 @@ public final class RecurrentPass: Layer {
                         PackedGEMM.multiply(m: B, n: Gw, k: H, a: hIn, lda: H, packed: packed, beta: 0, c: hp, ldc: Gw)
                         cell.forward(CellStep(
                             B: B, H: H, t: t, lengths: lengths == nil ? nil : plen.baseAddress, j0: j0, w: w,
-                            gates: g + t * B * GH, hp: hp, biasHN: gru ? bhh.baseAddress! + 2 * H : nil,
+                            gates: g + t * B * GH, bias: bias, hp: hp, biasHN: gru ? bhh.baseAddress! + 2 * H : nil,
                             hPrev: hIn, hNext: last ? phF.baseAddress! : h + tNext * BH,
                             cPrev: lstm ? UnsafePointer(c! + t * BH) : nil, cNext: lstm ? cn! + t * BH : nil,
                             hn: gru ? phn.baseAddress! + t * BH : nil, y: py.baseAddress! + t * BH))
@@ -170,7 +169,7 @@ public final class RecurrentPass: Layer {
                     }
                 }
             }
-        }}}}}}}}}}}}}}
+        }}}}}}}}}}}}}}}
         let trace = Trace(T: T, B: B, lengths: lengths, x: x, gates: gates, hPrev: hPrev,
                           cPrev: cPrev, cNext: cNext, hn: hn, y: y)
         return (y, hFinal, lstm ? cFinal : nil, trace)
@@ -254,16 +253,20 @@ public final class RecurrentPass: Layer {
                 gemm(transA: true, m: GH, n: I, k: rows, a: pdXp.baseAddress!, lda: GH, b: px.baseAddress!, ldb: I,
                      beta: 1, c: g.baseAddress!, ldc: I)
             }
-            biasIH.grad.withUnsafeMutableBufferPointer { g in
-                Pointwise.accumulateColumnSums(pdXp.baseAddress!, rows: rows, n: GH, into: g.baseAddress!)
-            }
-            // dW_hh += dHp^T H_prev,  db_hh += sum over rows of dHp
+            var sumsXp = [Float](repeating: 0, count: GH)
+            sumsXp.withUnsafeMutableBufferPointer { Pointwise.accumulateColumnSums(pdXp.baseAddress!, rows: rows, n: GH, into: $0.baseAddress!) }
+            biasIH.grad.withUnsafeMutableBufferPointer { g in for j in 0..<GH { g[j] += sumsXp[j] } }
+            // dW_hh += dHp^T H_prev,  db_hh += sum over rows of dHp (the same sums as dXp's unless GRU)
             weightHH.grad.withUnsafeMutableBufferPointer { g in
                 gemm(transA: true, m: GH, n: H, k: rows, a: dHpBase, lda: GH, b: phPrev.baseAddress!, ldb: H,
                      beta: 1, c: g.baseAddress!, ldc: H)
             }
             biasHH.grad.withUnsafeMutableBufferPointer { g in
-                Pointwise.accumulateColumnSums(dHpBase, rows: rows, n: GH, into: g.baseAddress!)
+                if gru {
+                    Pointwise.accumulateColumnSums(dHpBase, rows: rows, n: GH, into: g.baseAddress!)
+                } else {
+                    for j in 0..<GH { g[j] += sumsXp[j] }
+                }
             }
         }}}}}}}}}}}}}}}
         return (dx, dhCarry, lstm ? dcCarry : nil)
