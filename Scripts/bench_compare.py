@@ -36,8 +36,9 @@ def main():
                       "--seconds", str(args.seconds)])[0]
         ours = {}
         for blas in ["openblas", "builtin"]:
-            env = dict(os.environ, RNN_BLAS=blas, RNN_THREADS=str(args.threads))
-            ours[blas] = run([args.rnn, "bench", "--json", "--seconds", str(args.seconds), name], env=env)[0]
+            env = dict(os.environ, RNN_BLAS=blas)
+            ours[blas] = run([args.rnn, "bench", "--json", "--threads", str(args.threads), "--seconds", str(args.seconds), name],
+                             env=env)[0]
         rows.append((name, ours, theirs))
         print(f"done {name}", file=sys.stderr, flush=True)
 

@@ -21,6 +21,8 @@ extension RNN {
         var json = false
         @Option(help: "Seconds of timed repetitions per config.")
         var seconds: Double = 3
+        @Option(help: "Threads to use (default: RNN_THREADS when set, else every core).")
+        var threads: Int?
 
         var selected: [String] { configs + configOptions }
 
@@ -29,9 +31,17 @@ extension RNN {
                 throw ValidationError("unknown benchmark '\(name)'; choose from: gemm, \(BenchmarkConfig.all.map(\.name).joined(separator: ", "))")
             }
             guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         }
 
         func run() throws {
+            if let threads {
+                // Threads.count is read once, on first use: set it before any work starts.
+                setenv("RNN_THREADS", String(threads), 1)
+                guard Threads.count == threads else {
+                    throw UserFacingError(description: "rnn bench: --threads \(threads) could not be applied (running with \(Threads.count))")
+                }
+            }
             if selected == ["gemm"] { return gemmComparison() }
             let names = selected.isEmpty ? BenchmarkConfig.all.map(\.name) : selected
             if !json { print("gemm \(GEMMBackend.current), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }

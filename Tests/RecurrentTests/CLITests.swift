@@ -82,6 +82,7 @@ import Testing
             (["inspect", "--model", "\(dir)/empty.txt"], "file is truncated"),
             (["data", "path", "nosuchset"], "unknown data set 'nosuchset'"),
             (["bench", "nosuchbench"], "unknown benchmark 'nosuchbench'"),
+            (["bench", "--threads", "0", "charlm-rnn-2x256"], "--threads must be at least 1"),
         ]
     }
 
@@ -194,12 +195,13 @@ import Testing
     }
 
     @Test func benchPrintsTheDocumentedJSONFields() throws {
-        let r = try Self.rnn(["bench", "--json", "--seconds", "0.05", "charlm-rnn-2x256", "generate-lstm-1x128"])
+        let r = try Self.rnn(["bench", "--json", "--threads", "1", "--seconds", "0.05", "charlm-rnn-2x256", "generate-lstm-1x128"])
         #expect(r.status == 0, "\(r.stderr)")
         let objects = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(objects.count == 2)
         for key in ["config", "mode", "tokens_per_s", "gflops", "peak_rss_mb"] { #expect(objects.allSatisfy { $0[key] != nil }, "\(key)") }
         #expect(objects[0]["step_ms"] != nil && objects[1]["token_us"] != nil)
         #expect((objects[0]["tokens_per_s"] as? Double ?? 0) > 0)
+        #expect(objects.allSatisfy { $0["threads"] as? Int == 1 }, "--threads 1 is applied and reported")
     }
 }
