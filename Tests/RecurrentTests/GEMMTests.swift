@@ -87,6 +87,24 @@ import Testing
         }
     }
 
+    /// Vanishing gradients reach the subnormal range, where x86 arithmetic runs
+    /// in microcode; the front door flushes them to zero on every backend.
+    @Test func denormalsAreFlushedToZero() {
+        #if arch(x86_64)
+        let tiny: [Float] = [1e-39, 2e-39, 3e-39, 4e-39], ones: [Float] = [1, 1, 1, 1]
+        #expect(tiny[0] != 0 && !tiny[0].isNormal)
+        for backend in GEMMBackend.available {
+            var c: [Float] = [7]
+            tiny.withUnsafeBufferPointer { a in
+                ones.withUnsafeBufferPointer { b in
+                    gemm(m: 1, n: 1, k: 4, a: a.baseAddress!, lda: 4, b: b.baseAddress!, ldb: 1, c: &c, ldc: 1, backend: backend)
+                }
+            }
+            #expect(c == [0], "\(backend)")
+        }
+        #endif
+    }
+
     @Test func openBLASIsFoundWhenInstalled() {
         // CI installs libopenblas0-pthread; on a machine without it the builtin backend is used.
         let installed = ["/usr/lib/x86_64-linux-gnu/libopenblas.so.0", "/usr/lib/aarch64-linux-gnu/libopenblas.so.0"]

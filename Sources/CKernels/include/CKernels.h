@@ -124,6 +124,11 @@ void ck_team_destroy(ck_team *team);
 /// returning them to the system (glibc; returns 1 when applied, 0 elsewhere).
 int ck_keep_freed_memory(void);
 
+/// Turns on flush-to-zero and denormals-are-zero for the calling thread and
+/// returns the previous mode for `ck_denormals_restore` (x86; a no-op elsewhere).
+unsigned ck_denormals_flush(void);
+void ck_denormals_restore(unsigned previous);
+
 /// Marks the calling thread as running inside parallel work (1) or not (0).
 void ck_set_serial(int on);
 /// Whether the calling thread is marked by ck_set_serial.

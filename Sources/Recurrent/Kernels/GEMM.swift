@@ -47,6 +47,8 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
 ///   - lda, ldb, ldc: the row strides of A, B and C as stored (before `op`).
 ///   - beta: 0 overwrites C, 1 accumulates into it.
 ///   - backend: which implementation to use; the one in force by default.
+///
+/// Denormal inputs and results are flushed to zero (see ``withoutDenormals(_:)``).
 public func gemm(
     transA: Bool = false, transB: Bool = false,
     m: Int, n: Int, k: Int,
@@ -61,6 +63,16 @@ public func gemm(
     precondition(lda >= max(1, transA ? m : k) && ldb >= max(1, transB ? k : n) && ldc >= max(1, n),
                  "gemm: leading dimensions lda=\(lda) ldb=\(ldb) ldc=\(ldc) too small for m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
+    withoutDenormals {
+        gemmDispatch(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                     beta: beta, c: c, ldc: ldc, backend: backend)
+    }
+}
+
+/// The front door's choice of kernel and threads (denormals already flushed).
+private func gemmDispatch(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, backend: GEMMBackend) {
     if ck_serial() != 0 {
         ck_sgemm(CPU.isa, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return

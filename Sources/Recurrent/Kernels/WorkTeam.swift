@@ -65,16 +65,17 @@ public final class WorkTeam: @unchecked Sendable {
     /// Runs `body(members, member, sync)`: on both threads of ``shared`` as
     /// members 0 and 1 of 2 when `split` is true, the caller is not already
     /// inside parallel work and the team is free; otherwise once, here, as
-    /// member 0 of 1 with a `sync` that does nothing.
+    /// member 0 of 1 with a `sync` that does nothing. Denormals are flushed
+    /// to zero inside (see ``withoutDenormals(_:)``).
     static func splitSteps(_ split: Bool, _ body: (_ members: Int, _ member: Int, _ sync: () -> Void) -> Void) {
         if split, ck_serial() == 0, let team = shared {
             let ran = team.tryRun { member in
                 ck_set_serial(1)
-                body(2, member, team.sync)
+                withoutDenormals { body(2, member, team.sync) }
                 ck_set_serial(0)
             }
             if ran { return }
         }
-        body(1, 0, {})
+        withoutDenormals { body(1, 0, {}) }
     }
 }
