@@ -115,7 +115,6 @@ public final class RecurrentPass: Layer {
         x.withUnsafeBufferPointer { px in
         weightIH.value.withUnsafeBufferPointer { wih in
         weightHH.value.withUnsafeBufferPointer { whh in
-        biasIH.value.withUnsafeBufferPointer { bih in
         biasHH.value.withUnsafeBufferPointer { bhh in
         gates.withUnsafeMutableBufferPointer { pg in
         hPrev.withUnsafeMutableBufferPointer { phPrev in
@@ -169,7 +168,7 @@ public final class RecurrentPass: Layer {
                     }
                 }
             }
-        }}}}}}}}}}}}}}}
+        }}}}}}}}}}}}}}
         let trace = Trace(T: T, B: B, lengths: lengths, x: x, gates: gates, hPrev: hPrev,
                           cPrev: cPrev, cNext: cNext, hn: hn, y: y)
         return (y, hFinal, lstm ? cFinal : nil, trace)
