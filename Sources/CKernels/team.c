@@ -89,7 +89,7 @@ static void wake_helper(ck_team *t) {
     }
 }
 
-void ck_team_run(ck_team *t, ck_team_fn fn, void *context) {
+static void execute(ck_team *t, ck_team_fn fn, void *context) {
     t->fn = fn;
     t->context = context;
     atomic_store(&t->arrived, 0);
@@ -102,10 +102,22 @@ void ck_team_run(ck_team *t, ck_team_fn fn, void *context) {
     }
 }
 
+void ck_team_run(ck_team *t, ck_team_fn fn, void *context) {
+    // Wait for any other caller to finish (calling this from inside the team's
+    // own work would wait forever: that is what ck_team_try_run is for).
+    int expected = 0;
+    while (!atomic_compare_exchange_weak(&t->busy, &expected, 1)) {
+        expected = 0;
+        sched_yield();
+    }
+    execute(t, fn, context);
+    atomic_store(&t->busy, 0);
+}
+
 int ck_team_try_run(ck_team *t, ck_team_fn fn, void *context) {
     int expected = 0;
     if (!atomic_compare_exchange_strong(&t->busy, &expected, 1)) return 0;
-    ck_team_run(t, fn, context);
+    execute(t, fn, context);
     atomic_store(&t->busy, 0);
     return 1;
 }

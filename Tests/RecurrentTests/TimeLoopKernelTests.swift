@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import Testing
 @testable import Recurrent
 
@@ -114,5 +115,38 @@ import Testing
         for (i, (a, b)) in zip(two, one).enumerated() {
             #expect(a.scalars == b.scalars, "\(cell): result \(i) differs by up to \(a.maxAbsDifference(b)) between split and unsplit")
         }
+    }
+
+    /// The team's contract: both members run, a barrier orders their phases,
+    /// a second caller is turned away while the team is busy, and the helper
+    /// wakes again after sleeping.
+    @Test func workTeamRunsSyncsAndRefusesASecondCaller() throws {
+        guard let team = WorkTeam() else { return }      // one thread: nothing to test
+        let phases = 50
+        let logged = UnsafeMutablePointer<Int>.allocate(capacity: 2)     // phases each member has logged
+        logged.initialize(repeating: 0, count: 2)
+        defer { logged.deallocate() }
+        let behind = UnsafeMutablePointer<Int>.allocate(capacity: 2)     // times a member saw the other behind
+        behind.initialize(repeating: 0, count: 2)
+        defer { behind.deallocate() }
+        var refused = false
+        team.run { member in
+            if member == 0 { refused = !team.tryRun { _ in } }
+            for phase in 0..<phases {
+                logged[member] = phase + 1
+                team.sync()
+                // After the barrier the other member has logged this phase too.
+                if logged[1 - member] < phase + 1 { behind[member] += 1 }
+                team.sync()
+            }
+        }
+        #expect(refused, "tryRun must refuse while the team is running")
+        #expect(logged[0] == phases && logged[1] == phases)
+        #expect(behind[0] == 0 && behind[1] == 0, "a member passed the barrier before the other arrived")
+        // Idle long enough for the helper to go to sleep, then run again.
+        usleep(5_000)
+        var ran = [false, false]
+        #expect(team.tryRun { ran[$0] = true })
+        #expect(ran == [true, true])
     }
 }

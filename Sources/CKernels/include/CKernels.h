@@ -109,7 +109,7 @@ typedef void (*ck_team_fn)(void *context, int member);
 /// Starts the helper thread; NULL if it cannot be started.
 ck_team *ck_team_create(void);
 /// Runs member 0 on the calling thread and member 1 on the helper; returns when both are done.
-/// One caller at a time.
+/// A second caller waits for the first to finish (never call it from inside the team's own work).
 void ck_team_run(ck_team *team, ck_team_fn fn, void *context);
 /// As `ck_team_run` when no other caller is using the team (returns 1);
 /// returns 0 without running anything when one is.

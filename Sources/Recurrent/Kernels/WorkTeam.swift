@@ -26,7 +26,7 @@ public final class WorkTeam: @unchecked Sendable {
     }
 
     /// Runs `body(0)` here and `body(1)` on the helper; returns when both are done.
-    /// One caller at a time.
+    /// A second caller waits for the first; never call it from inside `body`.
     public func run(_ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             let work = Work(body)
