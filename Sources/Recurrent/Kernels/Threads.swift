@@ -20,6 +20,17 @@ public enum Threads {
             if n == 1 { body(0) }
             return
         }
+        // On two threads, the shared team's helper takes every other iteration when
+        // the team is free: no worker thread to wake for each of the many short
+        // parallel regions of a training step.
+        if count == 2, let team = WorkTeam.shared, team.tryRun({ member in
+            withoutDenormals {
+                var i = member
+                while i < n { body(i); i += 2 }
+            }
+        }) {
+            return
+        }
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let work = body
             DispatchQueue.concurrentPerform(iterations: n) { i in withoutDenormals { work(i) } }

@@ -5,7 +5,8 @@ import CKernels
 /// Batch-1 generation splits each layer's matrix-vector products over a team,
 /// and a recurrent layer's time loop splits each step's units over
 /// ``shared``, paying an atomic hand-off (and a spin barrier per step) instead
-/// of waking a sleeping thread.
+/// of waking a sleeping thread. On two threads, ``Threads/parallelFor(_:_:)``
+/// hands its work to ``shared`` too when it is free.
 public final class WorkTeam: @unchecked Sendable {
     private let team: OpaquePointer
 
