@@ -92,54 +92,9 @@ static void rnn_backward_portable(long w, int relu, const float *hOut, const flo
 
 #if defined(__x86_64__)
 // MARK: - AVX2 + FMA, eight lanes
-// (The same exp/sigmoid/tanh as activations.c: Cephes polynomials, NaN-propagating.)
+// (exp, sigmoid and tanh from vecmath.h, as activations.c uses them.)
 
-#define EXP_HI 88.3762626647949f
-#define EXP_LO -87.3365447504f
-
-__attribute__((target("avx2,fma")))
-static inline __m256 exp8c(__m256 x) {
-    x = _mm256_min_ps(_mm256_set1_ps(EXP_HI), _mm256_max_ps(_mm256_set1_ps(EXP_LO), x));
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    __m256 r2 = _mm256_mul_ps(r, r);
-    __m256 y = _mm256_fmadd_ps(p, r2, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-}
-
-__attribute__((target("avx2,fma")))
-static inline __m256 sig8(__m256 x) {
-    __m256 e = exp8c(_mm256_sub_ps(_mm256_setzero_ps(), x));
-    return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-}
-
-__attribute__((target("avx2,fma")))
-static inline __m256 tanh8c(__m256 x) {
-    const __m256 signMask = _mm256_set1_ps(-0.0f);
-    __m256 ax = _mm256_andnot_ps(signMask, x);
-    __m256 sign = _mm256_and_ps(signMask, x);
-    __m256 e = exp8c(_mm256_add_ps(ax, ax));
-    __m256 big = _mm256_sub_ps(_mm256_set1_ps(1.0f),
-                               _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
-    big = _mm256_or_ps(big, sign);
-    __m256 z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
-    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    return _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
-}
+#include "vecmath.h"
 
 #define L8(p) _mm256_loadu_ps(p)
 #define S8(p, v) _mm256_storeu_ps(p, v)
@@ -151,14 +106,14 @@ static inline __m256 tanh8c(__m256 x) {
 
 __attribute__((target("avx2,fma")))
 static void lstm_forward8(float *a, long gs, const float *hp, long hs, const float *cp, float *c, float *h, float *y) {
-    __m256 i = sig8(_mm256_add_ps(L8(a), L8(hp)));
-    __m256 f = sig8(_mm256_add_ps(L8(a + gs), L8(hp + hs)));
-    __m256 g = tanh8c(_mm256_add_ps(L8(a + 2 * gs), L8(hp + 2 * hs)));
-    __m256 o = sig8(_mm256_add_ps(L8(a + 3 * gs), L8(hp + 3 * hs)));
+    __m256 i = sigmoid8(_mm256_add_ps(L8(a), L8(hp)));
+    __m256 f = sigmoid8(_mm256_add_ps(L8(a + gs), L8(hp + hs)));
+    __m256 g = tanh8(_mm256_add_ps(L8(a + 2 * gs), L8(hp + 2 * hs)));
+    __m256 o = sigmoid8(_mm256_add_ps(L8(a + 3 * gs), L8(hp + 3 * hs)));
     S8(a, i); S8(a + gs, f); S8(a + 2 * gs, g); S8(a + 3 * gs, o);
     __m256 cv = _mm256_fmadd_ps(f, L8(cp), _mm256_mul_ps(i, g));
     S8(c, cv);
-    __m256 hv = _mm256_mul_ps(o, tanh8c(cv));
+    __m256 hv = _mm256_mul_ps(o, tanh8(cv));
     S8(h, hv);
     S8(y, hv);
 }
@@ -185,7 +140,7 @@ __attribute__((target("avx2,fma")))
 static void lstm_backward8(const float *a, long gs, const float *cp, const float *c, const float *dy,
                            float *dh, float *dc, float *da) {
     __m256 i = L8(a), f = L8(a + gs), g = L8(a + 2 * gs), o = L8(a + 3 * gs);
-    __m256 tc = tanh8c(L8(c));
+    __m256 tc = tanh8(L8(c));
     __m256 dhj = _mm256_add_ps(L8(dh), L8(dy));
     __m256 dcj = _mm256_fmadd_ps(_mm256_mul_ps(dhj, o), _mm256_fnmadd_ps(tc, tc, ONE), L8(dc));
     S8(da, _mm256_mul_ps(_mm256_mul_ps(dcj, g), _mm256_mul_ps(i, _mm256_sub_ps(ONE, i))));
@@ -218,11 +173,11 @@ static void lstm_backward_avx2(long w, const float *a, long gs, const float *cp,
 __attribute__((target("avx2,fma")))
 static void gru_forward8(float *a, long gs, const float *hp, long hs, const float *bhn, const float *hPrev,
                          float *hn, float *h, float *y) {
-    __m256 r = sig8(_mm256_add_ps(L8(a), L8(hp)));
-    __m256 z = sig8(_mm256_add_ps(L8(a + gs), L8(hp + hs)));
+    __m256 r = sigmoid8(_mm256_add_ps(L8(a), L8(hp)));
+    __m256 z = sigmoid8(_mm256_add_ps(L8(a + gs), L8(hp + hs)));
     __m256 hnv = _mm256_add_ps(L8(hp + 2 * hs), L8(bhn));
     S8(hn, hnv);
-    __m256 n = tanh8c(_mm256_fmadd_ps(r, hnv, L8(a + 2 * gs)));
+    __m256 n = tanh8(_mm256_fmadd_ps(r, hnv, L8(a + 2 * gs)));
     S8(a, r); S8(a + gs, z); S8(a + 2 * gs, n);
     // (1 - z) n + z h = n + z (h - n)
     __m256 hv = _mm256_fmadd_ps(z, _mm256_sub_ps(L8(hPrev), n), n);
@@ -287,7 +242,7 @@ static void rnn_forward_avx2(long w, int relu, float *a, const float *hp, float 
     for (; j + 8 <= w; j += 8) {
         __m256 pre = _mm256_add_ps(L8(a + j), L8(hp + j));
         // max(pre, 0) with pre second would drop NaN; max(0, pre) returns pre when it is NaN.
-        __m256 v = relu ? _mm256_max_ps(_mm256_setzero_ps(), pre) : tanh8c(pre);
+        __m256 v = relu ? _mm256_max_ps(_mm256_setzero_ps(), pre) : tanh8(pre);
         S8(a + j, v); S8(h + j, v); S8(y + j, v);
     }
     rnn_forward_portable(w - j, relu, a + j, hp + j, h + j, y + j);

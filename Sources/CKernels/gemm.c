@@ -219,6 +219,20 @@ static float *buffer(float **buf, size_t *cap, size_t count) {
     return *buf;
 }
 
+// C_tile += Ap_panel * Bp_panel for one rows x cols tile; a tile cut short by
+// the matrix edge is computed whole into a scratch tile and the part inside added.
+static void tile(kernel_info info, long kc, const float *ap, const float *bp, float *ctile, long ldc, long rows, long cols) {
+    if (rows == info.mr && cols == info.nr) {
+        info.kernel(kc, ap, bp, ctile, ldc);
+        return;
+    }
+    float edge[12 * 32] __attribute__((aligned(64)));
+    memset(edge, 0, sizeof edge);
+    info.kernel(kc, ap, bp, edge, info.nr);
+    for (long r = 0; r < rows; r++)
+        for (long j = 0; j < cols; j++) ctile[r * ldc + j] += edge[r * info.nr + j];
+}
+
 // MARK: - Small problems: a direct loop beats packing.
 
 static void gemm_small(int transA, int transB, long M, long N, long K, float alpha,
@@ -262,7 +276,6 @@ void ck_sgemm(ck_isa isa, int transA, int transB, long M, long N, long K, float 
         gemm_small(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
         return;
     }
-    float edge[12 * 32] __attribute__((aligned(64)));
 
     for (long j0 = 0; j0 < N; j0 += ncMax) {
         long nc = N - j0 < ncMax ? N - j0 : ncMax;
@@ -279,14 +292,7 @@ void ck_sgemm(ck_isa isa, int transA, int transB, long M, long N, long K, float 
                         long rows = mc - p < mr ? mc - p : mr;
                         const float *ap = Ap + (p / mr) * kc * mr;
                         float *ctile = C + (i0 + p) * ldc + j0 + q;
-                        if (rows == mr && cols == nr) {
-                            info.kernel(kc, ap, bp, ctile, ldc);
-                        } else {
-                            memset(edge, 0, sizeof edge);
-                            info.kernel(kc, ap, bp, edge, nr);
-                            for (long r = 0; r < rows; r++)
-                                for (long j = 0; j < cols; j++) ctile[r * ldc + j] += edge[r * nr + j];
-                        }
+                        tile(info, kc, ap, bp, ctile, ldc, rows, cols);
                     }
                 }
             }
@@ -363,14 +369,7 @@ void ck_sgemm_packed(ck_isa isa, long M, long N, long K, const float *A, long ld
             long rows = M - p < mr ? M - p : mr;
             const float *ap = Ap + (p / mr) * K * mr;
             float *ctile = C + p * ldc + q;
-            if (cols == nr && rows == mr) {
-                info.kernel(K, ap, bp, ctile, ldc);
-            } else {
-                memset(edge, 0, sizeof edge);
-                info.kernel(K, ap, bp, edge, nr);
-                for (long r = 0; r < rows; r++)
-                    for (long j = 0; j < cols; j++) ctile[r * ldc + j] += edge[r * nr + j];
-            }
+            tile(info, K, ap, bp, ctile, ldc, rows, cols);
         }
     }
 }
