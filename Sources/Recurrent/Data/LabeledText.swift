@@ -37,8 +37,7 @@ public enum ClassificationData {
         for name in files {
             let file = "\(path)/\(name)"
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory)
-            if isDirectory.boolValue { continue }
+            if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue { continue }
             let label = (name as NSString).deletingPathExtension
             let text = try TextFile.read(file)
             for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
