@@ -74,7 +74,10 @@ final class TokenGenerator {
     init(_ model: LanguageModel) {
         self.model = model
         stepper = RecurrentStepper(layer: model.rnn)
-        stepper.team = WorkTeam()
+        // The process-wide team: the output layer's product, when large enough to be
+        // split, goes through Threads.parallelFor, which uses the same helper thread,
+        // so generation never has two helpers spinning on two cores.
+        stepper.team = WorkTeam.shared
         let first = model.rnn.passes[0][0]
         let V = model.config.vocabularySize, E = model.config.embeddingSize, GH = model.rnn.cell.gateCount * model.config.hiddenSize
         var table = Tensor.zeros([V, GH])
