@@ -127,7 +127,12 @@ void ck_team_sync(ck_team *t) {
     // as 2n-1 and 2n, and both leave once 2n have arrived.
     long mine = atomic_fetch_add(&t->arrived, 1) + 1;
     long target = (mine + 1) / 2 * 2;
-    while (atomic_load_explicit(&t->arrived, memory_order_acquire) < target) relax();
+    // Spin; yield after a while in case the other member has no core to run on
+    // (more threads asked for than the machine has).
+    unsigned spins = 0;
+    while (atomic_load_explicit(&t->arrived, memory_order_acquire) < target) {
+        if (++spins < 4000) relax(); else sched_yield();
+    }
 }
 
 void ck_team_destroy(ck_team *t) {
