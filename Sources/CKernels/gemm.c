@@ -302,8 +302,6 @@ void ck_sgemm(ck_isa isa, int transA, int transB, long M, long N, long K, float 
 
 // MARK: - Products with a pre-packed B (the recurrent weights, packed once per pass)
 
-long ck_packed_width(ck_isa isa) { return kernel_for(isa).nr; }
-
 size_t ck_packed_b_count(ck_isa isa, long K, long N) {
     long nr = kernel_for(isa).nr;
     return (size_t)((N + nr - 1) / nr * nr) * (size_t)(K > 0 ? K : 0);
@@ -317,10 +315,11 @@ void ck_pack_b(ck_isa isa, int transB, long K, long N, const float *B, long ldb,
 void ck_sgemm_packed(ck_isa isa, long M, long N, long K, const float *A, long lda, const float *Bp,
                      float beta, float *C, long ldc) {
     if (M <= 0 || N <= 0) return;
-    if (beta == 0 && K <= 0) {
-        for (long i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+    if (K <= 0) {  // an empty product: C = beta * C
+        if (beta == 0)
+            for (long i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
+        return;
     }
-    if (K <= 0) return;
     kernel_info info = kernel_for(isa);
     const int mr = info.mr, nr = info.nr;
     float edge[12 * 32] __attribute__((aligned(64)));

@@ -32,8 +32,6 @@ void ck_sgemm(ck_isa isa, int transA, int transB,
               const float *A, long lda, const float *B, long ldb,
               float beta, float *C, long ldc);
 
-/// The panel width of `isa`'s micro-kernel: a packed B is stored in panels of this many columns.
-long ck_packed_width(ck_isa isa);
 /// Floats needed to hold op(B) (K x N) packed for `isa`'s micro-kernel.
 size_t ck_packed_b_count(ck_isa isa, long K, long N);
 /// Packs op(B) (K x N; B row-major with row stride ldb, transposed when

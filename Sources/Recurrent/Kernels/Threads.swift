@@ -67,25 +67,3 @@ public enum Threads {
         }
     }
 }
-
-/// Runs `body` with denormal floats flushed to zero on the calling thread
-/// (see CKernels/denormals.c: vanishing gradients otherwise slow the
-/// arithmetic down by an order of magnitude), restoring the mode afterwards.
-@inline(__always)
-func withoutDenormals<R>(_ body: () throws -> R) rethrows -> R {
-    let previous = ck_denormals_flush()
-    defer { ck_denormals_restore(previous) }
-    return try body()
-}
-
-/// Process-wide memory settings for training.
-public enum Memory {
-    /// Keeps memory freed by one training step for the next instead of giving
-    /// it back to the system and page-faulting it in again (glibc's malloc
-    /// otherwise unmaps a freed block above its mmap threshold, which starts
-    /// at 128 KiB). The `rnn`
-    /// tool calls this at start-up; programs using the library may too.
-    /// Returns whether the setting was applied.
-    @discardableResult
-    public static func keepFreedMemory() -> Bool { ck_keep_freed_memory() != 0 }
-}
