@@ -5,6 +5,7 @@ can be compared on one machine (Scripts/bench_compare.py runs both).
 Training: embedding -> nn.RNN/LSTM/GRU -> linear -> cross-entropy -> backward ->
 clip_grad_norm_(5) -> Adam, on random token data, timed after warm-up.
 Generation: batch 1, one token at a time through nn.LSTM, sampling from the softmax.
+Times are medians of the timed repetitions; "spread" gives min, p10, median, p90, max, mean and count.
 GFLOP/s counts 3 x (recurrent GEMM flops + output layer flops), as `rnn bench` does.
 
   python3 Scripts/bench_pytorch.py [--config NAME ...] [--threads N] [--seconds S]
@@ -38,15 +39,33 @@ def peak_rss_mb():
 
 
 def timed(body, seconds, warmup):
+    """Seconds of each call of `body` after `warmup` untimed calls, until `seconds` have passed (at least 3)."""
     for _ in range(warmup):
         body()
-    calls, start = 0, time.perf_counter()
+    times, start = [], time.perf_counter()
+    last = start
     while True:
         body()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds and calls >= 3:
-            return elapsed / calls
+        now = time.perf_counter()
+        times.append(now - last)
+        last = now
+        if now - start >= seconds and len(times) >= 3:
+            return sorted(times)
+
+
+def quantile(sorted_times, q):
+    x = q * (len(sorted_times) - 1)
+    i = int(x)
+    f = x - i
+    return sorted_times[i] * (1 - f) + sorted_times[i + 1] * f if i + 1 < len(sorted_times) else sorted_times[i]
+
+
+def spread(sorted_times, scale):
+    """The same summary `rnn bench --json` prints: min, p10, median, p90, max, mean, n (in the unit of `scale`)."""
+    q = lambda v: round(v * scale, 4)
+    return {"min": q(sorted_times[0]), "p10": q(quantile(sorted_times, 0.1)), "median": q(quantile(sorted_times, 0.5)),
+            "p90": q(quantile(sorted_times, 0.9)), "max": q(sorted_times[-1]),
+            "mean": q(sum(sorted_times) / len(sorted_times)), "n": len(sorted_times)}
 
 
 def train_flops(c):
@@ -82,8 +101,9 @@ def bench_train(name, c, seconds):
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         opt.step()
 
-    s = timed(step, seconds, 2)
-    return {"config": name, "mode": "train", "step_ms": s * 1000, "tokens_per_s": T * B / s,
+    times = timed(step, seconds, 2)
+    s = quantile(times, 0.5)
+    return {"config": name, "mode": "train", "step_ms": s * 1000, "spread": spread(times, 1000), "tokens_per_s": T * B / s,
             "gflops": train_flops(c) / s / 1e9, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -100,18 +120,20 @@ def bench_generate(name, c, seconds):
         probs = torch.softmax(head(out[-1]), dim=-1)
         state[1] = torch.multinomial(probs, 1)
 
-    s = timed(step, seconds, 50)
+    times = timed(step, seconds, 50)
+    s = quantile(times, 0.5)
     H, flops = c["hidden"], 2 * c["hidden"] * c["vocab"]
     for l in range(c["layers"]):
         flops += 2 * 4 * H * ((c["emb"] if l == 0 else H) + H)
-    return {"config": name, "mode": "generate", "token_us": s * 1e6, "tokens_per_s": 1 / s,
+    return {"config": name, "mode": "generate", "token_us": s * 1e6, "spread": spread(times, 1e6), "tokens_per_s": 1 / s,
             "gflops": flops / s / 1e9, "peak_rss_mb": peak_rss_mb()}
 
 
 def bench_gemm(name, n, seconds):
     a, b = torch.rand(n, n), torch.rand(n, n)
-    s = timed(lambda: torch.mm(a, b), seconds / 2, 1)
-    return {"config": name, "mode": "gemm", "ms": s * 1000, "tokens_per_s": 0, "gflops": 2 * n ** 3 / s / 1e9,
+    times = timed(lambda: torch.mm(a, b), seconds / 2, 1)
+    s = times[0]  # the best run, as `rnn bench` reports GEMM
+    return {"config": name, "mode": "gemm", "ms": s * 1000, "spread": spread(times, 1000), "tokens_per_s": 0, "gflops": 2 * n ** 3 / s / 1e9,
             "peak_rss_mb": peak_rss_mb()}
 
 

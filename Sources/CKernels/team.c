@@ -4,6 +4,16 @@
 // microseconds against a ~250 us token, or a ~100 us recurrent step). After
 // a fifth of a millisecond without work it sleeps on a condition
 // variable, so an idle team does not take a core from the rest of the program.
+//
+// When the host does not give the team both cores (another process runs, or
+// more threads were asked for than there are cores), a spinning member only
+// delays the one that has the core. Three things keep that case near
+// single-thread speed: the spinning helper yields its core every few
+// microseconds; in work without a barrier the caller runs member 1 itself when
+// the helper has not claimed it by the time member 0 is done; and when
+// barrier waits of a millisecond or more show up in work with barriers (the
+// time loops), ck_team_try_run refuses such work for the next half second, so
+// the caller runs it alone.
 #include "CKernels.h"
 #include <pthread.h>
 #include <sched.h>
@@ -21,12 +31,19 @@ struct ck_team {
     _Atomic int sleeping;
     _Atomic int busy;
     _Atomic long arrived;
+    _Atomic long claimed;          // the last run whose member 1 someone took
+    _Atomic long slow_waits;       // barrier waits of SLOW_WAIT_NANOSECONDS or more
+    _Atomic long serial_until;     // no barrier work before this time (ns)
     ck_team_fn fn;
     void *context;
 };
 
 // How long the helper spins after a piece of work before it sleeps.
 static const long SPIN_NANOSECONDS = 200000;
+// A barrier wait this long means the other member had no core to run on.
+static const long SLOW_WAIT_NANOSECONDS = 1000000;
+// After such a wait, work with barriers runs on the caller alone for this long.
+static const long SERIAL_NANOSECONDS = 500000000;
 
 static long now_ns(void) {
     struct timespec ts;
@@ -49,7 +66,10 @@ static void *helper(void *arg) {
         long start = now_ns();
         while ((p = atomic_load(&t->posted)) == seen) {
             if (atomic_load(&t->quit)) return NULL;
-            if ((++spins & 63) != 0 || now_ns() - start < SPIN_NANOSECONDS) { relax(); continue; }
+            ++spins;
+            // Give the core away now and then, in case the caller waits for it.
+            if ((spins & 1023) == 0) sched_yield();
+            if ((spins & 63) != 0 || now_ns() - start < SPIN_NANOSECONDS) { relax(); continue; }
             // Sleep until posted moves. `sleeping` is set before `posted` is
             // read again and the poster sets `posted` before reading `sleeping`
             // (both sequentially consistent), so one of the two sees the other.
@@ -62,6 +82,9 @@ static void *helper(void *arg) {
             start = now_ns();
         }
         seen = p;
+        long previous = p - 1;
+        // The caller may have run member 1 itself already (see execute).
+        if (!atomic_compare_exchange_strong(&t->claimed, &previous, p)) continue;
         t->fn(t->context, 1);
         atomic_store_explicit(&t->finished, p, memory_order_release);
     }
@@ -89,13 +112,23 @@ static void wake_helper(ck_team *t) {
     }
 }
 
-static void execute(ck_team *t, ck_team_fn fn, void *context) {
+// Runs one piece of work on both members. With `may_steal` (work without a
+// barrier), the caller runs member 1 too when the helper has not claimed it by
+// the time member 0 is done.
+static void execute(ck_team *t, ck_team_fn fn, void *context, int may_steal) {
     t->fn = fn;
     t->context = context;
     atomic_store(&t->arrived, 0);
     long p = atomic_fetch_add(&t->posted, 1) + 1;
     wake_helper(t);
     fn(context, 0);
+    if (may_steal) {
+        long previous = p - 1;
+        if (atomic_compare_exchange_strong(&t->claimed, &previous, p)) {
+            fn(context, 1);
+            return;
+        }
+    }
     unsigned spins = 0;
     while (atomic_load_explicit(&t->finished, memory_order_acquire) != p) {
         if (++spins < 20000) relax(); else sched_yield();
@@ -110,17 +143,23 @@ void ck_team_run(ck_team *t, ck_team_fn fn, void *context) {
         expected = 0;
         sched_yield();
     }
-    execute(t, fn, context);
+    execute(t, fn, context, 1);
     atomic_store(&t->busy, 0);
 }
 
-int ck_team_try_run(ck_team *t, ck_team_fn fn, void *context) {
+int ck_team_try_run(ck_team *t, ck_team_fn fn, void *context, int with_barriers) {
+    if (with_barriers && now_ns() < atomic_load(&t->serial_until)) return 0;
     int expected = 0;
     if (!atomic_compare_exchange_strong(&t->busy, &expected, 1)) return 0;
-    execute(t, fn, context);
+    long slow = atomic_load(&t->slow_waits);
+    execute(t, fn, context, !with_barriers);
+    if (with_barriers && atomic_load(&t->slow_waits) - slow >= 2)
+        atomic_store(&t->serial_until, now_ns() + SERIAL_NANOSECONDS);
     atomic_store(&t->busy, 0);
     return 1;
 }
+
+long ck_team_slow_waits(ck_team *t) { return atomic_load(&t->slow_waits); }
 
 void ck_team_sync(ck_team *t) {
     // Arrivals are numbered 1, 2, 3, ...; the two members of barrier n arrive
@@ -130,9 +169,13 @@ void ck_team_sync(ck_team *t) {
     // Spin; yield after a while in case the other member has no core to run on
     // (more threads asked for than the machine has).
     unsigned spins = 0;
+    long start = 0;
     while (atomic_load_explicit(&t->arrived, memory_order_acquire) < target) {
-        if (++spins < 4000) relax(); else sched_yield();
+        if (++spins < 4000) { relax(); continue; }
+        if (start == 0) start = now_ns();
+        sched_yield();
     }
+    if (start != 0 && now_ns() - start >= SLOW_WAIT_NANOSECONDS) atomic_fetch_add(&t->slow_waits, 1);
 }
 
 void ck_team_destroy(ck_team *t) {

@@ -10,6 +10,7 @@ extension RNN {
             discussion: """
             Configs: \(BenchmarkConfig.all.map(\.name).joined(separator: ", ")).
             `rnn bench gemm` times square 1024 and 2048 sgemm with every available backend.
+            Times are medians of the timed repetitions; --json adds their spread (min, p10, p90, max, mean, count).
             Peak RSS is the process's; run one config per process (Scripts/bench_compare.py does) for a per-config figure.
             """)
 
@@ -44,18 +45,20 @@ extension RNN {
             }
             if selected == ["gemm"] { return gemmComparison() }
             let names = selected.isEmpty ? BenchmarkConfig.all.map(\.name) : selected
-            if !json { print("gemm \(GEMMBackend.current), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
+            if !json { print("gemm \(GEMMBackend.inUse), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
             for name in names {
                 if name == "gemm" { gemmComparison(); continue }
                 let r = ModelBenchmark.run(BenchmarkConfig.named(name)!, seconds: seconds)
                 if json {
                     print(r.json)
                 } else if r.mode == "generate" {
-                    print(String(format: "%-24@ %9.1f us/token %9.0f tokens/s %7.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds * 1000, r.tokensPerSecond, r.gflops, r.peakRSSMegabytes))
+                    print(String(format: "%-24@ %9.1f us/token (p10-p90 %.1f-%.1f) %9.0f tokens/s %7.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds * 1000,
+                                 r.spread.p10 * 1000, r.spread.p90 * 1000, r.tokensPerSecond, r.gflops, r.peakRSSMegabytes))
                 } else if r.mode == "gemm" {
                     print(String(format: "%-24@ %9.2f ms %26@ %7.1f GFLOP/s", name, r.milliseconds, "", r.gflops))
                 } else {
-                    print(String(format: "%-24@ %9.2f ms/step %9.0f tokens/s %7.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds, r.tokensPerSecond, r.gflops, r.peakRSSMegabytes))
+                    print(String(format: "%-24@ %9.2f ms/step (p10-p90 %.2f-%.2f) %9.0f tokens/s %7.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds,
+                                 r.spread.p10, r.spread.p90, r.tokensPerSecond, r.gflops, r.peakRSSMegabytes))
                 }
                 fflush(nil)
             }

@@ -12,6 +12,9 @@ struct RNN: ParsableCommand {
 
     static func main() {
         Memory.keepFreedMemory()
+        if let problem = GEMMBackend.environmentProblem { exit(withError: ValidationError(problem)) }
+        // The GEMM backend per class of product is timed once per machine and kept in the user cache.
+        GEMMBackend.calibrationCachePath = DataCatalog.cacheDirectory + "/gemm-calibration.json"
         main(nil)
     }
 }

@@ -106,7 +106,7 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
         print("resuming from \(resumePath) at step \(trainer.progress.step), epoch \(trainer.progress.epoch + 1)")
     }
     print(describe)
-    print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.current), \(Threads.count) threads")
+    print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.inUse), \(Threads.count) threads")
     let report = try trainer.run()
     print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@; resume file: %@", report.progress.step,
                  report.progress.epoch, duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))

@@ -143,10 +143,17 @@ import Testing
         #expect(refused, "tryRun must refuse while the team is running")
         #expect(logged[0] == phases && logged[1] == phases)
         #expect(behind[0] == 0 && behind[1] == 0, "a member passed the barrier before the other arrived")
-        // Idle long enough for the helper to go to sleep, then run again.
+        // Idle long enough for the helper to go to sleep, then run again: with a
+        // barrier, so the helper itself must wake and take member 1.
         usleep(5_000)
         var ran = [false, false]
-        #expect(team.tryRun { ran[$0] = true })
+        #expect(team.tryRun(barriers: true) { ran[$0] = true; team.sync() })
         #expect(ran == [true, true])
+        // Without a barrier the caller may run member 1 itself; both still run once.
+        let count = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+        count.initialize(repeating: 0, count: 2)
+        defer { count.deallocate() }
+        for _ in 0..<1000 { team.run { count[$0] += 1 } }
+        #expect(count[0] == 1000 && count[1] == 1000)
     }
 }

@@ -107,11 +107,17 @@ typedef void (*ck_team_fn)(void *context, int member);
 /// Starts the helper thread; NULL if it cannot be started.
 ck_team *ck_team_create(void);
 /// Runs member 0 on the calling thread and member 1 on the helper; returns when both are done.
+/// When the helper has not taken member 1 by the time member 0 is done, the caller runs it
+/// too (work with `ck_team_sync` never gets there: member 0 waits at the barrier).
 /// A second caller waits for the first to finish (never call it from inside the team's own work).
 void ck_team_run(ck_team *team, ck_team_fn fn, void *context);
 /// As `ck_team_run` when no other caller is using the team (returns 1);
-/// returns 0 without running anything when one is.
-int ck_team_try_run(ck_team *team, ck_team_fn fn, void *context);
+/// returns 0 without running anything when one is. `with_barriers` says the
+/// work calls `ck_team_sync`: then it is also refused (0) for a while after
+/// barrier waits showed that the two members did not both have a core.
+int ck_team_try_run(ck_team *team, ck_team_fn fn, void *context, int with_barriers);
+/// How many barrier waits so far took a millisecond or more (the other member had no core).
+long ck_team_slow_waits(ck_team *team);
 /// A barrier for the two members inside `fn`: returns once both have called it.
 /// Both members must call it the same number of times in a run.
 void ck_team_sync(ck_team *team);

@@ -1,25 +1,28 @@
 import Foundation
 
-/// Times square single-precision GEMM with one backend.
+/// Times square single-precision GEMM with one backend (nil: the one that serves the shape).
 public enum GEMMBenchmark {
     /// The measured rate of `C = A * B` for square `size` matrices.
     public struct Result: Sendable {
         public var size: Int
-        public var backend: GEMMBackend
+        public var backend: GEMMBackend?
+        /// The best run's seconds, and its rate.
         public var seconds: Double
         public var gflops: Double
+        /// Every timed run's seconds.
+        public var times: [Double]
     }
 
     /// Runs one warm-up product, then repeats until `minSeconds` have passed
     /// (at least 3 runs) and reports the best run.
-    public static func run(size: Int, backend: GEMMBackend, minSeconds: Double = 1.0) -> Result {
+    public static func run(size: Int, backend: GEMMBackend?, minSeconds: Double = 1.0) -> Result {
         var rng = SeededRNG(seed: 1)
         let a = Tensor.uniform([size, size], low: -1, high: 1, rng: &rng)
         let b = Tensor.uniform([size, size], low: -1, high: 1, rng: &rng)
         var c = Tensor.zeros([size, size])
         var best = Double.infinity
         var total = 0.0
-        var runs = 0
+        var times: [Double] = []
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
@@ -30,16 +33,16 @@ public enum GEMMBenchmark {
                         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                     }
                     _ = once()
-                    while runs < 3 || total < minSeconds {
+                    while times.count < 3 || total < minSeconds {
                         let s = once()
                         best = min(best, s)
                         total += s
-                        runs += 1
+                        times.append(s)
                     }
                 }
             }
         }
         let flops = 2.0 * Double(size) * Double(size) * Double(size)
-        return Result(size: size, backend: backend, seconds: best, gflops: flops / best / 1e9)
+        return Result(size: size, backend: backend, seconds: best, gflops: flops / best / 1e9, times: times)
     }
 }

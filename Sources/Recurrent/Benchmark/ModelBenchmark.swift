@@ -1,22 +1,61 @@
 import Foundation
 
+/// The distribution of repeated timings: median and spread.
+public struct TimingSummary: Sendable {
+    public var min: Double, p10: Double, median: Double, p90: Double, max: Double, mean: Double
+    public var count: Int
+
+    /// Summarises `times` (at least one).
+    public init(_ times: [Double]) {
+        let sorted = times.sorted()
+        let n = sorted.count
+        func quantile(_ q: Double) -> Double {
+            guard n > 0 else { return .nan }
+            let x = q * Double(n - 1), i = Int(x), f = x - Double(i)
+            return i + 1 < n ? sorted[i] * (1 - f) + sorted[i + 1] * f : sorted[i]
+        }
+        min = sorted.first ?? .nan
+        max = sorted.last ?? .nan
+        p10 = quantile(0.1)
+        median = quantile(0.5)
+        p90 = quantile(0.9)
+        mean = n > 0 ? sorted.reduce(0, +) / Double(n) : .nan
+        count = n
+    }
+
+    /// The same summary in another unit.
+    func scaled(by factor: Double) -> TimingSummary {
+        var s = self
+        s.min *= factor; s.p10 *= factor; s.median *= factor; s.p90 *= factor; s.max *= factor; s.mean *= factor
+        return s
+    }
+}
+
 /// Times the real code paths on random data: one full training step, or one
 /// generated token at batch 1.
 public enum ModelBenchmark {
     public struct Result: Sendable {
         public var config: String
         public var mode: String
-        /// Milliseconds per training step, or microseconds per generated token.
+        /// Milliseconds per training step or generated token: the median of the timed repetitions.
         public var milliseconds: Double
+        /// The spread of the per-step (per-token) times, in milliseconds.
+        public var spread: TimingSummary
         public var tokensPerSecond: Double
         public var gflops: Double
         public var peakRSSMegabytes: Double
 
-        /// One JSON object, the fields Scripts/bench_pytorch.py prints too.
+        /// One JSON object, the fields Scripts/bench_pytorch.py prints too: the
+        /// median time (`step_ms`, or `token_us` for generation), throughput at
+        /// the median, and the spread of the repetitions in the same unit.
         public var json: String {
-            let time = mode == "generate" ? String(format: "\"token_us\":%.2f", milliseconds * 1000) : String(format: "\"step_ms\":%.3f", milliseconds)
-            return String(format: "{\"config\":\"%@\",\"mode\":\"%@\",%@,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_mb\":%.1f,\"impl\":\"recurrent\",\"gemm\":\"%@\",\"threads\":%d}",
-                          config, mode, time, tokensPerSecond, gflops, peakRSSMegabytes, GEMMBackend.current.rawValue, Threads.count)
+            let (key, scale) = mode == "generate" ? ("token_us", 1000.0) : (mode == "gemm" ? "ms" : "step_ms", 1.0)
+            let spreadJSON = String(format: "{\"min\":%.4f,\"p10\":%.4f,\"median\":%.4f,\"p90\":%.4f,\"max\":%.4f,\"mean\":%.4f,\"n\":%d}",
+                                    spread.min * scale, spread.p10 * scale, spread.median * scale, spread.p90 * scale,
+                                    spread.max * scale, spread.mean * scale, spread.count)
+            return String(format: "{\"config\":\"%@\",\"mode\":\"%@\",\"%@\":%.4f,\"spread\":%@,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_mb\":%.1f,\"impl\":\"recurrent\",\"gemm\":\"%@\",\"threads\":%d}",
+                          config, mode, key, milliseconds * scale, spreadJSON, tokensPerSecond, gflops, peakRSSMegabytes,
+                          GEMMBackend.inUse, Threads.count)
         }
     }
 
@@ -26,8 +65,9 @@ public enum ModelBenchmark {
         case .train: return train(config, seconds: seconds)
         case .generate: return generate(config, seconds: seconds)
         case .gemm:
-            let r = GEMMBenchmark.run(size: config.size, backend: .current, minSeconds: seconds / 2)
-            return Result(config: config.name, mode: "gemm", milliseconds: r.seconds * 1000, tokensPerSecond: 0, gflops: r.gflops,
+            let r = GEMMBenchmark.run(size: config.size, backend: nil, minSeconds: seconds / 2)
+            return Result(config: config.name, mode: "gemm", milliseconds: r.seconds * 1000,
+                          spread: TimingSummary(r.times.map { $0 * 1000 }), tokensPerSecond: 0, gflops: r.gflops,
                           peakRSSMegabytes: BenchmarkConfig.peakRSSMegabytes)
         }
     }
@@ -59,8 +99,10 @@ public enum ModelBenchmark {
             GradientClipping.clipByGlobalNorm(parameters.map(\.parameter), maxNorm: 5)
             adam.step()
         }
-        let perStep = timed(seconds: seconds, warmup: 2, step)
-        return Result(config: c.name, mode: "train", milliseconds: perStep * 1000, tokensPerSecond: Double(T * B) / perStep,
+        let times = timed(seconds: seconds, warmup: 2, step)
+        let perStep = times.median
+        return Result(config: c.name, mode: "train", milliseconds: perStep * 1000, spread: times.scaled(by: 1000),
+                      tokensPerSecond: Double(T * B) / perStep,
                       gflops: c.trainingFlops / perStep / 1e9, peakRSSMegabytes: BenchmarkConfig.peakRSSMegabytes)
     }
 
@@ -86,27 +128,31 @@ public enum ModelBenchmark {
         let generator = TokenGenerator(model)
         var token = 0
         let options = SamplingOptions()
-        let perToken = timed(seconds: seconds, warmup: 50) {
+        let times = timed(seconds: seconds, warmup: 50) {
             token = model.pick(generator.next(token), options, &rng)
         }
+        let perToken = times.median
         let G = Double(c.cell.gateCount), H = Double(c.hidden)
         var flops = 2 * H * Double(c.vocabulary)
         for l in 0..<c.layers { flops += 2 * G * H * (Double(l == 0 ? c.embedding : c.hidden) + H) }
-        return Result(config: c.name, mode: "generate", milliseconds: perToken * 1000, tokensPerSecond: 1 / perToken,
+        return Result(config: c.name, mode: "generate", milliseconds: perToken * 1000, spread: times.scaled(by: 1000),
+                      tokensPerSecond: 1 / perToken,
                       gflops: flops / perToken / 1e9, peakRSSMegabytes: BenchmarkConfig.peakRSSMegabytes)
     }
 
-    /// Seconds per call of `body`: `warmup` untimed calls, then batches until `seconds` have passed.
-    static func timed(seconds: Double, warmup: Int, _ body: () -> Void) -> Double {
+    /// The seconds each call of `body` took: `warmup` untimed calls, then calls
+    /// until `seconds` have passed (at least 3).
+    static func timed(seconds: Double, warmup: Int, _ body: () -> Void) -> TimingSummary {
         for _ in 0..<warmup { body() }
-        var calls = 0
+        var times: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
-        var elapsed = 0.0
+        var last = start
         repeat {
             body()
-            calls += 1
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds || calls < 3
-        return elapsed / Double(calls)
+            let now = DispatchTime.now().uptimeNanoseconds
+            times.append(Double(now - last) / 1e9)
+            last = now
+        } while Double(last - start) / 1e9 < seconds || times.count < 3
+        return TimingSummary(times)
     }
 }

@@ -33,6 +33,20 @@ public enum CPU {
         }
     }
 
+    /// The processor's model as /proc/cpuinfo names it (with family, model and
+    /// stepping), or "unknown". Read at run time: the machine can change between runs.
+    public static let modelName: String = {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        var fields: [String: String] = [:]
+        for line in info.split(separator: "\n") {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { break }  // the first processor is enough
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        guard let name = fields["model name"] else { return "unknown" }
+        return "\(name) (family \(fields["cpu family"] ?? "?"), model \(fields["model"] ?? "?"), stepping \(fields["stepping"] ?? "?"))"
+    }()
+
     /// The features seen ("sse4.2 avx avx2 fma avx512f ...").
     public static var features: String { String(cString: ck_cpu_features()) }
 }

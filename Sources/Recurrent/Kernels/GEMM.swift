@@ -22,21 +22,88 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
     /// The backends that can run here, builtin first.
     public static var available: [GEMMBackend] { allCases.filter(\.isAvailable) }
 
-    /// The backend chosen at start-up: `RNN_BLAS=builtin|openblas` when set (an
-    /// unavailable choice falls back to builtin), else OpenBLAS when present, else builtin.
-    public static let startup: GEMMBackend = {
-        if let wanted = ProcessInfo.processInfo.environment["RNN_BLAS"].flatMap({ GEMMBackend(rawValue: $0.lowercased()) }) {
-            return wanted.isAvailable ? wanted : .builtin
-        }
-        return OpenBLAS.isAvailable ? .openblas : .builtin
+    /// The backend `RNN_BLAS=builtin|openblas` forces for every product, when set
+    /// to an available backend (`auto` or unset: chosen per class of product).
+    /// ``environmentProblem`` says when the variable asks for something that cannot run.
+    public static let forced: GEMMBackend? = {
+        guard let text = ProcessInfo.processInfo.environment["RNN_BLAS"],
+              let wanted = GEMMBackend(rawValue: text.lowercased()), wanted.isAvailable else { return nil }
+        return wanted
     }()
+
+    /// Why `RNN_BLAS` cannot be honoured (an unknown name, or OpenBLAS asked for
+    /// but not installed), or nil. The `rnn` tool refuses to start on it.
+    public static var environmentProblem: String? {
+        guard let text = ProcessInfo.processInfo.environment["RNN_BLAS"], !text.isEmpty else { return nil }
+        if text.lowercased() == "auto" { return nil }
+        guard let wanted = GEMMBackend(rawValue: text.lowercased()) else {
+            return "RNN_BLAS=\(text): expected builtin, openblas or auto"
+        }
+        if !wanted.isAvailable {
+            return "RNN_BLAS=\(text): OpenBLAS is not installed here (no libopenblas.so.0 found); install libopenblas0-pthread, or unset RNN_BLAS"
+        }
+        return nil
+    }
+
+    /// Where the per-machine calibration is kept between processes (the `rnn`
+    /// tool sets it to its user cache before the first product); nil measures
+    /// again in each process.
+    nonisolated(unsafe) public static var calibrationCachePath: String?
+
+    /// The per-class choice, measured on first use when OpenBLAS is present and
+    /// no backend is forced (see ``GEMMCalibration``); nil otherwise.
+    static let calibration: GEMMCalibration? = {
+        guard forced == nil, let lib = OpenBLAS.library else { return nil }
+        var excluded: [String: String] = [:]
+        var candidates = [GEMMCalibration.Candidate(backend: .builtin) { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+            ck_sgemm(CPU.isa, ta ? 1 : 0, tb ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }]
+        if let why = OpenBLAS.coreBelowCPU {
+            excluded[GEMMBackend.openblas.rawValue] = why
+        } else {
+            candidates.append(GEMMCalibration.Candidate(backend: .openblas, kernel: OpenBLAS.kernel(lib.sgemm)))
+        }
+        let key = calibrationKey
+        if let path = calibrationCachePath, let saved = GEMMCalibration.cached(at: path, key: key) { return saved }
+        let measured = GEMMCalibration.measure(key: key, candidates: candidates, excluded: excluded)
+        if let path = calibrationCachePath { measured.save(to: path) }
+        return measured
+    }()
+
+    /// What a calibration depends on; a cached one made under another key is measured again.
+    static var calibrationKey: String {
+        [Recurrent.version, CPU.modelName, CPU.features, CPU.name(of: CPU.isa), OpenBLAS.library?.path ?? "-", OpenBLAS.config ?? "-"]
+            .joined(separator: " | ")
+    }
 
     /// Overrides the backend for the current task and the work it awaits
     /// (tests run the same code under each backend this way).
     @TaskLocal public static var override: GEMMBackend?
 
-    /// The backend in force now.
-    public static var current: GEMMBackend { override ?? startup }
+    /// The backend that runs a product of this layout and size.
+    public static func serving(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) -> GEMMBackend {
+        if let b = override ?? forced { return b }
+        return calibration?.backend(for: GEMMShapeClass(transA: transA, transB: transB, m: m, n: n, k: k)) ?? .builtin
+    }
+
+    /// One word for logs and benchmark output: the forced backend, `builtin`
+    /// when it is the only one, or `auto` when chosen per class of product.
+    public static var inUse: String {
+        if let b = override ?? forced { return b.rawValue }
+        guard let c = calibration else { return GEMMBackend.builtin.rawValue }
+        let picked = Set(GEMMShapeClass.allCases.map { c.backend(for: $0) })
+        return picked.count == 1 ? "\(picked.first!) (calibrated)" : "auto"
+    }
+
+    /// Which backend serves which products, and why, as `rnn info` prints it.
+    public static var explanation: [String] {
+        if let b = override ?? forced { return ["every product: \(b) (forced by RNN_BLAS)"] }
+        guard let c = calibration else {
+            if let why = OpenBLAS.coreBelowCPU { return ["every product: builtin (\(why))"] }
+            return ["every product: builtin (OpenBLAS not installed)"]
+        }
+        return c.explanation
+    }
 }
 
 /// Row-major single-precision matrix product, BLAS style:
@@ -46,7 +113,8 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
 /// - Parameters:
 ///   - lda, ldb, ldc: the row strides of A, B and C as stored (before `op`).
 ///   - beta: 0 overwrites C, 1 accumulates into it.
-///   - backend: which implementation to use; the one in force by default.
+///   - backend: which implementation to use; by default the one that serves
+///     this layout and size here (``GEMMBackend/serving(transA:transB:m:n:k:)``).
 ///
 /// Denormal inputs and results are flushed to zero (see ``withoutDenormals(_:)``).
 public func gemm(
@@ -57,7 +125,7 @@ public func gemm(
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float = 0,
     c: UnsafeMutablePointer<Float>, ldc: Int,
-    backend: GEMMBackend = GEMMBackend.current
+    backend: GEMMBackend? = nil
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=\(m) n=\(n) k=\(k)")
     precondition(lda >= max(1, transA ? m : k) && ldb >= max(1, transB ? k : n) && ldc >= max(1, n),
@@ -65,7 +133,8 @@ public func gemm(
     if m == 0 || n == 0 { return }
     withoutDenormals {
         gemmDispatch(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                     beta: beta, c: c, ldc: ldc, backend: backend)
+                     beta: beta, c: c, ldc: ldc,
+                     backend: backend ?? GEMMBackend.serving(transA: transA, transB: transB, m: m, n: n, k: k))
     }
 }
 
@@ -83,10 +152,7 @@ private func gemmDispatch(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, al
             // OpenBLAS runs single-threaded per call (set at load); the cores are shared out
             // here, as for the built-in kernel, so no OpenBLAS worker spins between calls.
             partitionedGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                            beta: beta, c: c, ldc: ldc, threads: Threads.count) { ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
-                lib.sgemm(OpenBLAS.rowMajor, ta ? OpenBLAS.trans : OpenBLAS.noTrans, tb ? OpenBLAS.trans : OpenBLAS.noTrans,
-                          Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-            }
+                            beta: beta, c: c, ldc: ldc, threads: Threads.count, kernel: OpenBLAS.kernel(lib.sgemm))
             return
         }
         fallthrough

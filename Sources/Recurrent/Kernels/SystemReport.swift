@@ -1,7 +1,12 @@
 /// What the kernels run on, as `rnn info` prints it.
 public struct SystemReport: Sendable {
     public var version: String
-    public var backend: GEMMBackend
+    /// Which backend serves which products, and why.
+    public var backendChoice: [String]
+    /// OpenBLAS's kernel set and build, when it is loaded.
+    public var openBLASCore: String?
+    public var openBLASConfig: String?
+    public var cpuModel: String
     public var availableBackends: [GEMMBackend]
     public var openBLASPath: String?
     public var isa: String
@@ -11,7 +16,8 @@ public struct SystemReport: Sendable {
     /// The report for this process.
     public static var current: SystemReport {
         SystemReport(
-            version: Recurrent.version, backend: .current, availableBackends: GEMMBackend.available,
+            version: Recurrent.version, backendChoice: GEMMBackend.explanation, openBLASCore: OpenBLAS.coreName,
+            openBLASConfig: OpenBLAS.config, cpuModel: CPU.modelName, availableBackends: GEMMBackend.available,
             openBLASPath: OpenBLAS.library?.path, isa: CPU.name(of: CPU.isa), cpuFeatures: CPU.features,
             threads: Threads.count)
     }
@@ -20,8 +26,10 @@ public struct SystemReport: Sendable {
     public var text: String {
         """
         recurrent \(version)
-        gemm backend: \(backend)\(backend == .openblas ? " (\(openBLASPath ?? "?"))" : "")
         gemm backends available: \(availableBackends.map(\.rawValue).joined(separator: ", "))\(OpenBLAS.isAvailable ? "" : " (install libopenblas0-pthread for openblas)")
+        \(openBLASPath.map { "openblas: \($0), core \(openBLASCore ?? "?"), \(openBLASConfig ?? "?")\n" } ?? "")gemm backend per product (layout and size; timed on this machine, cached):
+        \(backendChoice.map { "  " + $0 }.joined(separator: "\n"))
+        cpu: \(cpuModel)
         builtin kernel: \(isa)
         cpu features: \(cpuFeatures)
         threads: \(threads)

@@ -27,6 +27,9 @@ public final class WorkTeam: @unchecked Sendable {
     }
 
     /// Runs `body(0)` here and `body(1)` on the helper; returns when both are done.
+    /// When the helper has not taken `body(1)` by the time `body(0)` is done (it
+    /// has no core, or is waking up), this thread runs `body(1)` itself. (Work
+    /// that calls ``sync()`` cannot get there: `body(0)` waits at the barrier.)
     /// A second caller waits for the first; never call it from inside `body`.
     public func run(_ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
@@ -40,22 +43,28 @@ public final class WorkTeam: @unchecked Sendable {
     }
 
     /// As ``run(_:)`` when no other caller holds the team; returns false,
-    /// having run nothing, when one does.
-    public func tryRun(_ body: (Int) -> Void) -> Bool {
+    /// having run nothing, when one does. With `barriers` (`body` calls
+    /// ``sync()``), also false for half a second after barrier waits showed
+    /// that the two threads did not both have a core, so the caller runs the
+    /// work alone instead of waiting a time slice at every barrier.
+    public func tryRun(barriers: Bool = false, _ body: (Int) -> Void) -> Bool {
         withoutActuallyEscaping(body) { body in
             let work = Work(body)
             let context = Unmanaged.passUnretained(work).toOpaque()
             let ran = ck_team_try_run(team, { context, member in
                 Unmanaged<Work>.fromOpaque(context!).takeUnretainedValue().body(Int(member))
-            }, context)
+            }, context, barriers ? 1 : 0)
             withExtendedLifetime(work) {}
             return ran != 0
         }
     }
 
-    /// Inside ``run(_:)`` or ``tryRun(_:)``: returns once both members have
-    /// called it. Both members must call it the same number of times.
+    /// Inside ``run(_:)`` or ``tryRun(barriers:_:)``: returns once both
+    /// members have called it. Both members must call it the same number of times.
     public func sync() { ck_team_sync(team) }
+
+    /// How many barrier waits so far took a millisecond or more.
+    var slowWaits: Int { ck_team_slow_waits(team) }
 
     /// Rows `0..<m` split in two (multiples of 4), as `(member) -> rows`.
     static func half(_ m: Int, _ member: Int) -> Range<Int> {
@@ -70,7 +79,7 @@ public final class WorkTeam: @unchecked Sendable {
     /// to zero inside (see ``withoutDenormals(_:)``).
     static func splitSteps(_ split: Bool, _ body: (_ members: Int, _ member: Int, _ sync: () -> Void) -> Void) {
         if split, ck_serial() == 0, let team = shared {
-            let ran = team.tryRun { member in
+            let ran = team.tryRun(barriers: true) { member in
                 ck_set_serial(1)
                 withoutDenormals { body(2, member, team.sync) }
                 ck_set_serial(0)
