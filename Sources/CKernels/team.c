@@ -12,8 +12,8 @@
 // microseconds; in work without a barrier the caller runs member 1 itself when
 // the helper has not claimed it by the time member 0 is done; and when
 // barrier waits of a millisecond or more show up in work with barriers (the
-// time loops), ck_team_try_run refuses such work for the next half second, so
-// the caller runs it alone.
+// time loops), ck_team_try_run refuses such work for the next half second
+// (longer while it keeps happening), so the caller runs it alone.
 #include "CKernels.h"
 #include <pthread.h>
 #include <sched.h>
@@ -34,6 +34,7 @@ struct ck_team {
     _Atomic long claimed;          // the last run whose member 1 someone took
     _Atomic long slow_waits;       // barrier waits of SLOW_WAIT_NANOSECONDS or more
     _Atomic long serial_until;     // no barrier work before this time (ns)
+    _Atomic long serial_window;    // how long the last such pause was (ns)
     ck_team_fn fn;
     void *context;
 };
@@ -42,8 +43,11 @@ struct ck_team {
 static const long SPIN_NANOSECONDS = 200000;
 // A barrier wait this long means the other member had no core to run on.
 static const long SLOW_WAIT_NANOSECONDS = 1000000;
-// After such a wait, work with barriers runs on the caller alone for this long.
+// After such a wait, work with barriers runs on the caller alone for this long;
+// twice as long each time the contention is still there right after a pause,
+// up to the maximum.
 static const long SERIAL_NANOSECONDS = 500000000;
+static const long MAX_SERIAL_NANOSECONDS = 8000000000L;
 
 static long now_ns(void) {
     struct timespec ts;
@@ -153,8 +157,13 @@ int ck_team_try_run(ck_team *t, ck_team_fn fn, void *context, int with_barriers)
     if (!atomic_compare_exchange_strong(&t->busy, &expected, 1)) return 0;
     long slow = atomic_load(&t->slow_waits);
     execute(t, fn, context, !with_barriers);
-    if (with_barriers && atomic_load(&t->slow_waits) - slow >= 2)
-        atomic_store(&t->serial_until, now_ns() + SERIAL_NANOSECONDS);
+    if (with_barriers && atomic_load(&t->slow_waits) - slow >= 2) {
+        long now = now_ns(), window = atomic_load(&t->serial_window);
+        int again = window > 0 && now - atomic_load(&t->serial_until) < SERIAL_NANOSECONDS;
+        window = again ? (window * 2 < MAX_SERIAL_NANOSECONDS ? window * 2 : MAX_SERIAL_NANOSECONDS) : SERIAL_NANOSECONDS;
+        atomic_store(&t->serial_window, window);
+        atomic_store(&t->serial_until, now + window);
+    }
     atomic_store(&t->busy, 0);
     return 1;
 }
