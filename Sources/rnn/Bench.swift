@@ -24,6 +24,8 @@ extension RNN {
         var seconds: Double = 3
         @Option(help: "Threads to use (default: RNN_THREADS when set, else every core).")
         var threads: Int?
+        @Option(help: "Precision of the matrix products: fp32 or bf16 (needs AVX512-BF16).")
+        var precision: Precision = .fp32
 
         var selected: [String] { configs + configOptions }
 
@@ -33,6 +35,7 @@ extension RNN {
             }
             guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            if let why = precision.problem { throw ValidationError(why) }
         }
 
         func run() throws {
@@ -43,9 +46,10 @@ extension RNN {
                     throw UserFacingError(description: "rnn bench: --threads \(threads) could not be applied (running with \(Threads.count))")
                 }
             }
+            Precision.processDefault = precision
             if selected == ["gemm"] { return gemmComparison() }
             let names = selected.isEmpty ? BenchmarkConfig.all.map(\.name) : selected
-            if !json { print("gemm \(GEMMBackend.inUse), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
+            if !json { print("gemm \(precision == .bf16 ? "bf16" : GEMMBackend.inUse), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
             for name in names {
                 if name == "gemm" { gemmComparison(); continue }
                 let r = ModelBenchmark.run(BenchmarkConfig.named(name)!, seconds: seconds)

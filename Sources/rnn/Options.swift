@@ -19,6 +19,7 @@ extension TextTokenizer: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension CoNLLU.TagColumn: ExpressibleByArgument {}
 extension OptimizerConfig.Kind: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
 
 /// The recurrent stack's shape.
 struct ModelOptions: ParsableArguments {
@@ -83,6 +84,8 @@ struct TrainingArguments: ParsableArguments {
     var resume = false
     @Flag(help: "Skip batches whose loss or gradients are not finite instead of stopping.")
     var skipNonfinite = false
+    @Option(help: "Precision of the matrix products: fp32, or bf16 (bfloat16 products with float accumulation, float weights, gradients and optimizer; needs a CPU with AVX512-BF16).")
+    var precision: Precision = .fp32
 
     func validate() throws {
         if minutes == nil && epochs == nil && steps == nil {
@@ -96,6 +99,7 @@ struct TrainingArguments: ParsableArguments {
         if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
         if nesterov && (optimizer != .sgd || momentum <= 0) { throw ValidationError("--nesterov needs --optimizer sgd and --momentum > 0") }
         _ = try parsedSchedule(totalSteps: steps)
+        if let why = precision.problem { throw ValidationError(why) }
         if let select, !["loss", "accuracy", "macro_f1"].contains(select) {
             throw ValidationError("--select must be loss, accuracy or macro_f1, got '\(select)'")
         }

@@ -95,6 +95,7 @@ struct TrainClassify: ParsableCommand {
 func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: String? = nil, describe: String,
                configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
     let options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect)
+    Precision.processDefault = training.precision
     let trainer = try Trainer(task: task, options: options)
     configure(trainer)
     let resumePath = TrainingOptions.resumePath(for: options.output)
@@ -106,7 +107,7 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
         print("resuming from \(resumePath) at step \(trainer.progress.step), epoch \(trainer.progress.epoch + 1)")
     }
     print(describe)
-    print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(GEMMBackend.inUse), \(Threads.count) threads")
+    print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(Precision.current == .bf16 ? "bf16" : GEMMBackend.inUse), \(Threads.count) threads")
     let report = try trainer.run()
     print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@; resume file: %@", report.progress.step,
                  report.progress.epoch, duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))

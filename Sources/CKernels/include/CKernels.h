@@ -5,6 +5,7 @@
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,25 @@ void ck_pack_b(ck_isa isa, int transB, long K, long N, const float *B, long ldb,
 /// lda) and B packed by `ck_pack_b` for the same `isa`. `beta` is 0 or 1.
 void ck_sgemm_packed(ck_isa isa, long M, long N, long K, const float *A, long lda, const float *Bp,
                      float beta, float *C, long ldc);
+
+/// Whether the CPU (and OS) can run the bfloat16 kernels (AVX512-BF16).
+int ck_has_bf16(void);
+/// Float to bfloat16, rounded to nearest with ties to even (NaN stays NaN), and back.
+uint16_t ck_bf16_from_float(float x);
+float ck_float_from_bf16(uint16_t h);
+/// As `ck_sgemm`, with op(A) and op(B) rounded to bfloat16 as they are packed
+/// and products accumulated in float (AVX512-BF16). Returns 0, having done
+/// nothing, where the CPU lacks the instructions (or memory ran out).
+int ck_sgemm_bf16(int transA, int transB, long M, long N, long K, float alpha,
+                  const float *A, long lda, const float *B, long ldb, float beta, float *C, long ldc);
+/// 32-bit words needed to hold op(B) (K x N) packed as bfloat16 pairs.
+size_t ck_packed_b_count_bf16(long K, long N);
+/// Packs op(B) as bfloat16 pairs into `Bp` (`ck_packed_b_count_bf16` words, 64-byte aligned).
+void ck_pack_b_bf16(int transB, long K, long N, const float *B, long ldb, uint32_t *Bp);
+/// C = A * B + beta * C with A rounded to bfloat16 and B packed by
+/// `ck_pack_b_bf16`; `beta` is 0 or 1. Returns 0 where the CPU lacks AVX512-BF16.
+int ck_sgemm_packed_bf16(long M, long N, long K, const float *A, long lda, const uint32_t *Bp, float beta,
+                         float *C, long ldc);
 
 /// Row-major matrix-vector product on one thread: y = A x + beta y, A of M x K
 /// with row stride lda. `beta == 0` overwrites y.

@@ -53,9 +53,9 @@ public enum ModelBenchmark {
             let spreadJSON = String(format: "{\"min\":%.4f,\"p10\":%.4f,\"median\":%.4f,\"p90\":%.4f,\"max\":%.4f,\"mean\":%.4f,\"n\":%d}",
                                     spread.min * scale, spread.p10 * scale, spread.median * scale, spread.p90 * scale,
                                     spread.max * scale, spread.mean * scale, spread.count)
-            return String(format: "{\"config\":\"%@\",\"mode\":\"%@\",\"%@\":%.4f,\"spread\":%@,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_mb\":%.1f,\"impl\":\"recurrent\",\"gemm\":\"%@\",\"threads\":%d}",
+            return String(format: "{\"config\":\"%@\",\"mode\":\"%@\",\"%@\":%.4f,\"spread\":%@,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_mb\":%.1f,\"impl\":\"recurrent\",\"precision\":\"%@\",\"gemm\":\"%@\",\"threads\":%d}",
                           config, mode, key, milliseconds * scale, spreadJSON, tokensPerSecond, gflops, peakRSSMegabytes,
-                          GEMMBackend.inUse, Threads.count)
+                          Precision.current.rawValue, GEMMBackend.inUse, Threads.count)
         }
     }
 

@@ -47,6 +47,9 @@ public enum CPU {
         return "\(name) (family \(fields["cpu family"] ?? "?"), model \(fields["model"] ?? "?"), stepping \(fields["stepping"] ?? "?"))"
     }()
 
+    /// Whether the bfloat16 kernels can run: AVX512-BF16, with the built-in kernel at AVX-512.
+    public static let hasBF16: Bool = ck_has_bf16() != 0 && isa == CK_ISA_AVX512
+
     /// The features seen ("sse4.2 avx avx2 fma avx512f ...").
     public static var features: String { String(cString: ck_cpu_features()) }
 }

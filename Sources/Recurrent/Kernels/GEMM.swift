@@ -117,6 +117,7 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
 ///     this layout and size here (``GEMMBackend/serving(transA:transB:m:n:k:)``).
 ///
 /// Denormal inputs and results are flushed to zero (see ``withoutDenormals(_:)``).
+/// Under ``Precision/bf16`` the operands are rounded to bfloat16 (the backend is then the built-in bf16 kernel).
 public func gemm(
     transA: Bool = false, transB: Bool = false,
     m: Int, n: Int, k: Int,
@@ -131,6 +132,13 @@ public func gemm(
     precondition(lda >= max(1, transA ? m : k) && ldb >= max(1, transB ? k : n) && ldc >= max(1, n),
                  "gemm: leading dimensions lda=\(lda) ldb=\(ldb) ldc=\(ldc) too small for m=\(m) n=\(n) k=\(k)")
     if m == 0 || n == 0 { return }
+    if Precision.current == .bf16 {
+        withoutDenormals {
+            partitionedGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                            beta: beta, c: c, ldc: ldc, threads: ck_serial() != 0 ? 1 : Threads.count, kernel: bf16GEMMKernel)
+        }
+        return
+    }
     withoutDenormals {
         gemmDispatch(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                      beta: beta, c: c, ldc: ldc,
@@ -159,6 +167,14 @@ private func gemmDispatch(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, al
     case .builtin:
         builtinGEMM(isa: CPU.isa, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: Threads.count)
+    }
+}
+
+/// The bfloat16 kernel on one block (the float kernel if it cannot run).
+func bf16GEMMKernel(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+                    _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    if ck_sgemm_bf16(ta ? 1 : 0, tb ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == 0 {
+        ck_sgemm(CPU.isa, ta ? 1 : 0, tb ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 }
 

@@ -60,9 +60,13 @@ public enum Threads {
             body(0); body(1)
             return
         }
+        // The caller's task-local choices (precision, a forced GEMM backend) hold on the other thread too.
+        let precision = Precision.current, backend = GEMMBackend.override
         parallelFor(2) { i in
             ck_set_serial(1)
-            body(i)
+            Precision.$override.withValue(precision) {
+                GEMMBackend.$override.withValue(backend) { body(i) }
+            }
             ck_set_serial(0)
         }
     }

@@ -132,15 +132,16 @@ public final class RecurrentPass: Layer {
             gemm(transB: true, m: T * B, n: GH, k: I, a: px.baseAddress!, lda: I, b: wih.baseAddress!, ldb: I,
                  c: g, ldc: GH)
             let bias = UnsafePointer(pbias.baseAddress!)
+            let precision = Precision.current       // read here: the helper thread does not see a task-local value
             WorkTeam.splitSteps(Self.worthSplitting(B: B, G: G, H: H)) { members, member, sync in
                 let units = Self.units(H: H, members: members, member: member)
                 let j0 = units.lowerBound, w = units.count, Gw = G * w
-                let packedCount = PackedGEMM.count(k: H, n: Gw)
+                let packedCount = PackedGEMM.count(k: H, n: Gw, precision: precision)
                 Scratch.withBuffer(count: packedCount + Gw * H + B * Gw) { scratch in
                     let packed = scratch, rows = scratch + packedCount, hp = rows + Gw * H
                     // W_hh^T restricted to this thread's units' gate rows, packed once for the whole loop.
                     for gate in 0..<G { (rows + gate * w * H).update(from: whh + (gate * H + j0) * H, count: w * H) }
-                    PackedGEMM.pack(transB: true, k: H, n: Gw, b: rows, ldb: H, into: packed)
+                    PackedGEMM.pack(transB: true, k: H, n: Gw, b: rows, ldb: H, into: packed, precision: precision)
                     // The state the first step starts from (this thread's units).
                     let t0 = time(0, T)
                     for b in 0..<B {
@@ -153,7 +154,8 @@ public final class RecurrentPass: Layer {
                         let tNext = last ? 0 : time(s + 1, T)
                         let hIn = UnsafePointer(h + t * BH)
                         // Hp = h_{t-1} W_hh^T for this thread's units.
-                        PackedGEMM.multiply(m: B, n: Gw, k: H, a: hIn, lda: H, packed: packed, beta: 0, c: hp, ldc: Gw)
+                        PackedGEMM.multiply(m: B, n: Gw, k: H, a: hIn, lda: H, packed: packed, beta: 0, c: hp, ldc: Gw,
+                                            precision: precision)
                         cell.forward(CellStep(
                             B: B, H: H, t: t, lengths: lengths == nil ? nil : plen.baseAddress, j0: j0, w: w,
                             gates: g + t * B * GH, bias: bias, hp: hp, biasHN: gru ? bhh.baseAddress! + 2 * H : nil,
@@ -215,12 +217,13 @@ public final class RecurrentPass: Layer {
             let dHpBase = gru ? pdHp.baseAddress! : pdXp.baseAddress!
             let whh = whh.baseAddress!, dh = pdh.baseAddress!
             if T > 0 {
+                let precision = Precision.current   // read here: the helper thread does not see a task-local value
                 WorkTeam.splitSteps(Self.worthSplitting(B: B, G: cell.gateCount, H: H)) { members, member, sync in
                     let units = Self.units(H: H, members: members, member: member)
                     let j0 = units.lowerBound, w = units.count
                     // W_hh's columns for this thread's units ([G*H, w]), packed once for the whole loop.
-                    Scratch.withBuffer(count: PackedGEMM.count(k: GH, n: w)) { packed in
-                        PackedGEMM.pack(transB: false, k: GH, n: w, b: whh + j0, ldb: H, into: packed)
+                    Scratch.withBuffer(count: PackedGEMM.count(k: GH, n: w, precision: precision)) { packed in
+                        PackedGEMM.pack(transB: false, k: GH, n: w, b: whh + j0, ldb: H, into: packed, precision: precision)
                         for s in stride(from: T - 1, through: 0, by: -1) {
                             let t = time(s, T)
                             cell.backward(CellBackStep(
@@ -235,7 +238,7 @@ public final class RecurrentPass: Layer {
                             sync()      // every unit's dHp_t written before any thread reads it
                             // dh_{t-1}[units] += dHp_t W_hh[:, units]
                             PackedGEMM.multiply(m: B, n: w, k: GH, a: dHpBase + t * B * GH, lda: GH, packed: packed,
-                                                beta: 1, c: dh + j0, ldc: H)
+                                                beta: 1, c: dh + j0, ldc: H, precision: precision)
                         }
                     }
                 }
