@@ -12,7 +12,7 @@ contender's median absolute figure, as a markdown table, after a header naming
 the machine (CPU model and flags from /proc/cpuinfo), the date and the command.
 
   python3 Scripts/bench_compare.py [--rounds 7] [--rnn .build/release/rnn] [--threads 2] [--seconds 3]
-                                   [--config NAME ...] [--ours default,builtin] [--raw rounds.jsonl]
+                                   [--config NAME ...] [--ours default,builtin] [--raw rounds.jsonl] [--precision bf16]
 """
 import argparse
 import datetime
@@ -73,6 +73,8 @@ def main():
     p.add_argument("--config", action="append", default=[])
     p.add_argument("--ours", default="default,builtin", help="our variants: default, builtin, openblas (comma-separated)")
     p.add_argument("--no-onnx", action="store_true", help="leave ONNX Runtime out of the generation configs")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: ours with --precision bf16 against PyTorch under torch.autocast (training configs)")
     p.add_argument("--raw", help="also append every measurement to this JSON-lines file")
     args = p.parse_args()
     if args.rounds < 1 or args.seconds <= 0 or args.threads < 1:
@@ -89,6 +91,8 @@ def main():
 
     def contenders(name):
         common = ["--threads", str(args.threads), "--seconds", str(args.seconds)]
+        if args.precision == "bf16" and not name.startswith(("generate-", "sgemm-")):
+            common += ["--precision", "bf16"]
         out = []
         for o in ours:
             env = dict(os.environ)

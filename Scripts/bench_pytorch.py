@@ -8,7 +8,7 @@ Generation: batch 1, one token at a time through nn.LSTM, sampling from the soft
 Times are medians of the timed repetitions; "spread" gives min, p10, median, p90, max, mean and count.
 GFLOP/s counts 3 x (recurrent GEMM flops + output layer flops), as `rnn bench` does.
 
-  python3 Scripts/bench_pytorch.py [--config NAME ...] [--threads N] [--seconds S]
+  python3 Scripts/bench_pytorch.py [--config NAME ...] [--threads N] [--seconds S] [--precision fp32|bf16]
 """
 import argparse
 import json
@@ -78,7 +78,7 @@ def train_flops(c):
     return 3 * (recurrent + out)
 
 
-def bench_train(name, c, seconds):
+def bench_train(name, c, seconds, bf16=False):
     torch.manual_seed(1)
     kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
     D = 2 if c["bi"] else 1
@@ -94,9 +94,10 @@ def bench_train(name, c, seconds):
 
     def step():
         opt.zero_grad(set_to_none=False)
-        out, _ = rnn(emb(inputs))
-        feats = out.reshape(T * B, -1) if c["head"] == "per-token" else out[-1]
-        loss = nn.functional.cross_entropy(head(feats), targets)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out, _ = rnn(emb(inputs))
+            feats = out.reshape(T * B, -1) if c["head"] == "per-token" else out[-1]
+            loss = nn.functional.cross_entropy(head(feats), targets)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         opt.step()
@@ -142,19 +143,21 @@ def main():
     p.add_argument("--config", action="append", default=[])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seconds", type=float, default=3)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: training under torch.autocast('cpu', dtype=torch.bfloat16)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     names = args.config or list(TRAIN) + list(GENERATE) + list(GEMM)
     for name in names:
         if name in TRAIN:
-            r = bench_train(name, TRAIN[name], args.seconds)
+            r = bench_train(name, TRAIN[name], args.seconds, bf16=args.precision == "bf16")
         elif name in GENERATE:
             r = bench_generate(name, GENERATE[name], args.seconds)
         elif name in GEMM:
             r = bench_gemm(name, GEMM[name], args.seconds)
         else:
             raise SystemExit(f"unknown config {name}")
-        r.update({"impl": "pytorch", "torch": torch.__version__, "threads": args.threads})
+        r.update({"impl": "pytorch", "torch": torch.__version__, "threads": args.threads, "precision": args.precision})
         print(json.dumps(r), flush=True)
 
 

@@ -299,3 +299,74 @@ int ck_sgemm_packed_bf16(long M, long N, long K, const float *A, long lda, const
     return 0;
 #endif
 }
+
+// MARK: - Matrix-vector products with bfloat16 weights (batch-1 generation)
+
+long ck_bf16_row_stride(long K) { return K <= 0 ? 32 : (K + 31) / 32 * 32; }
+
+void ck_bf16_matrix(long M, long K, const float *A, long lda, uint16_t *out) {
+    const long stride = ck_bf16_row_stride(K);
+    for (long i = 0; i < M; i++) {
+        for (long k = 0; k < K; k++) out[i * stride + k] = ck_bf16_from_float(A[i * lda + k]);
+        for (long k = K; k < stride; k++) out[i * stride + k] = 0;
+    }
+}
+
+int ck_sgemv_bf16_rows(long M, long stride, const uint16_t *A, const uint16_t *xb, float beta, float *y);
+
+static _Thread_local uint16_t *tl_bf_x;
+static _Thread_local size_t tl_bf_cap_x;
+
+int ck_sgemv_bf16(long M, long K, const uint16_t *A, const float *x, float beta, float *y) {
+#if defined(__x86_64__)
+    if (!ck_has_bf16()) return 0;
+    const long stride = ck_bf16_row_stride(K);
+    if (tl_bf_cap_x < (size_t)stride) {
+        free(tl_bf_x);
+        tl_bf_x = aligned_alloc(64, (size_t)stride * sizeof(uint16_t));
+        tl_bf_cap_x = tl_bf_x ? (size_t)stride : 0;
+        if (!tl_bf_x) return 0;
+    }
+    uint16_t *xb = tl_bf_x;
+    for (long k = 0; k < K; k++) xb[k] = ck_bf16_from_float(x[k]);
+    for (long k = K; k < stride; k++) xb[k] = 0;
+    return ck_sgemv_bf16_rows(M, stride, A, xb, beta, y);
+#else
+    (void)M; (void)K; (void)A; (void)x; (void)beta; (void)y;
+    return 0;
+#endif
+}
+
+#if defined(__x86_64__)
+// Four rows at a time, 32 bf16 columns per step, so each x chunk is loaded once per four rows.
+__attribute__((target("avx512f,avx512bf16")))
+static void gemv_rows_bf16(long M, long stride, const uint16_t *A, const uint16_t *xb, float beta, float *y) {
+    long i = 0;
+    for (; i < M; i += 4) {
+        const long rows = M - i < 4 ? M - i : 4;
+        const uint16_t *r[4];
+        for (int q = 0; q < 4; q++) r[q] = A + (i + (q < rows ? q : 0)) * stride;
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+        for (long k = 0; k < stride; k += 32) {
+            __m512bh xv = (__m512bh)_mm512_load_si512((const void *)(xb + k));
+            s0 = _mm512_dpbf16_ps(s0, (__m512bh)_mm512_loadu_si512((const void *)(r[0] + k)), xv);
+            s1 = _mm512_dpbf16_ps(s1, (__m512bh)_mm512_loadu_si512((const void *)(r[1] + k)), xv);
+            s2 = _mm512_dpbf16_ps(s2, (__m512bh)_mm512_loadu_si512((const void *)(r[2] + k)), xv);
+            s3 = _mm512_dpbf16_ps(s3, (__m512bh)_mm512_loadu_si512((const void *)(r[3] + k)), xv);
+        }
+        float v[4] = {_mm512_reduce_add_ps(s0), _mm512_reduce_add_ps(s1), _mm512_reduce_add_ps(s2), _mm512_reduce_add_ps(s3)};
+        for (long q = 0; q < rows; q++) y[i + q] = beta == 0 ? v[q] : v[q] + beta * y[i + q];
+    }
+}
+#endif
+
+int ck_sgemv_bf16_rows(long M, long stride, const uint16_t *A, const uint16_t *xb, float beta, float *y) {
+#if defined(__x86_64__)
+    if (!ck_has_bf16()) return 0;
+    gemv_rows_bf16(M, stride, A, xb, beta, y);
+    return 1;
+#else
+    (void)M; (void)stride; (void)A; (void)xb; (void)beta; (void)y;
+    return 0;
+#endif
+}

@@ -24,15 +24,19 @@ extension RNN {
         var argmax = false
         @Flag(help: "Do not print the prime text before the generated text.")
         var noPrime = false
+        @Option(help: "Precision of the products: fp32, or bf16 (weights rounded to bfloat16 once, float accumulation; needs AVX512-BF16).")
+        var precision: Precision = .fp32
 
         func validate() throws {
             guard length >= 0 else { throw ValidationError("--length must not be negative") }
             guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be positive, got \(temperature)") }
             if let k = topK, k < 1 { throw ValidationError("--top-k must be at least 1") }
+            if let why = precision.problem { throw ValidationError(why) }
         }
 
         func run() throws {
             try userFacing {
+                Precision.processDefault = precision
                 let lm = try LanguageModel(contentsOf: model)
                 let primeIDs = try lm.encode(prime)
                 var rng = SeededRNG(seed: seed)

@@ -128,6 +128,39 @@ struct BF16Tests {
         }
     }
 
+    @Test func bf16MatrixVectorProductsMatchTheRoundedOracle() {
+        for (m, k) in [(1, 1), (3, 7), (5, 33), (64, 64), (130, 257)] {
+            let a = randomTensor([m * k], seed: 51), x = randomTensor([k], seed: 52), y0 = randomTensor([m], seed: 53)
+            let matrix = a.withUnsafeBufferPointer { BF16Matrix(rows: m, columns: k, a: $0.baseAddress!, lda: k) }
+            var y = y0
+            x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { matrix.multiply(x: px.baseAddress!, beta: 1, y: $0.baseAddress!) } }
+            var expected = y0
+            for i in 0..<m {
+                var s = 0.0
+                for p in 0..<k { s += Double(Self.rounded(a.scalars[i * k + p])) * Double(Self.rounded(x.scalars[p])) }
+                expected.scalars[i] += Float(s)
+            }
+            expectClose(y, expected, atol: 1e-5 * Float(k).squareRoot() * 2, rtol: 1e-5, "bf16 gemv \(m)x\(k)")
+        }
+    }
+
+    /// Batch-1 generation with bf16 weights follows the float stepper within bf16's error.
+    @Test func theBF16StepperFollowsTheFloatOne() {
+        for cell in CellKind.allCases {
+            var rng = SeededRNG(seed: 9)
+            let layer = RecurrentLayer(cell: cell, inputSize: 24, hiddenSize: 96, layers: 2, rng: &rng)
+            let float = RecurrentStepper(layer: layer), bf16 = RecurrentStepper(layer: layer, precision: .bf16)
+            var worst: Float = 0
+            for t in 0..<20 {
+                let x = randomTensor([24], seed: 60 + UInt64(t))
+                let a = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: float.step(input: $0.baseAddress!), count: 96)) }
+                let b = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: bf16.step(input: $0.baseAddress!), count: 96)) }
+                worst = max(worst, zip(a, b).map { abs($0 - $1) }.max()!)
+            }
+            #expect(worst > 0 && worst < 0.05, "\(cell): the bf16 stepper is off by \(worst) after 20 steps")
+        }
+    }
+
     @Test func theCLITrainsInBF16AndRefusesItWithoutTheInstructions() throws {
         let dir = TrainerTests.tempDir()
         let args = ["train", "lm", "--text", String(repeating: "hello world ", count: 40), "--layers", "1", "--hidden", "32",
@@ -137,5 +170,7 @@ struct BF16Tests {
         #expect(ok.stdout.contains("gemm bf16"))
         let refused = try CLITests.rnn(args, environment: ["RNN_CPU": "avx2"])
         #expect(refused.status == 64 && refused.stderr.contains("--precision bf16 needs a CPU with AVX512-BF16"))
+        let sampled = try CLITests.rnn(["sample", "--model", "\(dir)/m.safetensors", "--prime", "he", "--length", "20", "--precision", "bf16"])
+        #expect(sampled.status == 0 && sampled.stdout.count >= 20, "\(sampled.stderr)")
     }
 }

@@ -64,6 +64,18 @@ void ck_pack_b_bf16(int transB, long K, long N, const float *B, long ldb, uint32
 int ck_sgemm_packed_bf16(long M, long N, long K, const float *A, long lda, const uint32_t *Bp, float beta,
                          float *C, long ldc);
 
+/// The row stride (in bfloat16 values) of a matrix with K columns stored by
+/// `ck_bf16_matrix`: K rounded up to 32, so each row is whole 64-byte chunks.
+long ck_bf16_row_stride(long K);
+/// Rounds a row-major float matrix (M x K, row stride lda) to bfloat16 rows of
+/// `ck_bf16_row_stride(K)` values, zero-padded: the weights of batch-1 generation.
+void ck_bf16_matrix(long M, long K, const float *A, long lda, uint16_t *out);
+/// y = A x + beta y with A stored by `ck_bf16_matrix` and x rounded to bfloat16,
+/// accumulated in float. Returns 0 where the CPU lacks AVX512-BF16.
+int ck_sgemv_bf16(long M, long K, const uint16_t *A, const float *x, float beta, float *y);
+/// The same with x already rounded and padded to the row stride (`xb`, 64-byte aligned).
+int ck_sgemv_bf16_rows(long M, long stride, const uint16_t *A, const uint16_t *xb, float beta, float *y);
+
 /// Row-major matrix-vector product on one thread: y = A x + beta y, A of M x K
 /// with row stride lda. `beta == 0` overwrites y.
 void ck_sgemv(ck_isa isa, long M, long K, const float *A, long lda, const float *x, float beta, float *y);

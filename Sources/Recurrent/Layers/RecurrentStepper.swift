@@ -17,8 +17,13 @@ public final class RecurrentStepper {
     private let hNext: UnsafeMutablePointer<Float>, cNext: UnsafeMutablePointer<Float>
     private let hn: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>
     private let zeros: UnsafeMutablePointer<Float>
+    /// Under bf16: each layer's `W_ih` and `W_hh` rounded to bfloat16, once (the layer must not change after).
+    private let bf16: [(ih: BF16Matrix, hh: BF16Matrix)]?
 
-    public init(layer: RecurrentLayer) {
+    /// A stepper for `layer`. With `precision` bf16 (where the CPU has
+    /// AVX512-BF16), the weights are rounded to bfloat16 once, here, and each
+    /// step reads half the bytes; a later change to the layer's weights is not seen.
+    public init(layer: RecurrentLayer, precision: Precision = .fp32) {
         precondition(!layer.bidirectional, "RecurrentStepper runs one direction; \(layer.cell) is bidirectional")
         self.layer = layer
         L = layer.layerCount
@@ -36,6 +41,14 @@ public final class RecurrentStepper {
         hn = cNext + H
         y = hn + H
         zeros = y + H
+        if precision == .bf16 && precision.isAvailable {
+            bf16 = layer.passes.map { directions in
+                let pass = directions[0]
+                return (BF16Matrix(pass.weightIH.value), BF16Matrix(pass.weightHH.value))
+            }
+        } else {
+            bf16 = nil
+        }
     }
 
     deinit { memory.deallocate() }
@@ -69,7 +82,11 @@ public final class RecurrentStepper {
         first.weightIH.value.withUnsafeBufferPointer { w in
             first.biasIH.value.withUnsafeBufferPointer { b in
                 gates.update(from: b.baseAddress!, count: GH)
-                gemv(m: GH, k: first.inputSize, a: w.baseAddress!, lda: first.inputSize, x: x, beta: 1, y: gates)
+                if let bf16 {
+                    bf16[0].ih.multiply(x: x, beta: 1, y: gates)
+                } else {
+                    gemv(m: GH, k: first.inputSize, a: w.baseAddress!, lda: first.inputSize, x: x, beta: 1, y: gates)
+                }
             }
         }
         return step(projectedInput: gates)
@@ -85,7 +102,25 @@ public final class RecurrentStepper {
             let below = h + max(l - 1, 0) * H
             let hl = h + l * H, cl = c + l * H
             pass.biasHH.value.withUnsafeBufferPointer { hp.update(from: $0.baseAddress!, count: GH) }
-            if l == 0 {
+            if let bf16 {
+                // The same products with the weights in bfloat16.
+                let (wih, whh) = bf16[l]
+                if l == 0 {
+                    if projectedInput != UnsafePointer(gates) { gates.update(from: projectedInput, count: GH) }
+                } else {
+                    pass.biasIH.value.withUnsafeBufferPointer { gates.update(from: $0.baseAddress!, count: GH) }
+                }
+                if let team {
+                    team.run { member in
+                        let r = WorkTeam.half(GH, member)
+                        if l > 0 { wih.multiply(rows: r, x: below, beta: 1, y: gates) }
+                        whh.multiply(rows: r, x: hl, beta: 1, y: hp)
+                    }
+                } else {
+                    if l > 0 { wih.multiply(x: below, beta: 1, y: gates) }
+                    whh.multiply(x: hl, beta: 1, y: hp)
+                }
+            } else if l == 0 {
                 if projectedInput != UnsafePointer(gates) { gates.update(from: projectedInput, count: GH) }
                 pass.weightHH.value.withUnsafeBufferPointer { w in
                     let wh = w.baseAddress!

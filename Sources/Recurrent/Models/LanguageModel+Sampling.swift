@@ -70,10 +70,14 @@ final class TokenGenerator {
     let stepper: RecurrentStepper
     let table: Tensor
     var logits: Tensor
+    /// The output layer's weights in bfloat16, under ``Precision/bf16``.
+    let headBF16: BF16Matrix?
 
-    init(_ model: LanguageModel) {
+    /// A generator for `model` in the precision in force (see ``Precision``).
+    init(_ model: LanguageModel, precision: Precision = Precision.current) {
         self.model = model
-        stepper = RecurrentStepper(layer: model.rnn)
+        stepper = RecurrentStepper(layer: model.rnn, precision: precision)
+        headBF16 = precision == .bf16 && precision.isAvailable ? BF16Matrix(model.head.weight.value) : nil
         // The process-wide team: the output layer's product, when large enough to be
         // split, goes through Threads.parallelFor, which uses the same helper thread,
         // so generation never has two helpers spinning on two cores.
@@ -104,7 +108,11 @@ final class TokenGenerator {
             model.head.bias!.value.withUnsafeBufferPointer { b in
                 logits.withUnsafeMutableBufferPointer { out in
                     out.baseAddress!.update(from: b.baseAddress!, count: V)
-                    gemv(m: V, k: H, a: w.baseAddress!, lda: H, x: top, beta: 1, y: out.baseAddress!)
+                    if let headBF16 {
+                        headBF16.multiply(x: top, beta: 1, y: out.baseAddress!)
+                    } else {
+                        gemv(m: V, k: H, a: w.baseAddress!, lda: H, x: top, beta: 1, y: out.baseAddress!)
+                    }
                 }
             }
         }
