@@ -94,8 +94,3 @@ func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, In
         print(String(format: "validation loss %.4f nats/token (%@); best %.4f", loss, extra, report.progress.bestLoss ?? loss))
     }
 }
-
-func duration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
-}

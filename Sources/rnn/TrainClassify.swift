@@ -110,7 +110,7 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
     print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(Precision.current == .bf16 ? "bf16" : GEMMBackend.inUse), \(Threads.count) threads")
     let report = try trainer.run()
     print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@; resume file: %@", report.progress.step,
-                 report.progress.epoch, duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))
+                 report.progress.epoch, Trainer.duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))
     if report.stop == .interrupted {
         print("interrupted: checkpoint written; continue with the same command and --resume")
         throw ExitCode(130)

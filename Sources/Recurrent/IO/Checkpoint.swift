@@ -31,10 +31,15 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 }
 
 /// `value` as JSON with sorted keys: the stable form stored in checkpoint metadata.
+/// A non-finite number (which option checks keep out) is written as a string
+/// ("nan", "inf", "-inf") instead of failing.
 func canonicalJSON<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = .sortedKeys
-    return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    do { return String(decoding: try encoder.encode(value), as: UTF8.self) } catch {
+        return "{\"unencodable\":\(SafeTensorsFile.jsonString(String(describing: error)))}"
+    }
 }
 
 /// A model checkpoint: tensors under PyTorch `state_dict` names in a

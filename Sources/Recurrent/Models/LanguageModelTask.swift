@@ -87,6 +87,12 @@ public final class LanguageModelTask: TrainingTask {
         return [("h", carried.h)] + (carried.c.map { [("c", $0)] } ?? [])
     }
 
+    /// `h` (and `c` for an LSTM) of `[L, B, H]`.
+    public var carriedStateShapes: [String: [Int]] {
+        let shape = [model.config.layers, train.batchSize, model.config.hiddenSize]
+        return model.config.cell.hasCellState ? ["h": shape, "c": shape] : ["h": shape]
+    }
+
     public func restoreCarriedState(_ tensors: [String: Tensor]) throws {
         carried = tensors["h"].map { RecurrentState(h: $0, c: tensors["c"]) }
     }
