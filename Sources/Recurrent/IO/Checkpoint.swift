@@ -110,6 +110,18 @@ public struct Checkpoint: Sendable {
         guard kind == expected else { throw CheckpointError.wrongKind(path: path, found: kind, expected: expected) }
     }
 
+    /// Throws unless `parameterCount` (computed from the configuration; nil when
+    /// it overflows) equals the number of values in the file's model tensors.
+    /// Called before the model is allocated, so a configuration can never ask
+    /// for more memory than the file itself holds.
+    public func requireParameterCount(_ parameterCount: Int?, ignoringPrefixes: [String] = []) throws {
+        let skipped = ignoringPrefixes + (metadata["training_state"] != nil ? ["optimizer.", "carried."] : [])
+        let held = tensors.filter { name, _ in !skipped.contains { name.hasPrefix($0) } }.values.reduce(0) { $0 + $1.count }
+        guard let parameterCount, parameterCount == held else {
+            throw CheckpointError.badMetadata(path: path, key: "config", reason: "describes a model of \(parameterCount.map(String.init) ?? "too many to count") parameters, but the file's tensors hold \(held) values")
+        }
+    }
+
     /// Copies the tensors into `parameters` after checking that the names match
     /// exactly (none missing, none extra besides those under `ignoringPrefixes`),
     /// shapes agree and values are finite.

@@ -46,7 +46,7 @@ public final class LanguageModelTask: TrainingTask {
         self.model = model
         self.train = TokenStream(ids: train, batchSize: batch, sequenceLength: seq)
         self.valid = valid.flatMap { v in
-            let vb = max(1, min(batch, v.count / (seq + 1)))
+            let vb = max(1, min(batch, seq == .max ? 0 : v.count / (seq + 1)))
             let s = TokenStream(ids: v, batchSize: vb, sequenceLength: seq)
             return s.batchCount > 0 ? s : nil
         }
