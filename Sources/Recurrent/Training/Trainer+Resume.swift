@@ -45,6 +45,7 @@ extension Trainer {
     /// and its other settings, the seed) is refused with the reason.
     public func resume(from path: String) throws {
         func refuse(_ reason: String) -> TrainingError { .resumeMismatch(path: path, reason: reason) }
+        var notes: [String] = []
         let ck = try Checkpoint.read(path)
         let d = task.checkpointDescription
         try ck.require(kind: d.kind)
@@ -62,7 +63,7 @@ extension Trainer {
             throw refuse("its vocabulary differs from the one built from the data (\(ck.vocabulary?.count ?? 0) tokens in the file, \(d.vocabulary?.count ?? 0) now)")
         }
         if let why = Self.problem(in: saved) { throw refuse("its training state is out of range: \(why)") }
-        let learningRateChanged = try checkOptimizer(ck.metadata["optimizer"], step: saved.step, refuse)
+        let learningRateChanged = try checkOptimizer(ck.metadata["optimizer"], step: saved.step, notes: &notes, refuse)
         var restored = saved
 
         // The batch size (or the data) changed: map the position onto the new epoch.
@@ -74,11 +75,13 @@ extension Trainer {
         if let before = saved.batchesPerEpoch, before != now {
             restored.batchIndex = min(now - 1, Int(Double(saved.batchIndex) / Double(before) * Double(now)))
             carriedValid = false
-            log("resume: \(before) batches per epoch in the resume file, \(now) now (--batch, --seq or the data changed): "
+            notes.append("resume: \(before) batches per epoch in the resume file, \(now) now (--batch, --seq or the data changed): "
                 + "applied, continuing epoch \(saved.epoch + 1) at batch \(restored.batchIndex + 1) of \(now); the carried state restarts from zeros")
         } else if saved.batchIndex >= now {
             throw refuse("its batch index \(saved.batchIndex) is outside the \(now) batches of an epoch of this data; were --batch, --seq or the data changed?")
         }
+
+        try applyChangedOptions(ck.metadata["training_options"], to: &restored, learningRateChanged: learningRateChanged, notes: &notes, refuse)
 
         try ck.load(into: task.parameters, ignoringPrefixes: ["optimizer.", "carried."])
         var state: [String: Tensor] = [:], carried: [String: Tensor] = [:]
@@ -93,12 +96,13 @@ extension Trainer {
         let words = saved.rngState.compactMap(UInt64.init)
         guard words.count == 4, words != [0, 0, 0, 0] else { throw refuse("its random-generator state is malformed") }
         rng.state = (words[0], words[1], words[2], words[3])
-        try applyChangedOptions(ck.metadata["training_options"], to: &restored, learningRateChanged: learningRateChanged, refuse)
         progress = restored
+        // Said only once everything is accepted.
+        notes.forEach(log)
     }
 
     /// Refuses optimizer settings that the saved optimizer state cannot carry; returns whether only the learning rate changed.
-    private func checkOptimizer(_ json: String?, step: Int, _ refuse: (String) -> TrainingError) throws -> Bool {
+    private func checkOptimizer(_ json: String?, step: Int, notes: inout [String], _ refuse: (String) -> TrainingError) throws -> Bool {
         guard let json else { return false }
         guard let saved = try? JSONDecoder().decode(OptimizerConfig.self, from: Data(json.utf8)) else {
             throw refuse("its optimizer settings cannot be read: \(json)")
@@ -117,7 +121,7 @@ extension Trainer {
             throw refuse("it was trained with \(option) \(before), not \(after); resume with the same \(option) (the optimizer state was built with it) or start afresh")
         }
         if saved.learningRate != now.learningRate {
-            log("resume: --lr \(saved.learningRate) in the resume file, \(now.learningRate) now: applied from step \(step + 1)")
+            notes.append("resume: --lr \(saved.learningRate) in the resume file, \(now.learningRate) now: applied from step \(step + 1)")
             return true
         }
         return false
@@ -142,7 +146,7 @@ extension Trainer {
 
     /// Applies the options that may change on resume, with a line for each that did; refuses a changed seed.
     private func applyChangedOptions(_ json: String?, to p: inout TrainingProgress, learningRateChanged: Bool,
-                                     _ refuse: (String) -> TrainingError) throws {
+                                     notes: inout [String], _ refuse: (String) -> TrainingError) throws {
         let now = RecordedOptions(options, batchesPerEpoch: task.batchesPerEpoch)
         let saved = json.flatMap { try? JSONDecoder().decode(RecordedOptions.self, from: Data($0.utf8)) }
         if let saved {
@@ -158,24 +162,27 @@ extension Trainer {
                 ("--select", saved.selectMetric ?? "loss", now.selectMetric ?? "loss"),
             ]
             for (option, before, after) in changes where before != after {
-                log("resume: \(option) \(before) in the resume file, \(after) now: applied")
+                notes.append("resume: \(option) \(before) in the resume file, \(after) now: applied")
             }
         }
         let scheduleChanged = saved.map { $0.schedule != now.schedule } ?? (p.scheduler.schedule != options.schedule)
-        if scheduleChanged { log("resume: --schedule changed to \(options.schedule): applied from step \(p.step + 1)") }
+        if scheduleChanged { notes.append("resume: --schedule changed to \(options.schedule): applied from step \(p.step + 1)") }
         if scheduleChanged || learningRateChanged {
             p.scheduler = LearningRateScheduler(schedule: options.schedule, baseRate: options.optimizer.learningRate)
         }
-        if let s = options.maxSteps, p.step >= s { log("resume: --steps \(s) was already reached at step \(p.step); nothing left to train") }
-        if let e = options.epochs, p.epoch >= e { log("resume: --epochs \(e) were already done at epoch \(p.epoch); nothing left to train") }
+        if let s = options.maxSteps, p.step >= s { notes.append("resume: --steps \(s) was already reached at step \(p.step); nothing left to train") }
+        if let e = options.epochs, p.epoch >= e { notes.append("resume: --epochs \(e) were already done at epoch \(p.epoch); nothing left to train") }
         if let t = options.maxSeconds, p.elapsedSeconds >= t {
-            log("resume: the \(Trainer.duration(t)) budget was already spent (\(Trainer.duration(p.elapsedSeconds))); nothing left to train")
+            notes.append("resume: the \(Trainer.duration(t)) budget was already spent (\(Trainer.duration(p.elapsedSeconds))); nothing left to train")
         }
     }
 
     /// Why a saved training state cannot be right, or nil.
     static func problem(in p: TrainingProgress) -> String? {
-        if p.step < 0 || p.epoch < 0 || p.batchIndex < 0 { return "step \(p.step), epoch \(p.epoch) and batch index \(p.batchIndex) must not be negative" }
+        let counters = [p.step, p.epoch, p.batchIndex, p.skippedBatches, p.validationsWithoutImprovement, p.batchesPerEpoch ?? 1]
+        if counters.contains(where: { $0 < 0 || $0 > 1 << 53 }) {
+            return "step \(p.step), epoch \(p.epoch), batch index \(p.batchIndex) and the other counts must lie in 0...2^53"
+        }
         if p.skippedBatches < 0 || p.skippedBatches > p.step { return "skipped batches \(p.skippedBatches) must lie in 0...\(p.step) (the step)" }
         if p.validationsWithoutImprovement < 0 { return "validations without improvement must not be negative" }
         if !(p.elapsedSeconds >= 0 && p.elapsedSeconds.isFinite) { return "elapsed seconds \(p.elapsedSeconds) must be a finite number, not negative" }
