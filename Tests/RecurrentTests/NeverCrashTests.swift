@@ -60,6 +60,12 @@ import Testing
             let r = try CLITests.rnn(args, environment: env)
             Self.expectRefused(r, status: phrase.contains("one training batch") ? 1 : 64, phrase)
         }
+        // Found by the fuzzer: a classifier's --batch 2^63-1 overflowed the batch count; a batch now holds at most every example.
+        try (0..<8).map { "\($0 % 2 == 0 ? "good" : "bad") day \($0)\t\($0 % 2 == 0 ? "pos" : "neg")" }.joined(separator: "\n")
+            .write(toFile: "\(dir)/c.tsv", atomically: true, encoding: .utf8)
+        let big = try CLITests.rnn(["train", "classify", "--data", "\(dir)/c.tsv", "--text-column", "1", "--label-column", "2", "--hidden", "4",
+                                    "--batch", "9223372036854775807", "--steps", "2", "--out", "\(dir)/c.safetensors"])
+        #expect(big.status == 0 && big.stdout.contains("1 batches per epoch"), "\(big.stderr)")
     }
 
     // MARK: - Traps on files

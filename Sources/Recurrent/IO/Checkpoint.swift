@@ -111,13 +111,15 @@ public struct Checkpoint: Sendable {
     }
 
     /// Throws unless `parameterCount` (computed from the configuration; nil when
-    /// it overflows) equals the number of values in the file's model tensors.
-    /// Called before the model is allocated, so a configuration can never ask
-    /// for more memory than the file itself holds.
+    /// it overflows) is at most twice the number of values in the file's model
+    /// tensors plus 2^20. Called before the model is allocated, so a
+    /// configuration can never ask for much more memory than the file itself
+    /// holds; a smaller mismatch (a missing tensor, a wrong shape) is left to
+    /// ``load(into:ignoringPrefixes:)``, which names the tensor.
     public func requireParameterCount(_ parameterCount: Int?, ignoringPrefixes: [String] = []) throws {
         let skipped = ignoringPrefixes + (metadata["training_state"] != nil ? ["optimizer.", "carried."] : [])
         let held = tensors.filter { name, _ in !skipped.contains { name.hasPrefix($0) } }.values.reduce(0) { $0 + $1.count }
-        guard let parameterCount, parameterCount == held else {
+        guard let parameterCount, parameterCount <= 2 * held + (1 << 20) else {
             throw CheckpointError.badMetadata(path: path, key: "config", reason: "describes a model of \(parameterCount.map(String.init) ?? "too many to count") parameters, but the file's tensors hold \(held) values")
         }
     }

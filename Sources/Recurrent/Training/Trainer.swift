@@ -4,7 +4,6 @@ import Foundation
 /// Why training stopped with an error. Messages say what happened, where, and what to do.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case invalidOption(String)
-    case outputNotWritable(path: String, reason: String)
     case nonFiniteLoss(step: Int, lastFiniteLoss: Double?, checkpoint: String?)
     case nonFiniteGradient(step: Int, checkpoint: String?)
     case resumeMismatch(path: String, reason: String)
@@ -14,7 +13,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         func kept(_ c: String?) -> String { c.map { " The last good checkpoint, \($0), is intact." } ?? "" }
         switch self {
         case let .invalidOption(why): return "invalid training option: \(why)"
-        case let .outputNotWritable(path, reason): return "\(path): cannot write the checkpoint here: \(reason)"
         case let .nonFiniteLoss(step, last, c):
             return "the loss became NaN or infinite at step \(step) (last finite loss: \(last.map { String(format: "%.4f", $0) } ?? "none")); lower the learning rate or clip gradients.\(kept(c))"
         case let .nonFiniteGradient(step, c):
