@@ -114,6 +114,7 @@ import Testing
             Self.expectClean(r, "\(c.name) (\(c.args.joined(separator: " ")))", mayRunLong: c.mayRunLong)
             statuses[r.status, default: 0] += 1
         }
+        print("CLIFuzzTests: \(chosen.count) of \(cases.count) option cases (seed \(Self.seed)); exit statuses \(statuses.sorted { $0.key < $1.key })")
         // The search reaches past argument checks: some cases run, some are refused as usage errors.
         #expect(statuses[64, default: 0] > 0 && statuses[0, default: 0] > 0, "\(statuses)")
     }
@@ -189,6 +190,7 @@ import Testing
             try bytes.write(to: URL(fileURLWithPath: TrainingOptions.resumePath(for: out)))
             Self.expectClean(try CLITests.rnn(train + ["--out", out, "--resume"], timeout: 60), "resume file with \(what)")
         }
+        print("CLIFuzzTests: \(models) edited checkpoints, \(resumes.count) edited resume files (seed \(Self.seed))")
         #expect(models + resumes.count > 60)
     }
 }
