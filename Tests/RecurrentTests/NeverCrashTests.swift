@@ -54,7 +54,8 @@ import Testing
             (["sample", "--model", "\(dir)/hello.safetensors", "--temperature", "inf"], [:], "--temperature must be positive and finite, got inf"),
             (["bench", "--seconds", "1e300", "generate-lstm-1x128"], [:], "--seconds must be positive and at most 3600.0 (an hour)"),
             (["info"], ["RNN_THREADS": "9223372036854775807"], "RNN_THREADS must be a whole number from 1 to 1024"),
-            (["info"], ["RNN_BLAS": "mkl"], "RNN_BLAS must be builtin or openblas, got 'mkl'"),
+            (["info"], ["RNN_BLAS": "mkl"], "RNN_BLAS=mkl: expected builtin, openblas or auto"),
+            (["info"], ["RNN_CPU": "sse"], "RNN_CPU must be portable, avx2 or avx512, got 'sse'"),
         ]
         for (args, env, phrase) in cases {
             let r = try CLITests.rnn(args, environment: env)
