@@ -261,6 +261,11 @@ import Testing
     @Test func outputProblemsAreFoundBeforeTraining() throws {
         let (dir, train) = try Self.workspace()
         try FileManager.default.createDirectory(atPath: "\(dir)/late.resume.safetensors", withIntermediateDirectories: true)
+        for (out, phrase) in [("", "cannot write the checkpoint here: the path is empty"), ("\(dir)/newdir/", "the path ends in '/', which names a folder")] {
+            let r = try CLITests.rnn(train + ["--steps", "1000", "--out", out])
+            Self.expectRefused(r, status: 1, phrase)
+            #expect(!r.stdout.contains("step "), "training started before the check: \(r.stdout)")
+        }
         let folder = try CLITests.rnn(train + ["--steps", "1000", "--out", "\(dir)/late.safetensors"])
         Self.expectRefused(folder, status: 1, "late.resume.safetensors: cannot write the resume file here: it is a directory")
         #expect(!folder.stdout.contains("step "), "training started before the check: \(folder.stdout)")

@@ -52,6 +52,8 @@ public enum OutputFile {
     /// `inputs` maps each input option (`--data`) to its path.
     public static func check(_ path: String, role: String, content: Content, inputs: [(option: String, path: String)] = []) throws {
         func refuse(_ reason: String) -> OutputFileError { .refused(path: path, role: role, reason: reason) }
+        guard !path.isEmpty else { throw refuse("the path is empty; give a file name") }
+        guard !path.hasSuffix("/") else { throw refuse("the path ends in '/', which names a folder; give a file name") }
         let dir = folder(of: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
