@@ -76,7 +76,8 @@ extension Trainer {
             restored.batchIndex = min(now - 1, Int(Double(saved.batchIndex) / Double(before) * Double(now)))
             carriedValid = false
             notes.append("resume: \(before) batches per epoch in the resume file, \(now) now (--batch, --seq or the data changed): "
-                + "applied, continuing epoch \(saved.epoch + 1) at batch \(restored.batchIndex + 1) of \(now); the carried state restarts from zeros")
+                + "applied, continuing epoch \(saved.epoch + 1) at batch \(restored.batchIndex + 1) of \(now)"
+                + (task.carriedStateShapes.isEmpty ? "" : "; the carried state restarts from zeros"))
         } else if saved.batchIndex >= now {
             throw refuse("its batch index \(saved.batchIndex) is outside the \(now) batches of an epoch of this data; were --batch, --seq or the data changed?")
         }
