@@ -85,6 +85,7 @@ import Testing
             ("training_state", { $0["step"] = -5 }, nil, "must lie in 0...2^53"),
             ("training_state", { $0["elapsedSeconds"] = -3 }, nil, "elapsed seconds -3.0 must be a finite number"),
             ("training_state", { $0["rngState"] = ["0", "0", "0", "0"] }, nil, "random-generator state is malformed"),
+            ("training_options", { $0["seed"] = -1 }, nil, "its training options cannot be read"),
             ("training_state", { _ in }, { var t = $0; t["carried.h"] = Tensor.zeros([1, 3, 8]); return t }, "carried state 'carried.h' has shape [1, 3, 8]"),
             ("training_state", { _ in }, { var t = $0; t["carried.c"] = nil; return t }, "lacks 'carried.c'"),
         ]

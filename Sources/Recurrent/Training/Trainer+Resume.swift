@@ -149,7 +149,12 @@ extension Trainer {
     private func applyChangedOptions(_ json: String?, to p: inout TrainingProgress, learningRateChanged: Bool,
                                      notes: inout [String], _ refuse: (String) -> TrainingError) throws {
         let now = RecordedOptions(options, batchesPerEpoch: task.batchesPerEpoch)
-        let saved = json.flatMap { try? JSONDecoder().decode(RecordedOptions.self, from: Data($0.utf8)) }
+        var saved: RecordedOptions? = nil
+        if let json {
+            do { saved = try JSONDecoder().decode(RecordedOptions.self, from: Data(json.utf8)) } catch {
+                throw refuse("its training options cannot be read (\(Self.decodingProblem(error)))")
+            }
+        }
         if let saved {
             if saved.seed != now.seed {
                 throw refuse("it was trained with --seed \(saved.seed), not \(now.seed); the order of the current epoch depends on it")
