@@ -33,8 +33,8 @@ extension RNN {
             for name in selected where name != "gemm" && BenchmarkConfig.named(name) == nil {
                 throw ValidationError("unknown benchmark '\(name)'; choose from: gemm, \(BenchmarkConfig.all.map(\.name).joined(separator: ", "))")
             }
-            guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            try Check.positive(seconds, "--seconds", atMost: 3600, " (an hour)")
+            if let threads { try Check.count(threads, "--threads", in: 1...EnvironmentCheck.maximumThreads) }
             if let why = precision.problem { throw ValidationError(why) }
         }
 

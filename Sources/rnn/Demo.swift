@@ -23,8 +23,10 @@ extension RNN {
         var seed: UInt64 = 1
 
         func validate() throws {
-            guard minutes > 0 else { throw ValidationError("--minutes must be positive") }
-            guard validateEvery >= 1 else { throw ValidationError("--validate-every must be at least 1") }
+            try Check.positive(minutes, "--minutes", atMost: Check.maximumMinutes, " (a year)")
+            try Check.count(hidden, "--hidden", in: 1...Int.max)
+            try Check.count(layers, "--layers", in: 1...Int.max)
+            try Check.count(validateEvery, "--validate-every", in: 1...Int.max)
         }
 
         func run() throws {

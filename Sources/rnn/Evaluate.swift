@@ -30,6 +30,8 @@ extension RNN {
 
         func validate() throws {
             if let f = heldOut, !(f > 0 && f < 1) { throw ValidationError("--held-out must lie between 0 and 1, got \(f)") }
+            try Check.count(seq, "--seq", in: 1...Int.max)
+            try Check.count(batch, "--batch", in: 1...Int.max)
         }
 
         func run() throws {
@@ -54,12 +56,13 @@ extension RNN {
                 if token == "\n" || token == Vocabulary.endOfSentence { line += 1 }
                 return id
             }
-            let b = max(1, min(batch, ids.count / (seq + 1)))
+            let b = max(1, min(batch, ids.count / seq.plusOneSaturating))
             let stream = TokenStream(ids: ids, batchSize: b, sequenceLength: seq)
             guard stream.batchCount > 0 else { throw DataError.tooShort(path: path, tokens: ids.count, needed: 2) }
             let r = lm.evaluate(stream)
             if json {
-                print(#"{"loss":\#(r.loss),"tokens":\#(r.tokens),"\#(lm.config.level == .char ? "bits_per_char" : "perplexity")":\#(lm.config.level == .char ? r.loss / log(2.0) : exp(r.loss))}"#)
+                let derived = lm.config.level == .char ? r.loss / log(2.0) : exp(r.loss)
+                print(#"{"loss":\#(jsonNumber(r.loss)),"tokens":\#(r.tokens),"\#(lm.config.level == .char ? "bits_per_char" : "perplexity")":\#(jsonNumber(derived))}"#)
             } else if lm.config.level == .char {
                 print(String(format: "%@: loss %.4f nats/char, %.4f bits/char over %d characters", path, r.loss, r.loss / log(2.0), r.tokens))
             } else {
@@ -71,7 +74,7 @@ extension RNN {
             let sentences = try CoNLLU.sentences(try TextFile.read(path), path: path, column: tagger.config.column)
             let r = tagger.evaluate(sentences.map(\.words), tags: try tagger.encodeTags(sentences, path: path))
             if json {
-                print(String(format: #"{"loss":%.6f,"accuracy":%.6f,"words":%d}"#, r.loss, r.metrics.accuracy, r.metrics.total.reduce(0, +)))
+                print(#"{"loss":\#(jsonNumber(r.loss)),"accuracy":\#(jsonNumber(r.metrics.accuracy)),"words":\#(r.metrics.total.reduce(0, +))}"#)
                 return
             }
             print(String(format: "%@: accuracy %.4f over %d words, loss %.4f", path, r.metrics.accuracy, r.metrics.total.reduce(0, +), r.loss))
@@ -84,7 +87,7 @@ extension RNN {
             let r = classifier.evaluate(try classifier.encode(examples))
             let m = r.metrics
             if json {
-                print(String(format: #"{"loss":%.6f,"accuracy":%.6f,"macro_f1":%.6f,"examples":%d}"#, r.loss, m.accuracy, m.macroF1, m.total))
+                print(#"{"loss":\#(jsonNumber(r.loss)),"accuracy":\#(jsonNumber(m.accuracy)),"macro_f1":\#(jsonNumber(m.macroF1)),"examples":\#(m.total)}"#)
                 return
             }
             print(String(format: "%@: accuracy %.4f, macro-F1 %.4f, loss %.4f over %d examples", path, m.accuracy, m.macroF1, r.loss, m.total))

@@ -35,9 +35,9 @@ struct ModelOptions: ParsableArguments {
     var dropout: Float = 0
 
     func validate() throws {
-        if let l = layers, l < 1 { throw ValidationError("--layers must be at least 1") }
-        if let h = hidden, h < 1 { throw ValidationError("--hidden must be at least 1") }
-        if let e = embedding, e < 1 { throw ValidationError("--embedding must be at least 1") }
+        if let l = layers { try Check.count(l, "--layers", in: 1...Int.max) }
+        if let h = hidden { try Check.count(h, "--hidden", in: 1...Int.max) }
+        if let e = embedding { try Check.count(e, "--embedding", in: 1...Int.max) }
         guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must lie in [0, 1), got \(dropout)") }
     }
 }
@@ -91,12 +91,17 @@ struct TrainingArguments: ParsableArguments {
         if minutes == nil && epochs == nil && steps == nil {
             throw ValidationError("give a training budget: --minutes, --epochs or --steps")
         }
-        if let m = minutes, !(m > 0) { throw ValidationError("--minutes must be positive, got \(m)") }
-        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e)") }
-        if let s = steps, s < 1 { throw ValidationError("--steps must be at least 1, got \(s)") }
-        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive, got \(lr)") }
-        if clip < 0 { throw ValidationError("--clip must not be negative (0 disables clipping)") }
-        if logEvery < 1 { throw ValidationError("--log-every must be at least 1") }
+        if let m = minutes { try Check.positive(m, "--minutes", atMost: Check.maximumMinutes, " (a year)") }
+        if let e = epochs { try Check.count(e, "--epochs", in: 1...Int.max) }
+        if let s = steps { try Check.count(s, "--steps", in: 1...Int.max) }
+        if let lr { try Check.positive(lr, "--lr") }
+        try Check.number(clip, "--clip", in: 0...Float.greatestFiniteMagnitude, " (0 disables clipping)")
+        try Check.number(momentum, "--momentum", in: 0...Float.greatestFiniteMagnitude)
+        try Check.number(weightDecay, "--weight-decay", in: 0...Float.greatestFiniteMagnitude)
+        guard alpha.isFinite, alpha >= 0, alpha < 1 else { throw ValidationError("--alpha must lie in [0, 1), got \(alpha)") }
+        try Check.count(validateEvery, "--validate-every", in: 0...Int.max)
+        if let patience { try Check.count(patience, "--patience", in: 1...Int.max) }
+        try Check.count(logEvery, "--log-every", in: 1...Int.max)
         if nesterov && (optimizer != .sgd || momentum <= 0) { throw ValidationError("--nesterov needs --optimizer sgd and --momentum > 0") }
         _ = try parsedSchedule(totalSteps: steps)
         if let why = precision.problem { throw ValidationError(why) }
@@ -128,7 +133,7 @@ struct TrainingArguments: ParsableArguments {
 
     /// The library's options; `batchesPerEpoch` lets cosine span an epoch budget;
     /// `defaultSelect` is the metric that picks the best checkpoint unless `--select` says otherwise.
-    func options(batchesPerEpoch: Int, defaultSelect: String? = nil) throws -> TrainingOptions {
+    func options(batchesPerEpoch: Int, defaultSelect: String? = nil, inputs: [String: String] = [:]) throws -> TrainingOptions {
         var config = OptimizerConfig(kind: optimizer, learningRate: lr ?? OptimizerConfig.defaultLearningRate(optimizer))
         config.momentum = momentum
         config.nesterov = nesterov
@@ -147,10 +152,14 @@ struct TrainingArguments: ParsableArguments {
         o.metricsPath = metrics
         o.logEvery = logEvery
         o.skipNonFinite = skipNonfinite
+        o.inputs = inputs
         if schedule.hasPrefix("cosine"), steps == nil, epochs == nil {
             throw ValidationError("--schedule cosine needs --steps or --epochs to know where the cosine ends")
         }
-        o.schedule = try parsedSchedule(totalSteps: steps ?? epochs.map { $0 * batchesPerEpoch })
+        o.schedule = try parsedSchedule(totalSteps: steps ?? epochs.map { e in
+            let (total, overflow) = e.multipliedReportingOverflow(by: batchesPerEpoch)
+            return overflow ? Int.max : total
+        })
         return o
     }
 }

@@ -16,6 +16,8 @@ extension RNN {
         @Option(help: "Classifier: also print the K most likely labels.")
         var top = 1
 
+        func validate() throws { try Check.count(top, "--top", in: 1...Int.max) }
+
         func run() throws {
             try userFacing {
                 let checkpoint = try Checkpoint.read(model)
@@ -28,7 +30,7 @@ extension RNN {
                 case SequenceClassifier.kind:
                     let classifier = try SequenceClassifier(checkpoint: checkpoint)
                     for (line, probs) in zip(lines, classifier.predict(lines)) {
-                        let ranked = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(max(1, top))
+                        let ranked = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(top)
                         print(ranked.map { String(format: "%@\t%.4f", classifier.config.labels[$0], probs[$0]) }.joined(separator: "\t") + "\t" + line)
                     }
                 case SequenceTagger.kind:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Recurrent
 
 @main
@@ -11,12 +12,30 @@ struct RNN: ParsableCommand {
     )
 
     static func main() {
+        let problems = EnvironmentCheck.problems()
+        guard problems.isEmpty else {
+            FileHandle.standardError.write(Data("Error: \(problems.joined(separator: "; "))\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         Memory.keepFreedMemory()
-        if let problem = GEMMBackend.environmentProblem { exit(withError: ValidationError(problem)) }
         // The GEMM backend per class of product is timed once per machine and kept in the user cache.
         GEMMBackend.calibrationCachePath = DataCatalog.cacheDirectory + "/gemm-calibration.json"
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as UsageError {
+            // A usage problem found once the data is read (a model too large for this machine): one line, exit 64.
+            FileHandle.standardError.write(Data("Error: \(e.description)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
     }
+}
+
+/// An option value found unusable after `validate()` (it depends on the data): exit 64 without the usage text.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// Turns the library's typed errors into one clear line and exit code 1.
@@ -36,6 +55,8 @@ func userFacing<T>(_ body: () throws -> T) throws -> T {
     } catch let e as LabelError {
         throw UserFacingError(description: e.description)
     } catch let e as OptimizerStateError {
+        throw UserFacingError(description: e.description)
+    } catch let e as OutputFileError {
         throw UserFacingError(description: e.description)
     }
 }

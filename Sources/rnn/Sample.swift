@@ -29,8 +29,8 @@ extension RNN {
 
         func validate() throws {
             guard length >= 0 else { throw ValidationError("--length must not be negative") }
-            guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be positive, got \(temperature)") }
-            if let k = topK, k < 1 { throw ValidationError("--top-k must be at least 1") }
+            try Check.positive(temperature, "--temperature")
+            if let k = topK { try Check.count(k, "--top-k", in: 1...Int.max) }
             if let why = precision.problem { throw ValidationError(why) }
         }
 

@@ -44,7 +44,7 @@ struct TrainLM: ParsableCommand {
         if (data == nil) == (text == nil) { throw ValidationError("give exactly one of --data FILE|NAME and --text TEXT") }
         if text?.isEmpty == true { throw ValidationError("--text must not be empty") }
         guard seq >= 1, batch >= 1 else { throw ValidationError("--seq and --batch must be at least 1") }
-        guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1") }
+        try Check.count(minCount, "--min-count", in: 1...Int.max)
     }
 
     func run() throws {
@@ -56,34 +56,38 @@ struct TrainLM: ParsableCommand {
 func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, Int, Double) -> Void)?) throws {
     let trainText: String, validText: String?
     let source: String
+    var validPath = try c.valid.map { try DataCatalog.resolve($0) }
     if let text = c.text {
         trainText = text
-        validText = try c.valid.map { try TextFile.read(try DataCatalog.resolve($0)) }
+        validText = try validPath.map { try TextFile.read($0) }
         source = "--text"
-    } else {
-        let path = try DataCatalog.resolve(c.data!)
+    } else if let data = c.data {
+        let path = try DataCatalog.resolve(data)
         trainText = try TextFile.read(path)
-        var validPath = try c.valid.map { try DataCatalog.resolve($0) }
-        if validPath == nil, c.data == "wikitext-2" { validPath = try DataCatalog.resolve("wikitext-2", file: "wiki.valid.tokens") }
+        if validPath == nil, data == "wikitext-2" { validPath = try DataCatalog.resolve("wikitext-2", file: "wiki.valid.tokens") }
         validText = try validPath.map { try TextFile.read($0) }
         source = path
+    } else {
+        throw ValidationError("give exactly one of --data FILE|NAME and --text TEXT")
     }
     let corpus = LanguageModelCorpus(train: trainText, valid: c.text != nil && validText == nil ? "" : validText,
                                      level: c.level, minimumCount: c.minCount)
     // One training batch needs T inputs and one more target in each of the B streams.
-    if corpus.train.count < c.batch * (c.seq + 1) {
-        throw DataError.tooShort(path: source, tokens: corpus.train.count, needed: c.batch * (c.seq + 1))
+    let needed = ParameterCount.product(c.batch, c.seq.plusOneSaturating) ?? Int.max
+    if corpus.train.count < needed {
+        throw DataError.tooShort(path: source, tokens: corpus.train.count, needed: needed)
     }
     let m = c.model
     let hidden = m.hidden ?? 512, layers = m.layers ?? 2
     let config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
                                      embeddingSize: m.embedding ?? (c.level == .char ? min(64, hidden) : hidden),
                                      hiddenSize: hidden, layers: layers, dropout: m.dropout)
+    try Check.trainable(config.parameterCount)
     var rng = SeededRNG(seed: c.training.seed)
     let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
     let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
                                  batch: c.batch, seq: c.seq)
-    let report = try trainTask(task, training: c.training, describe: """
+    let report = try trainTask(task, training: c.training, inputs: ["--data": c.text == nil ? source : nil, "--valid": validPath], describe: """
         data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
         model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(m.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq)
         """) { trainer in
@@ -93,9 +97,4 @@ func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, In
         let extra = c.level == .char ? String(format: "%.3f bits/char", loss / log(2.0)) : String(format: "perplexity %.2f", exp(loss))
         print(String(format: "validation loss %.4f nats/token (%@); best %.4f", loss, extra, report.progress.bestLoss ?? loss))
     }
-}
-
-func duration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
 }

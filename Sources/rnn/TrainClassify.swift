@@ -45,8 +45,8 @@ struct TrainClassify: ParsableCommand {
     func validate() throws {
         if valid != nil && validSplit != nil { throw ValidationError("give --valid or --valid-split, not both") }
         if let f = validSplit, !(f > 0 && f < 1) { throw ValidationError("--valid-split must lie between 0 and 1, got \(f)") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1") }
+        try Check.count(batch, "--batch", in: 1...Int.max)
+        try Check.count(minCount, "--min-count", in: 1...Int.max)
     }
 
     func run() throws {
@@ -69,6 +69,7 @@ struct TrainClassify: ParsableCommand {
                 tokenizer: tokenizer, lowercase: lowercase, cell: model.cell, vocabularySize: vocabulary.count,
                 embeddingSize: model.embedding ?? 100, hiddenSize: model.hidden ?? 256, layers: model.layers ?? 1,
                 bidirectional: bidirectional, dropout: model.dropout, pooling: pooling, labels: labels)
+            try Check.trainable(config.parameterCount)
             var rng = SeededRNG(seed: training.seed)
             let classifier = SequenceClassifier(config: config, vocabulary: vocabulary, rng: &rng)
             if let embeddings {
@@ -77,7 +78,9 @@ struct TrainClassify: ParsableCommand {
             }
             let task = ClassificationTask(model: classifier, train: try classifier.encode(trainExamples),
                                           valid: try validExamples.map { try classifier.encode($0) }, batch: batch)
-            try trainTask(task, training: training, defaultSelect: "accuracy", describe: """
+            try trainTask(task, training: training, defaultSelect: "accuracy",
+                          inputs: ["--data": path, "--valid": try valid.map { try DataCatalog.resolve($0) }, "--embeddings": embeddings],
+                          describe: """
                 data: \(path): \(trainExamples.count) training and \(validExamples?.count ?? 0) validation examples, \(labels.count) labels, vocabulary \(vocabulary.count)
                 model: \(config.layers) x \(bidirectional ? "bidirectional " : "")\(config.cell) \(config.hiddenSize), embedding \(config.embeddingSize), \(pooling) pooling, dropout \(config.dropout), \(classifier.parameterCount) parameters
                 """)
@@ -92,9 +95,10 @@ struct TrainClassify: ParsableCommand {
 /// Runs the shared loop for any task: resume, progress, summary, and exit
 /// status 130 after an interruption (the checkpoint is written first).
 @discardableResult
-func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: String? = nil, describe: String,
-               configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
-    let options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect)
+func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: String? = nil, inputs: [String: String?] = [:],
+               describe: String, configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
+    let options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect,
+                                       inputs: inputs.compactMapValues { $0 })
     Precision.processDefault = training.precision
     let trainer = try Trainer(task: task, options: options)
     configure(trainer)
@@ -110,7 +114,7 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
     print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(Precision.current == .bf16 ? "bf16" : GEMMBackend.inUse), \(Threads.count) threads")
     let report = try trainer.run()
     print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@; resume file: %@", report.progress.step,
-                 report.progress.epoch, duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))
+                 report.progress.epoch, Trainer.duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))
     if report.stop == .interrupted {
         print("interrupted: checkpoint written; continue with the same command and --resume")
         throw ExitCode(130)

@@ -54,12 +54,13 @@ struct TrainTag: ParsableCommand {
                 cell: model.cell, lowercase: lowercase, wordVocabularySize: words.count, wordEmbeddingSize: model.embedding ?? 100,
                 charVocabularySize: charHidden > 0 ? chars.count : 0, charEmbeddingSize: charEmbedding, charHiddenSize: charHidden,
                 hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout, tags: tags, column: column)
+            try Check.trainable(config.parameterCount)
             var rng = SeededRNG(seed: training.seed)
             let tagger = SequenceTagger(config: config, words: words, chars: chars, rng: &rng)
             let validPair = try validSentences.map { ($0.map(\.words), try tagger.encodeTags($0, path: validPath!)) }
             let task = TaggingTask(model: tagger, train: (train.map(\.words), try tagger.encodeTags(train, path: path)),
                                    valid: validPair, batch: batch)
-            try trainTask(task, training: training, defaultSelect: "accuracy", describe: """
+            try trainTask(task, training: training, defaultSelect: "accuracy", inputs: ["--data": path, "--valid": validPath], describe: """
                 data: \(path): \(train.count) training sentences (\(train.reduce(0) { $0 + $1.words.count }) words), \(validSentences?.count ?? 0) validation; \(tags.count) tags; \(words.count) words, \(chars.count) characters
                 model: word embedding \(config.wordEmbeddingSize) + char BiLSTM \(charHidden) -> \(config.layers) x bidirectional \(config.cell) \(config.hiddenSize), dropout \(config.dropout), \(tagger.parameterCount) parameters
                 """)

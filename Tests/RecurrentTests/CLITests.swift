@@ -8,6 +8,10 @@ import Testing
         var status: Int32
         var stdout: String
         var stderr: String
+        /// The process ended by a signal (a trap, or the `timeout` kill); `status` is then the signal number.
+        var signaled = false
+        /// The process was still running after `timeout` seconds and was killed.
+        var timedOut = false
     }
 
     static var binary: String {
@@ -17,7 +21,8 @@ import Testing
     static func tempDir() -> String { TrainerTests.tempDir() }
 
     @discardableResult
-    static func rnn(_ args: [String], environment: [String: String] = [:], interruptAfter: String? = nil) throws -> Result {
+    static func rnn(_ args: [String], environment: [String: String] = [:], interruptAfter: String? = nil,
+                    timeout: Double? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -26,6 +31,10 @@ import Testing
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        let killer = timeout.map { seconds in
+            DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        }
+        if let killer, let timeout { DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer) }
         var collected = Data()
         if let marker = interruptAfter {
             // Read until the marker shows up, then send SIGINT as Ctrl-C would.
@@ -39,8 +48,11 @@ import Testing
         let rest = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        killer?.cancel()
+        let signaled = p.terminationReason == .uncaughtSignal
         return Result(status: p.terminationStatus, stdout: String(decoding: collected + rest, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errData, as: UTF8.self), signaled: signaled,
+                      timedOut: signaled && p.terminationStatus == SIGKILL && timeout != nil)
     }
 
     /// Each row: arguments, and a phrase the one-line error must contain.

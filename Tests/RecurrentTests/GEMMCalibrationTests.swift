@@ -80,6 +80,13 @@ import Testing
         #expect(GEMMCalibration.cached(at: path, key: c.key) == nil)
         // No temporary file is left beside it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/sub") == ["gemm-calibration.json"])
+        // A FIFO in its place is neither read (which would block) nor replaced.
+        let fifo = "\(dir)/fifo.json"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(GEMMCalibration.cached(at: fifo, key: c.key) == nil)
+        c.save(to: fifo)
+        let type = try FileManager.default.attributesOfItem(atPath: fifo)[.type] as? FileAttributeType
+        #expect(type != .typeRegular)
     }
 
     @Test func theKeyNamesTheCPUAndTheLibrary() {

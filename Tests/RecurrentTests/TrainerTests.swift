@@ -101,7 +101,8 @@ import Testing
         negative.optimizer.learningRate = -1
         #expect(throws: TrainingError.invalidOption("learning rate must be a positive number, got -1.0")) { try Trainer(task: task, options: negative) }
         let missing = Self.options("/nonexistent-folder-for-tests", steps: 1)
-        #expect(throws: TrainingError.self) { try Trainer(task: task, options: missing) }
+        #expect(throws: OutputFileError.refused(path: "/nonexistent-folder-for-tests/model.safetensors", role: "the checkpoint",
+                                                reason: "folder /nonexistent-folder-for-tests does not exist")) { try Trainer(task: task, options: missing) }
     }
 
     @Test func unwritableOutputFolderIsRefused() throws {

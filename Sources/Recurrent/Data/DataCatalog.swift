@@ -98,7 +98,9 @@ public struct DataCatalog: Sendable {
         let how = entry.files.allSatisfy({ $0.url != nil })
             ? "run `rnn data fetch \(entry.name)` (needs the network)"
             : (entry.manual ?? "copy the files there by hand")
-        return "data set '\(entry.name)' not found in \(places). To get it, \(how), or set RNN_DATA_DIR to a folder that holds \(entry.name)/\(entry.files.map(\.name).joined(separator: ", "))."
+        var isFolder: ObjCBool = false
+        let unusable = dataDirectory.map { FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && isFolder.boolValue ? "" : " (RNN_DATA_DIR=\($0) is not a folder)" } ?? ""
+        return "data set '\(entry.name)' not found in \(places)\(unusable). To get it, \(how), or set RNN_DATA_DIR to a folder that holds \(entry.name)/\(entry.files.map(\.name).joined(separator: ", "))."
     }
 
     /// Resolves a `--data` argument: an existing path is used as it is; a set's

@@ -46,7 +46,8 @@ public struct LengthBatcher: Sendable {
     public init(lengths: [Int], batchSize: Int) {
         precondition(batchSize > 0, "LengthBatcher needs a positive batch size")
         self.lengths = lengths
-        self.batchSize = batchSize
+        // A batch never holds more than every example (and `--batch 2^63-1` cannot overflow the counts below).
+        self.batchSize = min(batchSize, max(1, lengths.count))
     }
 
     /// The batches (example indices) of `epoch`.

@@ -31,10 +31,15 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 }
 
 /// `value` as JSON with sorted keys: the stable form stored in checkpoint metadata.
+/// A non-finite number (which option checks keep out) is written as a string
+/// ("nan", "inf", "-inf") instead of failing.
 func canonicalJSON<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = .sortedKeys
-    return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    do { return String(decoding: try encoder.encode(value), as: UTF8.self) } catch {
+        return "{\"unencodable\":\(SafeTensorsFile.jsonString(String(describing: error)))}"
+    }
 }
 
 /// A model checkpoint: tensors under PyTorch `state_dict` names in a
@@ -103,6 +108,20 @@ public struct Checkpoint: Sendable {
     /// Checks the kind is `expected`.
     public func require(kind expected: String) throws {
         guard kind == expected else { throw CheckpointError.wrongKind(path: path, found: kind, expected: expected) }
+    }
+
+    /// Throws unless `parameterCount` (computed from the configuration; nil when
+    /// it overflows) is at most twice the number of values in the file's model
+    /// tensors plus 2^20. Called before the model is allocated, so a
+    /// configuration can never ask for much more memory than the file itself
+    /// holds; a smaller mismatch (a missing tensor, a wrong shape) is left to
+    /// ``load(into:ignoringPrefixes:)``, which names the tensor.
+    public func requireParameterCount(_ parameterCount: Int?, ignoringPrefixes: [String] = []) throws {
+        let skipped = ignoringPrefixes + (metadata["training_state"] != nil ? ["optimizer.", "carried."] : [])
+        let held = tensors.filter { name, _ in !skipped.contains { name.hasPrefix($0) } }.values.reduce(0) { $0 + $1.count }
+        guard let parameterCount, parameterCount <= 2 * held + (1 << 20) else {
+            throw CheckpointError.badMetadata(path: path, key: "config", reason: "describes a model of \(parameterCount.map(String.init) ?? "too many to count") parameters, but the file's tensors hold \(held) values")
+        }
     }
 
     /// Copies the tensors into `parameters` after checking that the names match

@@ -100,6 +100,10 @@ public struct SafeTensorsFile: Sendable {
         guard let header = json as? [String: Any] else {
             throw SafeTensorsError.malformedHeader(path: path, reason: "expected a JSON object")
         }
+        // JSONSerialization keeps the last of two equal keys; the format (and Python's reader) refuses them.
+        if let name = Self.duplicateKey(in: bytes.subdata(in: 8..<headerEnd)) {
+            throw SafeTensorsError.malformedHeader(path: path, reason: "the name '\(name)' appears twice")
+        }
         let dataCount = bytes.count - headerEnd
         var metadata: [String: String] = [:]
         var entries: [String: Entry] = [:]
@@ -166,6 +170,44 @@ public struct SafeTensorsFile: Sendable {
                                               reason: "shape \(shape) of \(dtype) needs \(elements * width) bytes, data_offsets give \(off[1] - off[0])")
         }
         return Entry(dtype: dtype, shape: shape, range: off[0]..<off[1])
+    }
+
+    /// The first top-level key of the (already validated) JSON object `json`
+    /// that occurs twice, or nil.
+    static func duplicateKey(in json: Data) -> String? {
+        let b = [UInt8](json)
+        var i = 0, depth = 0, seen = Set<String>()
+        var expectKey = false
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                expectKey = depth == 1
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                i += 1
+            case UInt8(ascii: ","):
+                expectKey = depth == 1
+                i += 1
+            case UInt8(ascii: "\""):
+                let start = i
+                i += 1
+                while i < b.count && b[i] != UInt8(ascii: "\"") { i += b[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                i += 1
+                if expectKey {
+                    expectKey = false
+                    let token = Data(b[start..<min(i, b.count)])
+                    // Decode escapes so that "a" and "\u0061" count as the same name.
+                    guard let wrapped = try? JSONSerialization.jsonObject(with: Data("[".utf8) + token + Data("]".utf8)),
+                          let key = (wrapped as? [Any])?.first as? String else { return nil }
+                    if !seen.insert(key).inserted { return key }
+                }
+            default:
+                i += 1
+            }
+        }
+        return nil
     }
 
     /// The values as integers, or nil if any is not a whole number.

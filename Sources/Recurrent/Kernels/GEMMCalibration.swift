@@ -170,7 +170,11 @@ struct GEMMCalibration: Codable, Equatable, Sendable {
     /// Reads a cached calibration for `key` from `path`; nil when absent,
     /// unreadable, malformed or made for another key (then it is measured again).
     static func cached(at path: String, key: String) -> GEMMCalibration? {
-        guard let data = FileManager.default.contents(atPath: path),
+        // Only a regular file of sensible size: a FIFO or device put there must not block or flood the start-up.
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              (attributes[.size] as? NSNumber)?.intValue ?? .max < 1 << 20,
+              let data = FileManager.default.contents(atPath: path),
               let c = try? JSONDecoder().decode(GEMMCalibration.self, from: data), c.key == key else { return nil }
         return c
     }
@@ -179,6 +183,9 @@ struct GEMMCalibration: Codable, Equatable, Sendable {
     /// cache that cannot be written is not an error: the next run measures again.
     func save(to path: String) {
         let url = URL(fileURLWithPath: path)
+        // Replace only a regular file (or nothing): never a FIFO, device or folder a user put there.
+        if let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+           type != .typeRegular { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(self) else { return }

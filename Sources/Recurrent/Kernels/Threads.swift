@@ -4,9 +4,10 @@ import Foundation
 
 /// How many threads the kernels spread work over.
 public enum Threads {
-    /// `RNN_THREADS` when set to a positive number, else the number of active cores.
+    /// `RNN_THREADS` when set to a number in 1...``EnvironmentCheck/maximumThreads``
+    /// (the CLI refuses other values before it starts), else the number of active cores.
     public static let count: Int = {
-        if let text = ProcessInfo.processInfo.environment["RNN_THREADS"], let n = Int(text), n > 0 {
+        if let text = ProcessInfo.processInfo.environment["RNN_THREADS"], let n = EnvironmentCheck.threads(text) {
             return n
         }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)

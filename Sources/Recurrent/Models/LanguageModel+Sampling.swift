@@ -49,9 +49,11 @@ extension LanguageModel {
         if let k = options.topK, k < V {
             candidates = Array(candidates.sorted { logits.scalars[$0] > logits.scalars[$1] }.prefix(max(1, k)))
         }
-        let scaled = candidates.map { logits.scalars[$0] / options.temperature }
-        let m = scaled.max()!
-        let weights = scaled.map { Foundation.exp(Double($0 - m)) }
+        // exp((l - max) / T) in Double: the largest weight is exactly 1 at any
+        // temperature, so a tiny T gives the argmax and a huge one a uniform
+        // choice, never an overflow to inf/inf = NaN.
+        let m = Double(candidates.map { logits.scalars[$0] }.max() ?? 0), T = Double(options.temperature)
+        let weights = candidates.map { Foundation.exp((Double(logits.scalars[$0]) - m) / T) }
         var u = Double(rng.nextUnitFloat()) * weights.reduce(0, +)
         for (i, w) in weights.enumerated() {
             u -= w

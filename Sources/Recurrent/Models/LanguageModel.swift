@@ -27,6 +27,13 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
         if !(dropout >= 0 && dropout < 1) { return "dropout must lie in [0, 1)" }
         return nil
     }
+
+    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    public var parameterCount: Int? {
+        ParameterCount.sum([ParameterCount.embedding(vocabularySize: vocabularySize, embeddingSize: embeddingSize),
+                            ParameterCount.recurrent(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers, bidirectional: false),
+                            ParameterCount.linear(inputSize: hiddenSize, outputSize: vocabularySize)])
+    }
 }
 
 /// A next-token language model, the many-to-many shape of the seeds'
@@ -126,6 +133,7 @@ public final class LanguageModel: Layer {
         if let problem = config.problem {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem)
         }
+        try checkpoint.requireParameterCount(config.parameterCount, ignoringPrefixes: ignoringPrefixes)
         guard let tokens = checkpoint.vocabulary else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing")
         }

@@ -46,7 +46,7 @@ public final class LanguageModelTask: TrainingTask {
         self.model = model
         self.train = TokenStream(ids: train, batchSize: batch, sequenceLength: seq)
         self.valid = valid.flatMap { v in
-            let vb = max(1, min(batch, v.count / (seq + 1)))
+            let vb = max(1, min(batch, seq == .max ? 0 : v.count / (seq + 1)))
             let s = TokenStream(ids: v, batchSize: vb, sequenceLength: seq)
             return s.batchCount > 0 ? s : nil
         }
@@ -85,6 +85,12 @@ public final class LanguageModelTask: TrainingTask {
     public var carriedState: [(name: String, tensor: Tensor)] {
         guard let carried else { return [] }
         return [("h", carried.h)] + (carried.c.map { [("c", $0)] } ?? [])
+    }
+
+    /// `h` (and `c` for an LSTM) of `[L, B, H]`.
+    public var carriedStateShapes: [String: [Int]] {
+        let shape = [model.config.layers, train.batchSize, model.config.hiddenSize]
+        return model.config.cell.hasCellState ? ["h": shape, "c": shape] : ["h": shape]
     }
 
     public func restoreCarriedState(_ tensors: [String: Tensor]) throws {

@@ -47,6 +47,13 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
         if Set(labels).count != labels.count { return "labels must be distinct" }
         return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
     }
+
+    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    public var parameterCount: Int? {
+        ParameterCount.sum([ParameterCount.embedding(vocabularySize: vocabularySize, embeddingSize: embeddingSize),
+                            ParameterCount.recurrent(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional),
+                            ParameterCount.product(bidirectional ? 2 : 1, hiddenSize).flatMap { ParameterCount.linear(inputSize: $0, outputSize: labels.count) }])
+    }
 }
 
 /// Many-to-one: the seeds' sentiment picture. embedding -> dropout -> stacked
@@ -217,6 +224,7 @@ public final class SequenceClassifier: Layer {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(SequenceClassifierConfig.self)
         if let problem = config.problem { throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem) }
+        try checkpoint.requireParameterCount(config.parameterCount)
         guard let tokens = checkpoint.vocabulary, tokens.count == config.vocabularySize else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing or not of the configured size")
         }

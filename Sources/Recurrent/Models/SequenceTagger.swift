@@ -42,6 +42,19 @@ public struct SequenceTaggerConfig: Codable, Equatable, Sendable {
         if tags.count < 2 || Set(tags).count != tags.count { return "a tagger needs at least 2 distinct tags" }
         return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
     }
+
+    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    public var parameterCount: Int? {
+        let chars = ParameterCount.product(2, usesCharacters ? charHiddenSize : 0)
+        let charPart: Int? = usesCharacters
+            ? ParameterCount.sum([ParameterCount.embedding(vocabularySize: charVocabularySize, embeddingSize: charEmbeddingSize),
+                                  ParameterCount.recurrent(cell: .lstm, inputSize: charEmbeddingSize, hiddenSize: charHiddenSize, layers: 1, bidirectional: true)])
+            : 0
+        let input = ParameterCount.sum([wordEmbeddingSize, chars])
+        return ParameterCount.sum([ParameterCount.embedding(vocabularySize: wordVocabularySize, embeddingSize: wordEmbeddingSize), charPart,
+                                   input.flatMap { ParameterCount.recurrent(cell: cell, inputSize: $0, hiddenSize: hiddenSize, layers: layers, bidirectional: true) },
+                                   ParameterCount.product(2, hiddenSize).flatMap { ParameterCount.linear(inputSize: $0, outputSize: tags.count) }])
+    }
 }
 
 /// Many-to-many, aligned: the seeds' part-of-speech picture. Each word is its
@@ -242,6 +255,7 @@ public final class SequenceTagger: Layer {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(SequenceTaggerConfig.self)
         if let problem = config.problem { throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem) }
+        try checkpoint.requireParameterCount(config.parameterCount)
         let expected = config.wordVocabularySize + (config.usesCharacters ? config.charVocabularySize : 0)
         guard let tokens = checkpoint.vocabulary, tokens.count == expected else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing or not \(expected) tokens")

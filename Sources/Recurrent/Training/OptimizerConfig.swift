@@ -31,11 +31,12 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
     /// Why the settings are unusable, or nil.
     public var problem: String? {
         if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be a positive number, got \(learningRate)" }
-        if momentum < 0 || weightDecay < 0 { return "momentum and weight decay must not be negative" }
+        if !(momentum >= 0 && momentum.isFinite) { return "momentum must be a finite number, not negative, got \(momentum)" }
+        if !(weightDecay >= 0 && weightDecay.isFinite) { return "weight decay must be a finite number, not negative, got \(weightDecay)" }
         if nesterov && (kind != .sgd || momentum == 0) { return "Nesterov momentum needs --optimizer sgd and --momentum > 0" }
         if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { return "Adam betas must lie in [0, 1)" }
         if !(0..<1).contains(alpha) { return "RMSprop alpha must lie in [0, 1)" }
-        if let e = epsilon, e < 0 { return "epsilon must not be negative" }
+        if let e = epsilon, !(e >= 0 && e.isFinite) { return "epsilon must be a finite number, not negative" }
         return nil
     }
 

@@ -4,7 +4,6 @@ import Foundation
 /// Why training stopped with an error. Messages say what happened, where, and what to do.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case invalidOption(String)
-    case outputNotWritable(path: String, reason: String)
     case nonFiniteLoss(step: Int, lastFiniteLoss: Double?, checkpoint: String?)
     case nonFiniteGradient(step: Int, checkpoint: String?)
     case resumeMismatch(path: String, reason: String)
@@ -14,7 +13,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         func kept(_ c: String?) -> String { c.map { " The last good checkpoint, \($0), is intact." } ?? "" }
         switch self {
         case let .invalidOption(why): return "invalid training option: \(why)"
-        case let .outputNotWritable(path, reason): return "\(path): cannot write the checkpoint here: \(reason)"
         case let .nonFiniteLoss(step, last, c):
             return "the loss became NaN or infinite at step \(step) (last finite loss: \(last.map { String(format: "%.4f", $0) } ?? "none")); lower the learning rate or clip gradients.\(kept(c))"
         case let .nonFiniteGradient(step, c):
@@ -55,6 +53,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var checkpointEverySeconds: Double = 120
     /// Skip batches whose loss or gradients are not finite (counted) instead of stopping.
     public var skipNonFinite = false
+    /// The files the run reads, by option (`--data`: path): no output may be one of them.
+    public var inputs: [String: String] = [:]
     public var optimizer: OptimizerConfig
     public var schedule: LearningRateSchedule = .constant
 
@@ -71,6 +71,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         return stem + ".resume." + (ext.isEmpty ? "safetensors" : ext)
     }
 
+    /// The longest time budget accepted: a year, in seconds.
+    public static let longestRun: Double = 365 * 86_400
+
     /// Checks every option before any work starts.
     public func check() throws {
         if epochs == nil && maxSteps == nil && maxSeconds == nil {
@@ -78,9 +81,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         if let e = epochs, e < 1 { throw TrainingError.invalidOption("epochs must be at least 1, got \(e)") }
         if let s = maxSteps, s < 1 { throw TrainingError.invalidOption("steps must be at least 1, got \(s)") }
-        if let t = maxSeconds, !(t > 0) { throw TrainingError.invalidOption("the time budget must be positive, got \(t) s") }
+        if let t = maxSeconds, !(t > 0 && t <= Self.longestRun) {
+            throw TrainingError.invalidOption("the time budget must be positive and at most \(Int(Self.longestRun / 86_400)) days, got \(t) s")
+        }
         if validateEvery < 0 { throw TrainingError.invalidOption("validation interval must not be negative") }
-        if let c = clipNorm, !(c > 0) { throw TrainingError.invalidOption("gradient clipping norm must be positive, got \(c)") }
+        if let c = clipNorm, !(c > 0 && c.isFinite) { throw TrainingError.invalidOption("gradient clipping norm must be positive, got \(c)") }
         if let p = earlyStoppingPatience, p < 1 { throw TrainingError.invalidOption("early-stopping patience must be at least 1") }
         if logEvery < 1 { throw TrainingError.invalidOption("log interval must be at least 1") }
         if let why = optimizer.problem { throw TrainingError.invalidOption(why) }
@@ -103,6 +108,9 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var elapsedSeconds = 0.0
     public var skippedBatches = 0
     public var lastLoss: Double? = nil
+    /// Batches per epoch when this was saved (absent in older resume files):
+    /// a resume with another batch size maps ``batchIndex`` onto the new epoch.
+    public var batchesPerEpoch: Int? = nil
 }
 
 /// What a training run did.
@@ -122,7 +130,7 @@ public struct TrainingReport: Sendable {
 public final class Trainer {
     public let task: any TrainingTask
     public let options: TrainingOptions
-    public private(set) var progress: TrainingProgress
+    public internal(set) var progress: TrainingProgress
     var optimizer: any Optimizer
     var rng: SeededRNG
     /// Called after each validation with the step and validation loss (the demo prints a sample here).
@@ -131,6 +139,10 @@ public final class Trainer {
     public var log: (String) -> Void = { line in print(line); fflush(nil) }
     /// Whether progress redraws one line (a terminal) or prints plain lines.
     public var interactive = isatty(STDOUT_FILENO) != 0
+    /// Opens the metrics file (tests inject a writer that fails).
+    var makeMetricsWriter: (String) throws -> MetricsWriter = { try MetricsWriter(path: $0) }
+    /// Advisory locks on the outputs, held for the trainer's life.
+    private var locks: [OutputLock] = []
 
     public init(task: any TrainingTask, options: TrainingOptions) throws {
         try options.check()
@@ -141,68 +153,25 @@ public final class Trainer {
         self.rng = SeededRNG(seed: options.seed)
         self.progress = TrainingProgress(rngState: [], scheduler: LearningRateScheduler(schedule: options.schedule,
                                                                                        baseRate: options.optimizer.learningRate))
-        try Self.checkWritable(options.output)
+        locks = try Self.claimOutputs(options)
     }
 
-    /// Fails early, before any training, when the checkpoint's folder is not writable.
-    static func checkWritable(_ path: String) throws {
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw TrainingError.outputNotWritable(path: path, reason: "folder \(dir) does not exist")
-        }
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw TrainingError.outputNotWritable(path: path, reason: "it is a directory")
-        }
-        // A process killed mid-write leaves its temporary file (never the checkpoint itself); clear those.
-        let name = URL(fileURLWithPath: path).lastPathComponent
-        let resumeName = URL(fileURLWithPath: TrainingOptions.resumePath(for: path)).lastPathComponent
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        where file.hasPrefix(".\(name).tmp-") || file.hasPrefix(".\(resumeName).tmp-") {
-            try? FileManager.default.removeItem(atPath: dir + "/" + file)
-        }
-        let probe = dir + "/.rnn-write-probe-\(getpid())"
-        guard FileManager.default.createFile(atPath: probe, contents: Data("ok".utf8)) else {
-            throw TrainingError.outputNotWritable(path: path, reason: "folder \(dir) is not writable")
-        }
-        try? FileManager.default.removeItem(atPath: probe)
-    }
-
-    // MARK: - Resume file
-
-    /// Restores model, optimizer, carried state and progress from a resume file.
-    public func resume(from path: String) throws {
-        let ck = try Checkpoint.read(path)
-        let d = task.checkpointDescription
-        try ck.require(kind: d.kind)
-        guard let json = ck.metadata["training_state"],
-              let saved = try? JSONDecoder().decode(TrainingProgress.self, from: Data(json.utf8)) else {
-            throw TrainingError.resumeMismatch(path: path, reason: "it has no training state; is it a .resume.safetensors file?")
-        }
-        if ck.config != d.config {
-            throw TrainingError.resumeMismatch(path: path, reason: "its model configuration differs from the one asked for: \(ck.config)")
-        }
-        if ck.vocabulary != d.vocabulary {
-            throw TrainingError.resumeMismatch(path: path, reason: "its vocabulary differs from the one built from the data")
-        }
-        if let o = ck.metadata["optimizer"], o != canonicalJSON(options.optimizer) {
-            throw TrainingError.resumeMismatch(path: path, reason: "it was trained with optimizer settings \(o)")
-        }
-        try ck.load(into: task.parameters, ignoringPrefixes: ["optimizer.", "carried."])
-        var state: [String: Tensor] = [:], carried: [String: Tensor] = [:]
-        for (name, t) in ck.tensors {
-            if name.hasPrefix("optimizer.") { state[String(name.dropFirst(10))] = t }
-            if name.hasPrefix("carried.") { carried[String(name.dropFirst(8))] = t }
-        }
-        do { try optimizer.loadState(state, stepCount: saved.step - saved.skippedBatches) } catch {
-            throw TrainingError.resumeMismatch(path: path, reason: "\(error)")
-        }
-        try task.restoreCarriedState(carried)
-        let words = saved.rngState.compactMap(UInt64.init)
-        guard words.count == 4 else { throw TrainingError.resumeMismatch(path: path, reason: "its random-generator state is malformed") }
-        rng.state = (words[0], words[1], words[2], words[3])
-        progress = saved
+    /// Checks every file the run will write before any training (see
+    /// ``OutputFile``), locks them against other runs, and clears temporary
+    /// files that killed runs left beside them.
+    static func claimOutputs(_ options: TrainingOptions) throws -> [OutputLock] {
+        let inputs = options.inputs.sorted { $0.key < $1.key }.map { (option: $0.key, path: $0.value) }
+        var outputs: [(role: String, path: String, content: OutputFile.Content)] = [
+            ("the checkpoint", options.output, .checkpoint), ("the resume file", TrainingOptions.resumePath(for: options.output), .checkpoint),
+        ]
+        if let m = options.metricsPath { outputs.append(("the metrics", m, .jsonLines)) }
+        try OutputFile.requireDistinct(outputs.map { ($0.role, $0.path) })
+        for o in outputs { try OutputFile.check(o.path, role: o.role, content: o.content, inputs: inputs) }
+        // One lock covers the checkpoint and its resume file.
+        let locks = try [OutputFile.lock(options.output, role: "the checkpoint")]
+            + (options.metricsPath.map { [try OutputFile.lock($0, role: "the metrics")] } ?? [])
+        for o in outputs.prefix(2) { OutputFile.removeStaleTemporaries(of: o.path) }
+        return locks
     }
 
     func writeCheckpoints(includeModel: Bool) throws {
@@ -212,8 +181,10 @@ public final class Trainer {
         var tensors = task.parameters.map { ($0.name, $0.parameter.value) }
         tensors += optimizer.stateTensors().map { ("optimizer." + $0.name, $0.tensor) }
         tensors += task.carriedState.map { ("carried." + $0.name, $0.tensor) }
+        p.batchesPerEpoch = task.batchesPerEpoch
         try Checkpoint.write(kind: d.kind, config: d.config, vocabulary: d.vocabulary,
-                             extra: ["training_state": canonicalJSON(p), "optimizer": canonicalJSON(options.optimizer)],
+                             extra: ["training_state": canonicalJSON(p), "optimizer": canonicalJSON(options.optimizer),
+                                     "training_options": canonicalJSON(RecordedOptions(options, batchesPerEpoch: task.batchesPerEpoch))],
                              tensors: tensors, to: TrainingOptions.resumePath(for: options.output))
         if includeModel { try writeModel() }
     }
@@ -234,7 +205,7 @@ public final class Trainer {
     public func run() throws -> TrainingReport {
         ck_install_stop_handlers()
         defer { ck_restore_stop_handlers() }
-        let metrics = try options.metricsPath.map { try MetricsWriter(path: $0) }
+        let metrics = try options.metricsPath.map { try makeMetricsWriter($0) }
         let parameters = task.parameters.map(\.parameter)
         let hasValidation = task.hasValidationData
         var lastValidation: (loss: Double, metrics: [String: Double])? = nil
@@ -255,6 +226,16 @@ public final class Trainer {
             return false
         }
         func checkpointName() -> String? { wroteCheckpoint ? TrainingOptions.resumePath(for: options.output) : nil }
+        /// A metrics line; when it cannot be written (a full disk), training stops
+        /// with the last checkpoint intact (the resume file is rewritten first if possible).
+        func writeMetrics(_ values: [String: Double]) throws {
+            guard let metrics else { return }
+            do { try metrics.write(values) } catch let OutputFileError.writeFailed(path, role, reason, _) {
+                progress.elapsedSeconds = elapsed()
+                if (try? writeCheckpoints(includeModel: false)) != nil { wroteCheckpoint = true }
+                throw OutputFileError.writeFailed(path: path, role: role, reason: reason, intact: checkpointName())
+            }
+        }
 
         func runValidation() throws {
             guard let v = task.validate() else { return }
@@ -280,7 +261,7 @@ public final class Trainer {
             if interactive { log("") }
             log(String(format: "step %d  epoch %d  valid loss %.4f%@%@", progress.step, progress.epoch + 1, v.loss, extra,
                        improved ? "  (best \(options.selectMetric ?? "loss"), saved)" : ""))
-            metrics?.write(["step": Double(progress.step), "epoch": Double(progress.epoch), "valid_loss": v.loss].merging(v.metrics) { a, _ in a })
+            try writeMetrics(["step": Double(progress.step), "epoch": Double(progress.epoch), "valid_loss": v.loss].merging(v.metrics) { a, _ in a })
             afterValidation?(progress.step, v.loss)
         }
 
@@ -319,7 +300,7 @@ public final class Trainer {
                     let seconds = Date().timeIntervalSince(windowStart)
                     let rate = Double(windowItems) / max(seconds, 1e-9)
                     report(loss: windowLoss / Double(max(windowCount, 1)), rate: rate, lr: lr, norm: norm, elapsed: elapsed())
-                    metrics?.write(["step": Double(progress.step + 1), "epoch": Double(progress.epoch), "loss": windowLoss / Double(max(windowCount, 1)),
+                    try writeMetrics(["step": Double(progress.step + 1), "epoch": Double(progress.epoch), "loss": windowLoss / Double(max(windowCount, 1)),
                                     "lr": Double(lr), "grad_norm": Double(norm), "\(task.unit)_per_s": rate])
                     windowLoss = 0; windowCount = 0; windowItems = 0; windowStart = Date()
                 }
@@ -379,33 +360,52 @@ public final class Trainer {
         }
     }
 
-    static func duration(_ seconds: Double) -> String {
+    /// `seconds` as `1m05s` or `2h03m` (`--` when not a sensible number).
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return "--" }
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
     }
 }
 
-/// Appends one JSON object per line to a metrics file.
+/// Appends one JSON object per line to a metrics file. A failed write (a full
+/// disk) throws ``OutputFileError/writeFailed(path:role:reason:intact:)``.
 final class MetricsWriter {
-    let handle: FileHandle
+    let path: String
+    private let sink: (Data) throws -> Void
 
-    init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw TrainingError.outputNotWritable(path: path, reason: "cannot create the metrics file")
+    /// Appends to `path` (created when absent; checked by ``OutputFile`` before).
+    convenience init(path: String) throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw OutputFileError.refused(path: path, role: "the metrics", reason: String(cString: strerror(errno)))
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        self.init(path: path) { data in
+            try data.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = Foundation.write(handle.fileDescriptor, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw MetricsWriteError(reason: String(cString: strerror(errno))) }
+                    done += n
+                }
             }
         }
-        guard let h = FileHandle(forWritingAtPath: path) else {
-            throw TrainingError.outputNotWritable(path: path, reason: "cannot open the metrics file for writing")
-        }
-        h.seekToEndOfFile()
-        handle = h
     }
 
-    func write(_ values: [String: Double]) {
-        let body = values.sorted { $0.key < $1.key }.map { key, v in
-            "\"\(key)\":" + (v.isFinite ? (v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)) : "null")
-        }.joined(separator: ",")
-        handle.write(Data("{\(body)}\n".utf8))
+    /// Writes through `sink` (tests inject a failing one).
+    init(path: String, sink: @escaping (Data) throws -> Void) {
+        self.path = path
+        self.sink = sink
+    }
+
+    func write(_ values: [String: Double]) throws {
+        let body = values.sorted { $0.key < $1.key }.map { "\"\($0.key)\":" + jsonNumber($0.value) }.joined(separator: ",")
+        do { try sink(Data("{\(body)}\n".utf8)) } catch {
+            throw OutputFileError.writeFailed(path: path, role: "the metrics", reason: (error as? MetricsWriteError)?.reason ?? "\(error)", intact: nil)
+        }
     }
 }
+
+struct MetricsWriteError: Error { let reason: String }

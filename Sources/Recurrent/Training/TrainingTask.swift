@@ -24,10 +24,14 @@ public protocol TrainingTask: AnyObject {
     func validate() -> (loss: Double, metrics: [String: Double])?
     /// State carried between batches (an LM's hidden state), saved for exact resumption.
     var carriedState: [(name: String, tensor: Tensor)] { get }
+    /// The shape of each tensor of ``carriedState`` for this model and batch
+    /// size: a resume file's carried state is checked against it before use.
+    var carriedStateShapes: [String: [Int]] { get }
     func restoreCarriedState(_ tensors: [String: Tensor]) throws
 }
 
 extension TrainingTask {
     public var carriedState: [(name: String, tensor: Tensor)] { [] }
+    public var carriedStateShapes: [String: [Int]] { [:] }
     public func restoreCarriedState(_ tensors: [String: Tensor]) throws {}
 }
