@@ -80,6 +80,8 @@ struct TrainingArguments: ParsableArguments {
     var out: String
     @Option(help: "Append training and validation metrics to this JSON-lines file.")
     var metrics: String?
+    @Option(help: "Draw the metrics as training curves in this HTML page, redrawn while training runs (needs --metrics).")
+    var plot: String?
     @Flag(help: "Continue from the .resume.safetensors file beside --out.")
     var resume = false
     @Flag(help: "Skip batches whose loss or gradients are not finite instead of stopping.")
@@ -103,6 +105,10 @@ struct TrainingArguments: ParsableArguments {
         if let patience { try Check.count(patience, "--patience", in: 1...Int.max) }
         try Check.count(logEvery, "--log-every", in: 1...Int.max)
         if nesterov && (optimizer != .sgd || momentum <= 0) { throw ValidationError("--nesterov needs --optimizer sgd and --momentum > 0") }
+        if let plot {
+            guard let metrics else { throw ValidationError("--plot draws the --metrics file; give --metrics FILE too") }
+            if plot == metrics || plot == out { throw ValidationError("--plot \(plot) must differ from --metrics and --out") }
+        }
         _ = try parsedSchedule(totalSteps: steps)
         if let why = precision.problem { throw ValidationError(why) }
         if let select, !["loss", "accuracy", "macro_f1"].contains(select) {

@@ -102,6 +102,8 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
     Precision.processDefault = training.precision
     let trainer = try Trainer(task: task, options: options)
     configure(trainer)
+    let plot = try training.plot.map { try LivePlot(metrics: training.metrics ?? "", page: $0) }
+    if let plot { trainer.afterMetrics = { plot.draw() } }
     let resumePath = TrainingOptions.resumePath(for: options.output)
     if training.resume {
         guard FileManager.default.fileExists(atPath: resumePath) else {
@@ -113,6 +115,7 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
     print(describe)
     print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(Precision.current == .bf16 ? "bf16" : GEMMBackend.inUse), \(Threads.count) threads")
     let report = try trainer.run()
+    plot?.draw(final: true)
     print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@; resume file: %@", report.progress.step,
                  report.progress.epoch, Trainer.duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))
     if report.stop == .interrupted {

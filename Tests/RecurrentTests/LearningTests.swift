@@ -70,10 +70,7 @@ import Testing
     /// Step 0 shows one of 4 symbols, then `distractors` random symbols (4
     /// others) follow; the class is the first symbol, read from the final state.
     static func recallBatch(batch B: Int, distractors: Int, rng: inout SeededRNG) -> (Tensor, [Int]) {
-        let labels = (0..<B).map { _ in rng.nextInt(below: 4) }
-        var ids = [labels]
-        for _ in 0..<distractors { ids.append((0..<B).map { _ in 4 + rng.nextInt(below: 4) }) }
-        return (oneHot(ids, size: 8), labels)
+        LongRangeRecall.batch(B, distractors: distractors, rng: &rng)
     }
 
     /// Trains 300 steps of batch 32 on recall across 50 distractors; returns held-out accuracy.

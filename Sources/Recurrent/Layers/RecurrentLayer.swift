@@ -154,23 +154,39 @@ public final class RecurrentLayer: Layer {
     public func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState? = nil)
         -> (gradInput: Tensor, gradInitial: RecurrentState)
     {
+        let r = backward(trace, gradOutput: gradOutput, gradFinal: gradFinal, recordingStateGradients: false)
+        return (r.gradInput, r.gradInitial)
+    }
+
+    /// The backward pass; with `recordingStateGradients`, also `|dL/dh_t|`
+    /// over the batch for every pass (index `l*D + d`) and time index `t`.
+    func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState?, recordingStateGradients: Bool)
+        -> (gradInput: Tensor, gradInitial: RecurrentState, stateGradientNorms: [[Double]])
+    {
         let T = trace.T, B = trace.B, H = hiddenSize, D = directionCount
         precondition(gradOutput.shape == [T, B, D * H],
                      "\(cell) backward expects a gradient of [\(T), \(B), \(D * H)], got \(gradOutput.shape)")
         var gradInitial = zeroState(batch: B)
+        var norms = [[Double]](repeating: [], count: recordingStateGradients ? layerCount * D : 0)
         var dOut = gradOutput
         for l in stride(from: layerCount - 1, through: 0, by: -1) {
             if l < layerCount - 1 { dOut = dropout.backward(trace.dropoutTraces[l], gradOutput: dOut) }
             let parts = D == 1 ? [dOut] : Self.splitFeatures(dOut, H)
             let results = Self.eachDirection(D) { d in
                 let k = l * D + d
-                return passes[l][d].backward(trace.passTraces[l][d], gradOutput: parts[d],
-                                             gradH: gradFinal.map { Self.slice($0.h, k) } ?? .zeros([B, H]),
-                                             gradC: gradFinal?.c.map { Self.slice($0, k) })
+                var squares = [Double](repeating: 0, count: recordingStateGradients ? 2 * T : 0)
+                let r = squares.withUnsafeMutableBufferPointer { sq in
+                    passes[l][d].backward(trace.passTraces[l][d], gradOutput: parts[d],
+                                          gradH: gradFinal.map { Self.slice($0.h, k) } ?? .zeros([B, H]),
+                                          gradC: gradFinal?.c.map { Self.slice($0, k) },
+                                          stateGradientSquares: recordingStateGradients ? sq.baseAddress : nil)
+                }
+                return (r, (0..<(recordingStateGradients ? T : 0)).map { t in (squares[2 * t] + squares[2 * t + 1]).squareRoot() })
             }
             var dInput: Tensor? = nil
-            for (d, r) in results.enumerated() {
+            for (d, (r, stepNorms)) in results.enumerated() {
                 let k = l * D + d
+                if recordingStateGradients { norms[k] = stepNorms }
                 Self.setSlice(&gradInitial.h, k, r.dh0)
                 if let dc0 = r.dc0 { Self.setSlice(&gradInitial.c!, k, dc0) }
                 if dInput == nil {
@@ -181,7 +197,7 @@ public final class RecurrentLayer: Layer {
             }
             dOut = dInput!
         }
-        return (dOut, gradInitial)
+        return (dOut, gradInitial, norms)
     }
 
     // MARK: - Helpers for the [L*D, B, H] state layout and feature concatenation

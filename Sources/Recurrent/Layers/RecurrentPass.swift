@@ -187,6 +187,17 @@ public final class RecurrentPass: Layer {
     public func backward(_ trace: Trace, gradOutput dy: Tensor, gradH dh: Tensor, gradC dc: Tensor?)
         -> (dx: Tensor, dh0: Tensor, dc0: Tensor?)
     {
+        backward(trace, gradOutput: dy, gradH: dh, gradC: dc, stateGradientSquares: nil)
+    }
+
+    /// ``backward(_:gradOutput:gradH:gradC:)`` that also writes, for each time
+    /// index `t`, the squared norm of the total gradient for the state `h_t`
+    /// over the batch (`dy_t` plus what flows back from later steps) into
+    /// `squares[2*t] + squares[2*t + 1]` (one slot per thread of the time loop;
+    /// `squares` holds `2*T` zeros on entry).
+    func backward(_ trace: Trace, gradOutput dy: Tensor, gradH dh: Tensor, gradC dc: Tensor?,
+                  stateGradientSquares squares: UnsafeMutablePointer<Double>?) -> (dx: Tensor, dh0: Tensor, dc0: Tensor?)
+    {
         let T = trace.T, B = trace.B, H = hiddenSize, I = inputSize, GH = cell.gateCount * H, BH = B * H
         precondition(dy.shape == [T, B, H], "\(cell)(\(I) => \(H)) backward expects dy of [\(T), \(B), \(H)], got \(dy.shape)")
         precondition(dh.shape == [B, H], "\(cell)(\(I) => \(H)) backward expects dh of [\(B), \(H)], got \(dh.shape)")
@@ -226,6 +237,11 @@ public final class RecurrentPass: Layer {
                         PackedGEMM.pack(transB: false, k: GH, n: w, b: whh + j0, ldb: H, into: packed, precision: precision)
                         for s in stride(from: T - 1, through: 0, by: -1) {
                             let t = time(s, T)
+                            if let squares {
+                                squares[2 * t + member] = Self.stateGradientSquares(
+                                    dh: dh, dy: pdy.baseAddress! + t * BH, B: B, H: H, units: units,
+                                    active: { b in trace.lengths.map { t < $0[b] } ?? true })
+                            }
                             cell.backward(CellBackStep(
                                 B: B, H: H, t: t, lengths: trace.lengths == nil ? nil : plen.baseAddress, j0: j0, w: w,
                                 gates: pg.baseAddress! + t * B * GH, hPrev: phPrev.baseAddress! + t * BH,
@@ -272,6 +288,22 @@ public final class RecurrentPass: Layer {
             }
         }}}}}}}}}}}}}}}
         return (dx, dhCarry, lstm ? dcCarry : nil)
+    }
+
+    /// `Σ_b Σ_{j in units} (dh[b, j] + dy[b, j])²` (`dy` only for active rows:
+    /// a padded step's output is a constant zero): this thread's share of
+    /// `|dL/dh_t|²` before the cell's backward step consumes it.
+    static func stateGradientSquares(dh: UnsafePointer<Float>, dy: UnsafePointer<Float>, B: Int, H: Int, units: Range<Int>,
+                                     active: (Int) -> Bool) -> Double {
+        var sum = 0.0
+        for b in 0..<B {
+            let on = active(b)
+            for j in units {
+                let g = Double(dh[b * H + j]) + (on ? Double(dy[b * H + j]) : 0)
+                sum += g * g
+            }
+        }
+        return sum
     }
 
     /// Whether a step's product (`B x H` by `H x G*H`) is large enough to pay

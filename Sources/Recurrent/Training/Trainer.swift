@@ -135,6 +135,8 @@ public final class Trainer {
     var rng: SeededRNG
     /// Called after each validation with the step and validation loss (the demo prints a sample here).
     public var afterValidation: ((Int, Double) -> Void)?
+    /// Called after each line written to the metrics file (`rnn train --plot` redraws its page here).
+    public var afterMetrics: (() -> Void)?
     /// Where progress lines go.
     public var log: (String) -> Void = { line in print(line); fflush(nil) }
     /// Whether progress redraws one line (a terminal) or prints plain lines.
@@ -235,6 +237,7 @@ public final class Trainer {
                 if (try? writeCheckpoints(includeModel: false)) != nil { wroteCheckpoint = true }
                 throw OutputFileError.writeFailed(path: path, role: role, reason: reason, intact: checkpointName())
             }
+            afterMetrics?()
         }
 
         func runValidation() throws {
@@ -261,7 +264,7 @@ public final class Trainer {
             if interactive { log("") }
             log(String(format: "step %d  epoch %d  valid loss %.4f%@%@", progress.step, progress.epoch + 1, v.loss, extra,
                        improved ? "  (best \(options.selectMetric ?? "loss"), saved)" : ""))
-            try writeMetrics(["step": Double(progress.step), "epoch": Double(progress.epoch), "valid_loss": v.loss].merging(v.metrics) { a, _ in a })
+            try writeMetrics(["step": Double(progress.step), "epoch": Double(progress.epoch), "time": elapsed(), "valid_loss": v.loss].merging(v.metrics) { a, _ in a })
             afterValidation?(progress.step, v.loss)
         }
 
@@ -301,7 +304,7 @@ public final class Trainer {
                     let rate = Double(windowItems) / max(seconds, 1e-9)
                     report(loss: windowLoss / Double(max(windowCount, 1)), rate: rate, lr: lr, norm: norm, elapsed: elapsed())
                     try writeMetrics(["step": Double(progress.step + 1), "epoch": Double(progress.epoch), "loss": windowLoss / Double(max(windowCount, 1)),
-                                    "lr": Double(lr), "grad_norm": Double(norm), "\(task.unit)_per_s": rate])
+                                    "lr": Double(lr), "grad_norm": Double(norm), "\(task.unit)_per_s": rate, "time": elapsed()])
                     windowLoss = 0; windowCount = 0; windowItems = 0; windowStart = Date()
                 }
             }
