@@ -3,7 +3,8 @@
 /// units for quotes, brackets and position in the line).
 public enum TextProperties {
     /// Each property's name and value per token (`tokens.count` values; 1 or 0
-    /// for yes/no properties). Newline tokens (`"\n"`, `<eos>`) end a line.
+    /// for yes/no properties). Newline tokens (`"\n"`, `<eos>`) end a line;
+    /// the position in the line counts tokens since the last one (the newline itself is 0).
     public static func of(_ tokens: [String]) -> [(name: String, values: [Double])] {
         let n = tokens.count
         var insideQuotes = [Double](repeating: 0, count: n), insideBrackets = insideQuotes
@@ -19,8 +20,8 @@ public enum TextProperties {
             if ["(", "[", "{"].contains(token) { depth += 1 }
             insideBrackets[t] = depth > 0 ? 1 : 0
             if [")", "]", "}"].contains(token) { depth = max(0, depth - 1) }
-            column[t] = Double(col)
             col = newline ? 0 : col + 1
+            column[t] = Double(col)
             let space = newline || token.allSatisfy { $0 == " " || $0 == "\t" }
             whitespace[t] = space ? 1 : 0
             startOfWord[t] = !space && previousWasSpace ? 1 : 0
