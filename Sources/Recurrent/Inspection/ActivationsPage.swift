@@ -103,7 +103,18 @@ public struct ActivationsPage {
     }
 
     /// The unit ranking over every pass's `c` and `h`: for each property, the best units.
-    public func ranking(top: Int = 5) -> [(property: String, units: [RankedUnit])] {
+    /// Properties whose best unit correlates less than this are left out of the ranking.
+    public var minimumCorrelation = 0.1
+
+    /// The text properties over the recorded steps; a classifier's lines are measured one by one.
+    var properties: [(name: String, values: [Double])] {
+        let r = recording
+        guard !r.lines.isEmpty else { return TextProperties.of(r.steppedTokens) }
+        let perLine = r.lines.map { line in TextProperties.of(line.tokens.filter { r.step[$0] != nil }.map { r.tokens[$0] }) }
+        return perLine[0].indices.map { k in (perLine[0][k].name, perLine.flatMap { $0[k].values }) }
+    }
+
+    public func ranking(top: Int = 3) -> [(property: String, units: [RankedUnit])] {
         let directions = (recording.passes.map(\.direction).max() ?? 0) + 1
         var series: [[Float]] = [], names: [(String, String, Int, Int, Int)] = []   // pass, quantity, unit, pass index, quantity index
         for (k, p) in recording.passes.enumerated() {
@@ -114,8 +125,7 @@ public struct ActivationsPage {
                 }
             }
         }
-        let properties = TextProperties.of(recording.steppedTokens)
-        return UnitRanking.rank(units: series, properties: properties, top: top).map { matches in
+        return UnitRanking.rank(units: series, properties: properties, top: top).filter { abs($0[0].correlation) >= minimumCorrelation }.map { matches in
             (matches[0].property, matches.map { RankedUnit(pass: names[$0.unit].0, quantity: names[$0.unit].1, unit: names[$0.unit].2,
                                                           correlation: $0.correlation) })
         }
@@ -142,7 +152,10 @@ public struct ActivationsPage {
             }
             passesJS.append("{name:\(Self.jsonString(Self.passName(p, directions: directions))),quantities:[" + qs.joined(separator: ",") + "]}")
         }
-        let tokensJS = "[" + r.tokens.map { Self.jsonString(Self.display($0, wordLevel: wordLevel)) }.joined(separator: ",") + "]"
+        let lineEnds = Set(r.lines.map { $0.tokens.upperBound - 1 })
+        let tokensJS = "[" + r.tokens.indices.map { i in
+            Self.jsonString(Self.display(r.tokens[i], wordLevel: wordLevel) + (lineEnds.contains(i) ? "\n" : ""))
+        }.joined(separator: ",") + "]"
         let stepJS = "[" + r.step.map { $0.map(String.init) ?? "-1" }.joined(separator: ",") + "]"
         let knownJS = "[" + r.known.map { $0 ? "1" : "0" }.joined(separator: ",") + "]"
         let signed = ColourScale(.diverging, low: -1, high: 1), gate = ColourScale(.sequential, low: 0, high: 1)
@@ -161,60 +174,7 @@ public struct ActivationsPage {
                      <div class="text" id="text"></div>
                      """)
 
-        // 2. The unit ranking.
-        let ranking = self.ranking()
-        if !ranking.isEmpty {
-            var rows = ""
-            for (property, matches) in ranking {
-                for (i, m) in matches.enumerated() {
-                    rows += "<tr>" + (i == 0 ? "<td rowspan=\"\(matches.count)\">\(escapeXML(property))</td>" : "")
-                    rows += "<td>\(escapeXML(m.pass))</td><td>\(m.quantity)</td><td class=\"num\">\(m.unit)</td>"
-                    rows += String(format: "<td class=\"num\">%+.3f</td>", m.correlation)
-                    rows += "<td><button class=\"unit\" data-pass=\"\(escapeXML(m.pass))\" data-quantity=\"\(m.quantity)\" data-unit=\"\(m.unit)\">show</button></td></tr>"
-                }
-            }
-            let best = ranking.map { $0.units[0] }
-            let properties = TextProperties.of(r.steppedTokens)
-            let heatmap = Heatmap(title: "Each property's best unit against every property",
-                                  values: properties.map { property in
-                                      best.map { m in UnitRanking.correlation(self.values(pass: m.pass, quantity: m.quantity, unit: m.unit), property.values) }
-                                  },
-                                  rowLabels: properties.map(\.name),
-                                  columnLabels: best.map { "\($0.pass) \($0.quantity)[\($0.unit)]" },
-                                  valueLabel: "Pearson correlation r")
-            page.section("Units that track properties of the text",
-                         "For each simple property of the text, the units whose value (memory cell c or output h) correlates best with it over the \(r.stepCount) steps (Pearson r; negative: the unit is low where the property holds). Best properties first; press show to colour the text by that unit.",
-                         "<table class=\"ranking\"><tr><th>property</th><th>layer</th><th>quantity</th><th>unit</th><th>r</th><th></th></tr>\(rows)</table>"
-                            + "<div class=\"charts\">" + heatmap.svg + "</div>")
-        }
-
-        // 3. Gate saturation.
-        let saturation = GateSaturation.measure(r.passes)
-        if saturation.isEmpty {
-            page.section("Gate saturation", "A vanilla RNN has no gates.", "")
-        } else {
-            var charts: [String] = []
-            for p in r.passes {
-                let mine = saturation.filter { $0.layer == p.layer && $0.direction == p.direction }
-                var chart = Chart(title: "Gate saturation, \(Self.passName(p, directions: directions))",
-                                  xLabel: "fraction of steps left-saturated (gate < 0.1)",
-                                  yLabel: "fraction right-saturated (gate > 0.9)",
-                                  series: mine.map { g in
-                                      Chart.Series(name: "\(g.gate) gate (\(g.units.count) units)",
-                                                   points: g.units.map { ($0.leftFraction, $0.rightFraction) }, style: .points)
-                                  })
-                chart.xRange = 0...1
-                chart.yRange = 0...1
-                chart.width = 460
-                chart.height = 400
-                charts.append(chart.svg)
-            }
-            page.section("Gate saturation per layer",
-                         "Each point is one unit's gate: how often it was shut (below 0.1, x) and wide open (above 0.9, y) over the text, as in Karpathy, Johnson and Fei-Fei (2015), figure 3. Points near the axes' ends are gates that act as switches; points near the origin are gates that stay in between.",
-                         "<div class=\"charts\">" + charts.joined() + "</div>")
-        }
-
-        // 4. Classifier: which tokens moved each prediction.
+        // 2. Classifier: which tokens moved each prediction.
         if !r.lines.isEmpty {
             let m = r.lines.flatMap { $0.influence.compactMap { $0 } }.map(abs).max() ?? 1
             let scale = ColourScale(.diverging, low: -max(m, 1e-6), high: max(m, 1e-6))
@@ -240,6 +200,59 @@ public struct ActivationsPage {
             page.section("Which tokens moved each prediction",
                          "Each line's predicted label and its probability; each token is coloured by how much that probability falls when the token is left out (red: the token pushed towards the label; blue: against it). The last column lists the three tokens that mattered most.",
                          html)
+        }
+
+        // 3. The unit ranking.
+        let ranking = self.ranking()
+        if !ranking.isEmpty {
+            var rows = ""
+            for (property, matches) in ranking {
+                for (i, m) in matches.enumerated() {
+                    rows += "<tr>" + (i == 0 ? "<td rowspan=\"\(matches.count)\">\(escapeXML(property))</td>" : "")
+                    rows += "<td>\(escapeXML(m.pass))</td><td>\(m.quantity)</td><td class=\"num\">\(m.unit)</td>"
+                    rows += String(format: "<td class=\"num\">%+.3f</td>", m.correlation)
+                    rows += "<td><button class=\"unit\" data-pass=\"\(escapeXML(m.pass))\" data-quantity=\"\(m.quantity)\" data-unit=\"\(m.unit)\">show</button></td></tr>"
+                }
+            }
+            let best = ranking.map { $0.units[0] }
+            let properties = self.properties
+            let heatmap = Heatmap(title: "Each property's best unit against every property",
+                                  values: properties.map { property in
+                                      best.map { m in UnitRanking.correlation(self.values(pass: m.pass, quantity: m.quantity, unit: m.unit), property.values) }
+                                  },
+                                  rowLabels: properties.map(\.name),
+                                  columnLabels: best.map { "\($0.pass) \($0.quantity)[\($0.unit)]" },
+                                  valueLabel: "Pearson correlation r")
+            page.section("Units that track properties of the text",
+                         "For each simple property of the text, the units whose value (memory cell c or output h) correlates best with it over the \(r.stepCount) steps (Pearson r; negative: the unit is low where the property holds). Best properties first; press show to colour the text by that unit.",
+                         "<table class=\"ranking\"><tr><th>property</th><th>layer</th><th>quantity</th><th>unit</th><th>r</th><th></th></tr>\(rows)</table>"
+                            + "<div class=\"charts\">" + heatmap.svg + "</div>")
+        }
+
+        // 4. Gate saturation.
+        let saturation = GateSaturation.measure(r.passes)
+        if saturation.isEmpty {
+            page.section("Gate saturation", "A vanilla RNN has no gates.", "")
+        } else {
+            var charts: [String] = []
+            for p in r.passes {
+                let mine = saturation.filter { $0.layer == p.layer && $0.direction == p.direction }
+                var chart = Chart(title: "Gate saturation, \(Self.passName(p, directions: directions))",
+                                  xLabel: "fraction of steps left-saturated (gate < 0.1)",
+                                  yLabel: "fraction right-saturated (gate > 0.9)",
+                                  series: mine.map { g in
+                                      Chart.Series(name: "\(g.gate) gate (\(g.units.count) units)",
+                                                   points: g.units.map { ($0.leftFraction, $0.rightFraction) }, style: .points)
+                                  })
+                chart.xRange = 0...1
+                chart.yRange = 0...1
+                chart.width = 460
+                chart.height = 400
+                charts.append(chart.svg)
+            }
+            page.section("Gate saturation per layer",
+                         "Each point is one unit's gate: how often it was shut (below 0.1, x) and wide open (above 0.9, y) over the text, as in Karpathy, Johnson and Fei-Fei (2015), figure 3. Points near the axes' ends are gates that act as switches; points near the origin are gates that stay in between.",
+                         "<div class=\"charts\">" + charts.joined() + "</div>")
         }
 
         page.script = """
