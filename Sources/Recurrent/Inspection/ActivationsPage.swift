@@ -69,22 +69,10 @@ public struct ActivationsPage {
         })
     }
 
+    /// `s` as a JSON string literal that is safe inside a `<script>` element (no `<`, `>` or `&`).
     static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            default:
-                if c.value < 0x20 || c.value == 0x2028 || c.value == 0x2029 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
+        SafeTensorsFile.jsonString(s).replacingOccurrences(of: "<", with: "\\u003c")
+            .replacingOccurrences(of: ">", with: "\\u003e").replacingOccurrences(of: "&", with: "\\u0026")
     }
 
     /// How a token is shown: a newline as ↵ and a line break; a word with a space after it.
@@ -303,6 +291,7 @@ public struct ActivationsPage {
         if (k < 0) { s.style.background = "#ddd"; s.title = "not in the model's vocabulary: skipped"; return; }
         const p = ALPHABET.indexOf(codes[k]) / 63;
         s.style.background = colour(p, signed);
+        s.style.color = (signed ? Math.abs(p - 0.5) > 0.3 : p > 0.6) ? "#fff" : "#000";
         s.title = (q.lo + (q.hi - q.lo) * p).toFixed(3) + (DATA.known[i] ? "" : " (read as <unk>)");
       });
       document.getElementById("unit-info").textContent = "unit " + u + " of " + H;

@@ -37,7 +37,8 @@ public struct Heatmap: Sendable {
         let labelWidth = min(160, 8 + 7 * (rowLabels.map(\.count).max() ?? 1))
         let columnLabelHeight = min(120, 10 + 6 * (columnLabels.map(\.count).max() ?? 1))
         let left = Double(labelWidth), top = 28.0 + Double(columnLabelHeight), c = Double(cellSize)
-        let width = max(Int(left + c * Double(columnLabels.count)) + 12, 300)
+        // Wide enough for the cells, the title and the colour scale under the cells.
+        let width = max(Int(left + c * Double(columnLabels.count)) + 12, Int(left) + 262, 8 * title.count + 12)
         let height = Int(top + c * Double(rowLabels.count)) + 60
         var s = ##"<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" width="\##(width)" height="\##(height)" font-family="sans-serif" role="img" aria-label="\##(escapeXML(title))">"##
         s += ##"<rect width="100%" height="100%" fill="white"/>"##
