@@ -172,7 +172,8 @@ public struct ActivationsPage {
                 for (k, i) in line.tokens.enumerated() {
                     let token = Self.display(r.tokens[i], wordLevel: wordLevel)
                     if let v = line.influence[k] {
-                        text += String(format: "<span class=\"t\" style=\"background:%@\" title=\"%+.3f\">%@</span>", scale.colour(v), v, escapeXML(token))
+                        text += String(format: "<span class=\"t\" style=\"background:%@;color:%@\" title=\"%+.3f\">%@</span>", scale.colour(v),
+                                       abs(scale.position(v) - 0.5) > 0.3 ? "#fff" : "#000", v, escapeXML(token))
                     } else {
                         text += "<span class=\"t oov\" title=\"not in the vocabulary\">\(escapeXML(token))</span>"
                     }

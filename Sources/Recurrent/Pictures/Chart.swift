@@ -52,7 +52,7 @@ public struct Chart: Sendable {
 
     /// The chart as an `<svg>` element.
     public var svg: String {
-        let legendWidth = series.count > 1 || !(series.first?.name.isEmpty ?? true) ? 170 : 0
+        let legendWidth = series.count > 1 || !(series.first?.name.isEmpty ?? true) ? 190 : 0
         let left = 70.0, right = Double(legendWidth) + 16, top = 30.0, bottom = 48.0
         let plotW = Double(width) - left - right, plotH = Double(height) - top - bottom
         let all = series.flatMap { $0.points.filter(drawable) }
@@ -136,7 +136,7 @@ public struct Chart: Sendable {
                     let dash = serie.style == .dashedLine ? ##" stroke-dasharray="6 4""## : ""
                     s += ##"<line x1="\##(fmt(lx))" y1="\##(fmt(ly))" x2="\##(fmt(lx + 18))" y2="\##(fmt(ly))" stroke="\##(colour)" stroke-width="2.5"\##(dash)/>"##
                 }
-                s += ##"<text x="\##(fmt(lx + 24))" y="\##(fmt(ly + 4))" font-size="11">\##(escapeXML(Self.shorten(serie.name, 24)))</text></g>"##
+                s += ##"<text x="\##(fmt(lx + 24))" y="\##(fmt(ly + 4))" font-size="11">\##(escapeXML(Self.shorten(serie.name, 28)))</text></g>"##
             }
         }
         return s + "</svg>"

@@ -74,7 +74,7 @@ public struct TrainingCurves: Sendable {
             let title = group.metric == "loss" ? "Loss" : Self.label(group.metric).split(separator: "(")[0].trimmingCharacters(in: .whitespaces).capitalizedFirst
             var chart = Chart(title: title, xLabel: xLabel, yLabel: Self.label(group.metric), series: series,
                               logY: logY && Self.spansDecades.contains(group.metric))
-            chart.width = 600
+            chart.width = 560
             return chart
         }
     }
