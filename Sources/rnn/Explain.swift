@@ -101,10 +101,13 @@ struct ExplainGradients: ParsableCommand {
         abstract: "Plot |dLoss/dh_t| against the distance from the loss for RNN, LSTM and GRU, untrained and trained.",
         discussion: """
         Uses the long-range recall task (a symbol, then distractors, then the question). The page also shows \
-        an exploding vanilla RNN (recurrent weights scaled up) and what clipping by global norm does to it.
+        an exploding vanilla RNN (recurrent weights scaled up) and what clipping by global norm does to it. \
+        With --model and --text, it measures a trained language model on a text instead, against the same \
+        architecture untrained.
         Examples:
           rnn explain gradients --out grads.html
           rnn explain gradients --cell rnn --cell lstm --distance 100 --steps 500 --out grads.html
+          rnn explain gradients --model shakespeare.safetensors --text passage.txt --length 200 --out grads.html
         """)
 
     @Option(help: "A cell to include: rnn, lstm or gru (repeat for several; default all three).")
@@ -119,20 +122,50 @@ struct ExplainGradients: ParsableCommand {
     var explode: Float = 6
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
+    @Option(help: "Measure this language model instead (with --text), against the same architecture untrained.")
+    var model: String?
+    @Option(help: "With --model: the text the model reads (a file path or NAME/FILE of a data set).")
+    var text: String?
+    @Option(help: "With --model: how many tokens of the text the model reads before the prediction.")
+    var length = 100
     @Option(help: "Where to write the page.")
     var out: String
 
     func validate() throws {
+        if (model == nil) != (text == nil) { throw ValidationError("--model and --text go together") }
+        guard length >= 1 && length <= 100_000 else { throw ValidationError("--length must lie in 1...100000, got \(length)") }
+        if out == model || out == text { throw ValidationError("--out must differ from --model and --text") }
         guard distance >= 1 && distance <= 10_000 else { throw ValidationError("--distance must lie in 1...10000, got \(distance)") }
         guard steps >= 0 else { throw ValidationError("--steps must not be negative") }
         guard hidden >= 1 && hidden <= 4096 else { throw ValidationError("--hidden must lie in 1...4096") }
         guard explode >= 0 && explode.isFinite else { throw ValidationError("--explode must be 0 or positive") }
     }
 
+    func runOnModel(_ model: String, _ text: String) throws {
+        let checkpoint = try Checkpoint.read(model)
+        guard checkpoint.kind == LanguageModel.kind else {
+            throw UserFacingError(description: "\(model): holds a \(checkpoint.kind.replacingOccurrences(of: "_", with: " ")); `rnn explain gradients --model` can measure a language model")
+        }
+        let lm = try LanguageModel(checkpoint: checkpoint)
+        let path = try DataCatalog.resolve(text)
+        let tokens = lm.config.level.tokens(try TextFile.read(path))
+        let ids = tokens.compactMap { lm.vocabulary.id($0) ?? lm.vocabulary.unknownID }.prefix(length + 1)
+        guard ids.count >= 2 else {
+            throw DataError.malformed(path: path, line: 1, expected: "at least 2 tokens the model knows", found: "\(ids.count)")
+        }
+        if ids.count < tokens.prefix(length + 1).count { print("\(path): tokens outside the model's vocabulary were skipped") }
+        let c = lm.config
+        let page = GradientsPage.forModel(lm, ids: Array(ids), modelDescription: "\(model): \(c.level)-level language model, \(c.layers) x \(c.cell) \(c.hiddenSize)",
+                                          textDescription: path, seed: seed)
+        try page.write(to: out)
+        print("wrote \(out): \(ids.count - 1) tokens read, \(c.layers) layer(s)")
+    }
+
     func run() throws {
         try userFacing {
             // Fail on an unwritable path before minutes of training.
             try HTMLPage(title: "Measuring gradients").write(to: out)
+            if let model, let text { return try runOnModel(model, text) }
             var s = GradientsPage.Settings()
             if !cell.isEmpty { s.cells = cell.reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
             s.distractors = distance

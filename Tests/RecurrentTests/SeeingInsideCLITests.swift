@@ -3,7 +3,7 @@ import Testing
 @testable import Recurrent
 
 /// `rnn plot`, `rnn train --plot` and `rnn explain` end to end, and their bad
-/// inputs (docs/bad-inputs.md, rows S1-S9).
+/// inputs (docs/bad-inputs.md, rows S1-S10).
 @Suite(.serialized) struct SeeingInsideCLITests {
     @Test("rnn plot overlays runs, skips broken lines naming them, and writes plain SVG")
     func plotWritesPageAndSVG() throws {
@@ -56,6 +56,18 @@ import Testing
         #expect(html.components(separatedBy: "class=\"chart\"").count - 1 == 3)
     }
 
+    @Test("rnn explain gradients --model measures a language model on a text against the same model untrained")
+    func explainGradientsOnAModel() throws {
+        let dir = CLITests.tempDir()
+        try InsideTests.plantedModel().save(to: "\(dir)/lm.safetensors")
+        try "abc de\nbad cab\nxx dace\n".write(toFile: "\(dir)/t.txt", atomically: true, encoding: .utf8)
+        let r = try CLITests.rnn(["explain", "gradients", "--model", "\(dir)/lm.safetensors", "--text", "\(dir)/t.txt", "--length", "12", "--out", "\(dir)/g.html"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("wrote \(dir)/g.html: 12 tokens read, 1 layer(s)"))
+        let html = try String(contentsOfFile: "\(dir)/g.html", encoding: .utf8)
+        #expect(html.components(separatedBy: "class=\"chart\"").count - 1 == 1 && html.components(separatedBy: "class=\"series\"").count - 1 == 2)
+    }
+
     @Test("bad inputs: a clear one-line error and exit code 1 (data) or 64 (usage), nothing overwritten")
     func badInputs() throws {
         let dir = CLITests.tempDir()
@@ -82,6 +94,11 @@ import Testing
             (["train", "lm", "--text", "hello", "--seq", "2", "--batch", "1", "--steps", "1", "--metrics", "\(dir)/m.jsonl", "--plot", "\(dir)/gone/c.html", "--out", "\(dir)/m.safetensors"], 1,
              "c.html: cannot write the page here: folder"),                                                                                  // S8
             (["explain", "gradients", "--distance", "0", "--out", "\(dir)/g.html"], 64, "--distance must lie in 1...10000, got 0"),       // S9
+            (["explain", "gradients", "--model", "\(dir)/lm.safetensors", "--out", "\(dir)/g.html"], 64, "--model and --text go together"),  // S10
+            (["explain", "gradients", "--model", "\(dir)/tagger.safetensors", "--text", "\(dir)/unknown.txt", "--out", "\(dir)/g.html"], 1,
+             "holds a sequence tagger; `rnn explain gradients --model` can measure a language model"),                                     // S10
+            (["explain", "gradients", "--model", "\(dir)/lm.safetensors", "--text", "\(dir)/unknown.txt", "--out", "\(dir)/g.html"], 1,
+             "unknown.txt:1: expected at least 2 tokens the model knows, found 0"),                                                        // S10
             (["explain", "activations", "--model", "\(dir)/lm.safetensors", "--text", "\(dir)/unknown.txt", "--max-tokens", "0", "--out", "\(dir)/p.html"], 64,
              "--max-tokens must be at least 1"),                                                                                            // S9
         ]

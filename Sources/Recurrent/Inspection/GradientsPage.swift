@@ -107,3 +107,48 @@ public struct GradientsPage {
         return page
     }
 }
+
+extension GradientsPage {
+    /// A page for a given language model and text: `|dL/dh_t|` per layer against
+    /// the distance from a loss on the last step, for the trained model and for
+    /// the same architecture freshly initialised (seed `seed`).
+    ///
+    /// - Parameters:
+    ///   - ids: the `T + 1` token ids read from the text: the model reads the first `T` and predicts the last.
+    public static func forModel(_ model: LanguageModel, ids: [Int], modelDescription: String, textDescription: String, seed: UInt64) -> HTMLPage {
+        precondition(ids.count >= 2, "GradientsPage.forModel needs at least 2 tokens")
+        let inputs = Array(ids.dropLast()), target = ids.last!
+        var rng = SeededRNG(seed: seed)
+        let fresh = LanguageModel(config: model.config, vocabulary: model.vocabulary, rng: &rng)
+        let trained = model.stateGradientNorms(ids: inputs, target: target)
+        let untrained = fresh.stateGradientNorms(ids: inputs, target: target)
+        var page = HTMLPage(title: "Inside the network: how far gradients travel back in time")
+        page.body.append("<p class=\"meta\">" + escapeXML("""
+            \(modelDescription). \(textDescription): the model reads \(inputs.count) tokens from a zero state and the loss is the \
+            cross-entropy of its prediction of the next token at the last step only (\(String(format: "%.3f", trained.loss)) nats trained, \
+            \(String(format: "%.3f", untrained.loss)) untrained). Untrained: the same architecture with PyTorch's default initialisation, seed \(seed).
+            """) + "</p>")
+        var series: [Chart.Series] = []
+        for (l, norms) in trained.norms.enumerated() {
+            series.append(Chart.Series(name: "layer \(l + 1), trained", points: norms.enumerated().map { (Double($0.offset), $0.element) }, colourIndex: l))
+        }
+        for (l, norms) in untrained.norms.enumerated() {
+            series.append(Chart.Series(name: "layer \(l + 1), untrained", points: norms.enumerated().map { (Double($0.offset), $0.element) },
+                                       style: .dashedLine, colourIndex: l))
+        }
+        var chart = Chart(title: "\(model.config.cell), \(model.config.layers) x \(model.config.hiddenSize)",
+                          xLabel: "distance from the loss (tokens back in time)", yLabel: "|dL/dh_t| (L2 norm)", series: series, logY: true)
+        chart.width = 760
+        chart.height = 420
+        var rows = "<tr><th>layer</th><th>|dL/dh| at k = 0</th><th>at k = \(inputs.count - 1)</th><th>ratio trained</th><th>ratio untrained</th></tr>"
+        for l in trained.norms.indices {
+            let t = trained.norms[l], u = untrained.norms[l]
+            rows += String(format: "<tr><td>%d</td><td class=\"num\">%.3g</td><td class=\"num\">%.3g</td><td class=\"num\">%.3g</td><td class=\"num\">%.3g</td></tr>",
+                           l + 1, t.first ?? 0, t.last ?? 0, (t.last ?? 0) / max(t.first ?? 1, 1e-300), (u.last ?? 0) / max(u.first ?? 1, 1e-300))
+        }
+        page.section("Gradient of one prediction, back through the text",
+                     "Each curve is the size of the gradient that reaches a layer's hidden state k tokens before the prediction. Values below about 1e-38 are flushed to zero and not drawn.",
+                     "<div class=\"charts\">" + chart.svg + "</div><table>\(rows)</table>")
+        return page
+    }
+}
