@@ -90,7 +90,7 @@ public struct ActivationsPage {
         public var correlation: Double
     }
 
-    /// The unit ranking over every pass's `c` and `h`: for each property, the best units.
+    /// The unit ranking over every pass's `tanh c` (LSTM) and `h`: for each property, the best units (at most `top`).
     /// Properties whose best unit correlates less than this are left out of the ranking.
     public var minimumCorrelation = 0.1
 
@@ -213,7 +213,7 @@ public struct ActivationsPage {
                                   columnLabels: best.map { "\($0.pass) \($0.quantity)[\($0.unit)]" },
                                   valueLabel: "Pearson correlation r")
             page.section("Units that track properties of the text",
-                         "For each simple property of the text, the units whose value (memory cell c or output h) correlates best with it over the \(r.stepCount) steps (Pearson r; negative: the unit is low where the property holds). Best properties first; press show to colour the text by that unit.",
+                         "For each simple property of the text, the units whose value (memory cell c, as tanh c, or output h) correlates best with it over the \(r.stepCount) steps (Pearson r; negative: the unit is low where the property holds). Best properties first; press show to colour the text by that unit.",
                          "<table class=\"ranking\"><tr><th>property</th><th>layer</th><th>quantity</th><th>unit</th><th>r</th><th></th></tr>\(rows)</table>"
                             + "<div class=\"charts\">" + heatmap.svg + "</div>")
         }
@@ -255,7 +255,7 @@ public struct ActivationsPage {
     func values(pass: String, quantity: String, unit: Int) -> [Float] {
         let directions = (recording.passes.map(\.direction).max() ?? 0) + 1
         guard let p = recording.passes.first(where: { Self.passName($0, directions: directions) == pass }) else { return [] }
-        return quantity == "c" ? (p.cell(unit: unit) ?? []) : p.output(unit: unit)
+        return quantity == "c" ? (p.cell(unit: unit) ?? []).map { Foundation.tanh($0) } : p.output(unit: unit)
     }
 
     /// The page's script: pickers, colouring, and the ranking's show buttons.
