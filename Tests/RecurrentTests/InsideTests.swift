@@ -139,6 +139,20 @@ import Testing
         #expect(position!.units.dropFirst().allSatisfy { abs($0.correlation) < 0.9 && $0.unit != 5 || $0.quantity == "h" && $0.unit == 5 })
     }
 
+    @Test("a word-level model reads an unknown word as <unk>, marked; a character model without <unk> skips it")
+    func unknownTokensAreMarked() {
+        var rng = SeededRNG(seed: 14)
+        let words = Vocabulary(tokens: [Vocabulary.unknown, Vocabulary.endOfSentence, "the", "cat"])
+        let config = LanguageModelConfig(level: .word, cell: .gru, vocabularySize: 4, embeddingSize: 3, hiddenSize: 4, layers: 2, dropout: 0)
+        let w = ActivationRecording(LanguageModel(config: config, vocabulary: words, rng: &rng), text: "the dog\ncat")
+        #expect(w.tokens == ["the", "dog", "<eos>", "cat", "<eos>"] && w.known == [true, false, true, true, true])
+        #expect(w.step == [0, 1, 2, 3, 4] && w.stepCount == 5 && w.passes.count == 2 && w.passes[0].cells == nil)
+        let c = ActivationRecording(Self.plantedModel(), text: "ab?c")
+        #expect(c.known == [true, true, false, true] && c.step == [0, 1, nil, 2] && c.stepCount == 3)
+        let html = ActivationsPage(recording: w, modelDescription: "m", textDescription: "t").page.html
+        #expect(html.contains("1 token(s) outside the model's vocabulary</b>, marked with a black box (read as &lt;unk&gt;)"))
+    }
+
     @Test func textPropertiesMarkQuotesBracketsAndColumns() {
         let props = Dictionary(uniqueKeysWithValues: TextProperties.of(["a", "\"", "b", "\"", "(", "c", ")", "\n", "D"]).map { ($0.name, $0.values) })
         #expect(props["inside quotes"] == [0, 1, 1, 1, 0, 0, 0, 0, 0])
