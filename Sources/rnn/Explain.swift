@@ -30,11 +30,12 @@ struct ExplainActivations: ParsableCommand {
     var text: String
     @Option(help: "Where to write the page.")
     var out: String
-    @Option(help: "Use at most this many tokens of the text (characters or words).")
+    @Option(help: "Use at most this many tokens of the text (characters or words; at most 5000).")
     var maxTokens = 1000
 
     func validate() throws {
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+        // The page holds every unit's value at every token: 5,000 tokens of a 2 x 512 LSTM make about 30 MB.
+        guard maxTokens >= 1 && maxTokens <= 5000 else { throw ValidationError("--max-tokens must lie in 1...5000, got \(maxTokens)") }
         if out == model || out == text { throw ValidationError("--out must differ from --model and --text") }
     }
 
@@ -133,12 +134,13 @@ struct ExplainGradients: ParsableCommand {
 
     func validate() throws {
         if (model == nil) != (text == nil) { throw ValidationError("--model and --text go together") }
-        guard length >= 1 && length <= 100_000 else { throw ValidationError("--length must lie in 1...100000, got \(length)") }
+        guard length >= 1 && length <= 10_000 else { throw ValidationError("--length must lie in 1...10000, got \(length)") }
         if out == model || out == text { throw ValidationError("--out must differ from --model and --text") }
-        guard distance >= 1 && distance <= 10_000 else { throw ValidationError("--distance must lie in 1...10000, got \(distance)") }
-        guard steps >= 0 else { throw ValidationError("--steps must not be negative") }
-        guard hidden >= 1 && hidden <= 4096 else { throw ValidationError("--hidden must lie in 1...4096") }
-        guard explode >= 0 && explode.isFinite else { throw ValidationError("--explode must be 0 or positive") }
+        // Bounds that keep the 256-sequence measuring batch's trace under about 1 GB.
+        guard distance >= 1 && distance <= 500 else { throw ValidationError("--distance must lie in 1...500, got \(distance)") }
+        guard steps >= 0 && steps <= 100_000 else { throw ValidationError("--steps must lie in 0...100000, got \(steps)") }
+        guard hidden >= 1 && hidden <= 256 else { throw ValidationError("--hidden must lie in 1...256, got \(hidden)") }
+        guard explode >= 0 && explode <= 100 else { throw ValidationError("--explode must lie in 0...100, got \(explode)") }
     }
 
     func runOnModel(_ model: String, _ text: String) throws {
