@@ -41,8 +41,10 @@ struct ExplainActivations: ParsableCommand {
 
     func run() throws {
         try userFacing {
-            let checkpoint = try Checkpoint.read(model)
             let path = try DataCatalog.resolve(text)
+            let lock = try HTMLPage.claim(out, inputs: [("--model", model), ("--text", path)])
+            defer { lock.release() }
+            let checkpoint = try Checkpoint.read(model)
             let content = try TextFile.read(path)
             let recording: ActivationRecording
             let describe: String
@@ -78,7 +80,7 @@ struct ExplainActivations: ParsableCommand {
                 print("\(path): \(unknown) token(s) outside the model's vocabulary (\(examples.joined(separator: ", "))), marked on the page")
             }
             let page = ActivationsPage(recording: recording, modelDescription: describe, textDescription: path)
-            try page.page.write(to: out)
+            try HTMLPage.write(page.page.html, to: out)
             print("wrote \(out): \(recording.tokens.count) tokens, \(recording.passes.count) layer(s)")
         }
     }
@@ -159,14 +161,15 @@ struct ExplainGradients: ParsableCommand {
         let c = lm.config
         let page = GradientsPage.forModel(lm, ids: Array(ids), modelDescription: "\(model): \(c.level)-level language model, \(c.layers) x \(c.cell) \(c.hiddenSize)",
                                           textDescription: path, seed: seed)
-        try page.write(to: out)
+        try HTMLPage.write(page.html, to: out)
         print("wrote \(out): \(ids.count - 1) tokens read, \(c.layers) layer(s)")
     }
 
     func run() throws {
         try userFacing {
-            // Fail on an unwritable path before minutes of training.
-            try HTMLPage(title: "Measuring gradients").write(to: out)
+            // Fail on an unwritable path before minutes of training; hold the page until it is written.
+            let lock = try HTMLPage.claim(out, inputs: [model.map { ("--model", $0) }, text.map { ("--text", $0) }].compactMap { $0 })
+            defer { lock.release() }
             if let model, let text { return try runOnModel(model, text) }
             var s = GradientsPage.Settings()
             if !cell.isEmpty { s.cells = cell.reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
@@ -177,7 +180,7 @@ struct ExplainGradients: ParsableCommand {
             s.seed = seed
             let start = Date()
             let page = GradientsPage(settings: s) { print($0) }
-            try page.page.write(to: out)
+            try HTMLPage.write(page.page.html, to: out)
             for (u, t) in zip(page.results.untrained, page.results.trained) {
                 print(String(format: "%@: |dL/dh| at distance %d / at 0: untrained %.3g, trained %.3g; accuracy %.2f -> %.2f",
                              u.cell.description, distance, (u.m.norms.last ?? 0) / max(u.m.norms.first ?? 1, 1e-300),

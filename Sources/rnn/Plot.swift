@@ -37,6 +37,8 @@ extension RNN {
 
         func run() throws {
             try userFacing {
+                let lock = try HTMLPage.claim(out, inputs: files.map { ("a metrics file", $0) })
+                defer { lock.release() }
                 let curves = try loadCurves(files, axis: x, logY: log) { print($0) }
                 try HTMLPage.write(svg ? curves.svg : curves.page().html, to: out)
                 print("wrote \(out): \(curves.charts.count) charts from \(files.count) file(s)")
@@ -60,17 +62,22 @@ func loadCurves(_ files: [String], axis: TrainingCurves.Axis, logY: Bool, warn: 
 /// `rnn train --plot`: redraws the page from the metrics file while training runs.
 final class LivePlot {
     let metrics: String, page: String
+    let lock: OutputLock
     var lastDraw = Date.distantPast
     var warned = false
 
-    /// Writes a first page at once, so an unwritable path fails before training starts.
-    init(metrics: String, page: String) throws {
+    /// Claims the page (held until the final draw) and writes a first one at
+    /// once, so an unwritable path fails before training starts.
+    init(metrics: String, page: String, inputs: [(option: String, path: String)]) throws {
         self.metrics = metrics
         self.page = page
+        lock = try HTMLPage.claim(page, inputs: inputs)
         var first = HTMLPage(title: "Training curves")
         first.body.append("<meta http-equiv=\"refresh\" content=\"5\"><p class=\"meta\">Waiting for the first line of \(escapeXML(metrics)).</p>")
-        try first.write(to: page)
+        do { try HTMLPage.write(first.html, to: page) } catch { lock.release(); throw error }
     }
+
+    deinit { lock.release() }
 
     /// Redraws at most once every two seconds, unless `final` (which also drops the reload).
     func draw(final: Bool = false) {
@@ -78,7 +85,7 @@ final class LivePlot {
         lastDraw = Date()
         do {
             let curves = try loadCurves([metrics], axis: .step, logY: false) { _ in }
-            try curves.page(refreshSeconds: final ? nil : 10).write(to: page)
+            try HTMLPage.write(curves.page(refreshSeconds: final ? nil : 10).html, to: page)
         } catch {
             if !warned { print("--plot: cannot redraw \(page): \(error)") }
             warned = true

@@ -58,7 +58,5 @@ func userFacing<T>(_ body: () throws -> T) throws -> T {
         throw UserFacingError(description: e.description)
     } catch let e as OutputFileError {
         throw UserFacingError(description: e.description)
-    } catch let e as PageError {
-        throw UserFacingError(description: e.description)
     }
 }

@@ -102,7 +102,9 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
     Precision.processDefault = training.precision
     let trainer = try Trainer(task: task, options: options)
     configure(trainer)
-    let plot = try training.plot.map { try LivePlot(metrics: training.metrics ?? "", page: $0) }
+    let plot = try training.plot.map {
+        try LivePlot(metrics: training.metrics ?? "", page: $0, inputs: [("--metrics", training.metrics ?? ""), ("--out", training.out)])
+    }
     if let plot { trainer.afterMetrics = { plot.draw() } }
     let resumePath = TrainingOptions.resumePath(for: options.output)
     if training.resume {

@@ -3,7 +3,7 @@ import Testing
 @testable import Recurrent
 
 /// `rnn plot`, `rnn train --plot` and `rnn explain` end to end, and their bad
-/// inputs (docs/bad-inputs.md, rows S1-S10).
+/// inputs (docs/bad-inputs.md, rows S1-S11).
 @Suite(.serialized) struct SeeingInsideCLITests {
     @Test("rnn plot overlays runs, skips broken lines naming them, and writes plain SVG")
     func plotWritesPageAndSVG() throws {
@@ -77,6 +77,7 @@ import Testing
         try Checkpoint.write(kind: SequenceTagger.kind, config: "{}", vocabulary: ["a"], tensors: [("x", .zeros([1]))], to: "\(dir)/tagger.safetensors")
         try InsideTests.plantedModel().save(to: "\(dir)/lm.safetensors")
         try "xyz".write(toFile: "\(dir)/unknown.txt", atomically: true, encoding: .utf8)
+        try fm.linkItem(atPath: "\(dir)/unknown.txt", toPath: "\(dir)/link.html")      // a hard link to the text
         let cases: [([String], Int32, String)] = [
             (["plot", "\(dir)/broken.jsonl", "--out", "\(dir)/p.html"], 1,
              "broken.jsonl:1: expected JSON objects of numbers, one per line, as `rnn train --metrics` writes them, found not valid JSON"),   // S2
@@ -88,6 +89,10 @@ import Testing
             (["plot", "\(dir)/ok.jsonl", "--out", dir], 1, "cannot write the page here: it is a directory"),                                // S6
             (["explain", "gradients", "--steps", "1", "--out", "\(dir)/nope/g.html"], 1, "cannot write the page here: folder"),           // S6
             (["plot", "\(dir)/ok.jsonl", "--out", "\(dir)/ok.jsonl"], 64, "is one of the metrics files; choose another path"),            // S7
+            (["plot", "\(dir)/ok.jsonl", "--out", "\(dir)/unknown.txt"], 1,
+             "unknown.txt: cannot write the page here: the file exists and is not an HTML page or SVG; refusing to replace it"),          // S11
+            (["explain", "activations", "--model", "\(dir)/lm.safetensors", "--text", "\(dir)/unknown.txt", "--out", "\(dir)/link.html"], 1,
+             "link.html: cannot write the page here: it is this command's --text; choose another path"),                                // S11
             (["plot", "--out", "\(dir)/p.html"], 64, "give at least one metrics file"),
             (["train", "lm", "--text", "hello", "--steps", "1", "--plot", "\(dir)/c.html", "--out", "\(dir)/m.safetensors"], 64,
              "--plot draws the --metrics file; give --metrics FILE too"),                                                                  // S8
@@ -109,6 +114,7 @@ import Testing
             #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("backtrace"))
         }
         #expect(!fm.fileExists(atPath: "\(dir)/m.safetensors"), "training with a bad --plot did not start")
+        #expect(try String(contentsOfFile: "\(dir)/unknown.txt", encoding: .utf8) == "xyz", "the user's text is untouched")
         #expect(try String(contentsOfFile: "\(dir)/ok.jsonl", encoding: .utf8) == #"{"step":1,"loss":2}"#, "the metrics file is untouched")
     }
 }

@@ -1,16 +1,5 @@
 import Foundation
 
-/// Why a page could not be written.
-public enum PageError: Error, CustomStringConvertible, Equatable {
-    case cannotWrite(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case let .cannotWrite(path, reason): return "\(path): cannot write the page here: \(reason)"
-        }
-    }
-}
-
 /// A self-contained HTML page: inline CSS, inline SVG and at most one inline
 /// script; nothing is fetched when it is viewed (no network, no fonts).
 ///
@@ -69,30 +58,45 @@ public struct HTMLPage: Sendable {
         """
     }
 
-    /// Writes the page to `path` (through a temporary file renamed into
-    /// place, so a reader never sees half a page).
-    /// - Throws: ``PageError/cannotWrite(path:reason:)``.
-    public func write(to path: String) throws { try Self.write(html, to: path) }
+    /// Writes the page to `path` as ``claim(_:inputs:)`` and ``write(_:to:)`` do, releasing the lock after.
+    /// - Throws: ``OutputFileError``.
+    public func write(to path: String, inputs: [(option: String, path: String)] = []) throws {
+        let lock = try Self.claim(path, inputs: inputs)
+        defer { lock.release() }
+        try Self.write(html, to: path)
+    }
 
-    /// Writes `text` to `path` through a temporary file in the same folder.
+    /// Checks that a page may be written at `path` (``OutputFile/check(_:role:content:inputs:)``:
+    /// a writable folder, a regular file or nothing, none of `inputs`), that
+    /// an existing file there is a page or SVG (never a user's other file), and
+    /// takes the lock on it, held until the returned lock is released.
+    /// - Throws: ``OutputFileError``.
+    public static func claim(_ path: String, inputs: [(option: String, path: String)] = []) throws -> OutputLock {
+        try OutputFile.check(path, role: "the page", content: .any, inputs: inputs)
+        if let h = FileHandle(forReadingAtPath: path) {
+            let head = String(decoding: (try? h.read(upToCount: 64)) ?? Data(), as: UTF8.self)
+            try? h.close()
+            if !head.isEmpty && !head.hasPrefix("<!DOCTYPE html>") && !head.hasPrefix("<?xml") && !head.hasPrefix("<svg") {
+                throw OutputFileError.refused(path: path, role: "the page",
+                                              reason: "the file exists and is not an HTML page or SVG; refusing to replace it (choose another path, or delete it)")
+            }
+        }
+        return try OutputFile.lock(path, role: "the page")
+    }
+
+    /// Writes `text` to `path` through a temporary file in the same folder,
+    /// renamed into place, so a reader never sees half a page.
+    /// - Throws: ``OutputFileError/writeFailed(path:role:reason:intact:)``.
     public static func write(_ text: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw PageError.cannotWrite(path: path, reason: "folder \(dir) does not exist")
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw PageError.cannotWrite(path: path, reason: "it is a directory")
-        }
-        let temp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let temp = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temp, contents: Data(text.utf8)) else {
-            throw PageError.cannotWrite(path: path, reason: "folder \(dir) is not writable")
+            throw OutputFileError.writeFailed(path: path, role: "the page", reason: "cannot create \(temp)", intact: nil)
         }
         guard rename(temp, path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temp)
-            throw PageError.cannotWrite(path: path, reason: reason)
+            throw OutputFileError.writeFailed(path: path, role: "the page", reason: reason, intact: nil)
         }
     }
 }
