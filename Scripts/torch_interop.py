@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """PyTorch <-> Recurrent checkpoints, both ways.
 
-  load-swift MODEL [--outputs F]   Load a checkpoint written by `rnn train lm` into the
-                                   equivalent torch.nn module with
+  load-swift MODEL [--outputs F]   Load a checkpoint written by `rnn train lm` or
+                                   `rnn train generate` into the equivalent torch.nn module with
                                    safetensors.torch.load_file + load_state_dict(strict=True),
-                                   run a fixed input, and (with --outputs) save the logits.
+                                   run a fixed input, and (with --outputs) save the logits
+                                   (a generator: also the teacher-forced loss and the batch).
   export OUT [--outputs F]         Build a PyTorch language model, save its state_dict as a
                                    safetensors checkpoint that `rnn` loads, and (with
                                    --outputs) save its logits on the fixed input.
 
-The fixed input is the token ids 0, 1, 2, ... (mod vocabulary) as [T=7, B=2].
+The fixed input is the token ids 0, 1, 2, ... (mod vocabulary) as [T=7, B=2]; for a
+conditional generator, sequences of lengths 5, 2, 4 (ids 1 + (7t + 3b) mod (V - 1)) with
+conditions: labels 0, 1, 2 (mod K), or features sin(0.7 i) as [3, Z].
 The Swift tests compare Recurrent's logits with the saved ones (Tests/.../Fixtures/interop_*).
 Run by hand (needs torch and safetensors).
 """
@@ -23,7 +26,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, os.path.dirname(__file__))
-from torch_models import LanguageModel, metadata  # noqa: E402
+from torch_models import ConditionalGenerator, LanguageModel, metadata, teacher_forcing  # noqa: E402
 
 
 def fixed_input(vocabulary_size, T=7, B=2):
@@ -43,9 +46,39 @@ def run(model, path):
     return tensors
 
 
+def run_generator(model, path):
+    model.eval()
+    c = model.config
+    V, B = c["vocabularySize"], 3
+    sequences = [[1 + (7 * t + 3 * b) % (V - 1) for t in range(n)] for b, n in enumerate([5, 2, 4])]
+    if c["source"] == "label":
+        condition = torch.arange(B) % len(c["labels"])
+    elif c["source"] == "features":
+        condition = torch.sin(0.7 * torch.arange(B * c["conditionSize"], dtype=torch.float32)).reshape(B, -1)
+    else:
+        condition = torch.zeros(B)
+    inputs, targets, lengths = teacher_forcing(sequences)
+    with torch.no_grad():
+        logits = model(condition if c["source"] != "none" else None, inputs, lengths)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), ignore_index=-100)
+    tensors = {"condition": condition.float().reshape(B, -1).contiguous(), "inputs": inputs.float(), "targets": targets.float(),
+               "lengths": torch.tensor(lengths, dtype=torch.float32), "logits": logits.contiguous(), "loss": loss.reshape(1)}
+    if path:
+        save_file(tensors, path, metadata={"generator": "Scripts/torch_interop.py"})
+        print("wrote", path)
+    print(f"teacher-forced loss on the fixed batch: {loss.item():.6f}")
+    return tensors
+
+
 def load_swift(args):
     with safe_open(args.model, "pt") as f:
         meta = f.metadata()
+    if meta.get("kind") == "conditional_generator":
+        model = ConditionalGenerator(json.loads(meta["config"]))
+        model.load_state_dict(load_file(args.model), strict=True)
+        print(f"loaded {args.model} into torch with strict=True: {sum(p.numel() for p in model.parameters())} parameters")
+        run_generator(model, args.outputs)
+        return
     if meta.get("kind") != "language_model":
         sys.exit(f"{args.model}: kind is {meta.get('kind')!r}, expected 'language_model'")
     config = json.loads(meta["config"])

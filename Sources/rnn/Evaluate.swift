@@ -23,15 +23,22 @@ extension RNN {
         var textColumn: String?
         @Option(help: "Classifier data: the label column (a header name or a 1-based number).")
         var labelColumn: String?
-        @Option(help: "Classifier: evaluate only the held-out fraction that `train classify --valid-split F --seed S` set aside.")
+        @Option(help: "Classifier or generator: evaluate only the held-out fraction that `train classify|generate --valid-split F --seed S` set aside.")
         var heldOut: Double?
         @Option(help: "The seed of that split.")
         var seed: UInt64 = 1
+        @Option(help: "Generator: a classifier that checks generated sequences are assigned to the label asked for.")
+        var classifier: String?
+        @Option(help: "Generator: sampling temperature for the --classifier check.")
+        var temperature: Float = 1
+        @Option(help: "Captioning generator: the feature file whose rows --data's captions describe.")
+        var features: String?
 
         func validate() throws {
             if let f = heldOut, !(f > 0 && f < 1) { throw ValidationError("--held-out must lie between 0 and 1, got \(f)") }
             try Check.count(seq, "--seq", in: 1...Int.max)
             try Check.count(batch, "--batch", in: 1...Int.max)
+            try Check.positive(temperature, "--temperature")
         }
 
         func run() throws {
@@ -41,6 +48,7 @@ extension RNN {
                 switch checkpoint.kind {
                 case SequenceClassifier.kind: try evaluateClassifier(try SequenceClassifier(checkpoint: checkpoint), path)
                 case SequenceTagger.kind: try evaluateTagger(try SequenceTagger(checkpoint: checkpoint), path)
+                case ConditionalGenerator.kind: try evaluateGenerator(try ConditionalGenerator(checkpoint: checkpoint), path)
                 default: try evaluateLanguageModel(try LanguageModel(checkpoint: checkpoint), path)
                 }
             }

@@ -58,5 +58,7 @@ func userFacing<T>(_ body: () throws -> T) throws -> T {
         throw UserFacingError(description: e.description)
     } catch let e as OutputFileError {
         throw UserFacingError(description: e.description)
+    } catch let e as FeatureFileError {
+        throw UserFacingError(description: e.description)
     }
 }

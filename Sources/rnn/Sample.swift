@@ -6,13 +6,22 @@ extension RNN {
     /// `rnn sample`: stream generated text.
     struct Sample: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate text from a language model, streamed as it is produced.")
+            abstract: "Generate text from a language model, or sequences from a conditional generator.",
+            discussion: """
+            A language model continues --prime for --length tokens, streamed as they are produced.
+            A conditional generator (`rnn train generate`) writes --count sequences for --condition LABEL
+            or for row --row of --features FILE, each ending at <eos> or --max-length tokens.
+            Examples:
+              rnn sample --model shakespeare.safetensors --prime "ROMEO:" --temperature 0.8
+              rnn sample --model names-gen.safetensors --condition Russian --count 10
+              rnn sample --model captioner.safetensors --features feats.npy --row 3 --beam 4
+            """)
 
-        @Option(help: "A language-model checkpoint written by `rnn train lm`.")
+        @Option(help: "A checkpoint written by `rnn train lm` or `rnn train generate`.")
         var model: String
-        @Option(help: "Text to start from (default: a newline).")
+        @Option(help: "Text to start from (default: a newline for a language model, nothing for a generator).")
         var prime = ""
-        @Option(help: "How many tokens to generate.")
+        @Option(help: "Language model: how many tokens to generate.")
         var length = 500
         @Option(help: "Sampling temperature: below 1 is more conservative, above 1 more surprising.")
         var temperature: Float = 1
@@ -22,32 +31,98 @@ extension RNN {
         var seed: UInt64 = 1
         @Flag(help: "Always take the most likely token (greedy).")
         var argmax = false
+        @Option(help: "Beam search with this many beams instead of sampling (a generator prints the --count best).")
+        var beam: Int?
         @Flag(help: "Do not print the prime text before the generated text.")
         var noPrime = false
         @Option(help: "Precision of the products: fp32, or bf16 (weights rounded to bfloat16 once, float accumulation; needs AVX512-BF16).")
         var precision: Precision = .fp32
+        @Option(help: "Generator: the label to generate for (e.g. a language of `names`).")
+        var condition: String?
+        @Option(help: "Generator: a feature file (.safetensors, .npy or CSV) holding the vector to caption.")
+        var features: String?
+        @Option(help: "Generator: the row of --features to caption, counting from 0.")
+        var row = 0
+        @Option(help: "Generator: how many sequences to write.")
+        var count = 1
+        @Option(help: "Generator: the most tokens per sequence.")
+        var maxLength = 100
 
         func validate() throws {
             guard length >= 0 else { throw ValidationError("--length must not be negative") }
             try Check.positive(temperature, "--temperature")
             if let k = topK { try Check.count(k, "--top-k", in: 1...Int.max) }
             if let why = precision.problem { throw ValidationError(why) }
+            if let beam { try Check.count(beam, "--beam", in: 1...1000) }
+            if beam != nil && (argmax || topK != nil) { throw ValidationError("--beam searches; it does not combine with --argmax or --top-k") }
+            if condition != nil && features != nil { throw ValidationError("give --condition or --features, not both") }
+            try Check.count(row, "--row", in: 0...Int.max)
+            try Check.count(count, "--count", in: 1...1_000_000)
+            try Check.count(maxLength, "--max-length", in: 1...1_000_000)
         }
+
+        var options: SamplingOptions { SamplingOptions(temperature: temperature, topK: topK, argmax: argmax) }
 
         func run() throws {
             try userFacing {
                 Precision.processDefault = precision
-                let lm = try LanguageModel(contentsOf: model)
+                let checkpoint = try Checkpoint.read(model)
+                if checkpoint.kind == ConditionalGenerator.kind || condition != nil || features != nil {
+                    try sampleConditional(try ConditionalGenerator(checkpoint: checkpoint))
+                    return
+                }
+                let lm = try LanguageModel(checkpoint: checkpoint)
                 let primeIDs = try lm.encode(prime)
                 var rng = SeededRNG(seed: seed)
                 if !noPrime { print(prime, terminator: "") }
                 let level = lm.config.level
-                lm.generate(prime: primeIDs, length: length, options: SamplingOptions(temperature: temperature, topK: topK, argmax: argmax),
-                            rng: &rng) { id in
+                if let beam {
+                    let best = lm.beamSearch(prime: primeIDs, width: beam, length: length)
+                    print(level.join(best.tokens.map { lm.vocabulary.token($0) }))
+                    return
+                }
+                lm.generate(prime: primeIDs, length: length, options: options, rng: &rng) { id in
                     print(level.join([lm.vocabulary.token(id)]), terminator: "")
                     fflush(nil)
                 }
                 print("")
+            }
+        }
+
+        func sampleConditional(_ generator: ConditionalGenerator) throws {
+            let config = generator.config
+            let chosen: ConditionalGenerator.Condition
+            switch config.source {
+            case .none:
+                guard condition == nil && features == nil else {
+                    throw UserFacingError(description: "\(model): this generator was trained without a condition; drop --condition and --features")
+                }
+                chosen = .none
+            case .label:
+                guard let condition else {
+                    throw UserFacingError(description: "\(model): give --condition LABEL, one of \(config.labels.joined(separator: ", "))")
+                }
+                chosen = .label(try generator.labelID(condition))
+            case .features:
+                guard let features else {
+                    throw UserFacingError(description: "\(model): this generator captions feature vectors; give --features FILE and --row N")
+                }
+                let rows = try FeatureFile.read(features)
+                chosen = .features(try FeatureFile.row(row, of: rows, path: features, width: config.conditionSize))
+            }
+            let primeIDs = try generator.encode(prime)
+            var shownPrime = noPrime ? "" : prime
+            if !shownPrime.isEmpty && config.level == .word { shownPrime += " " }
+            if let beam {
+                for h in generator.beamSearch(chosen, prime: primeIDs, width: max(beam, count), maxLength: maxLength).prefix(count) {
+                    print(shownPrime + generator.decode(h.tokens))
+                }
+                return
+            }
+            var rng = SeededRNG(seed: seed)
+            for _ in 0..<count {
+                let ids = generator.generate(chosen, prime: primeIDs, maxLength: maxLength, options: options, rng: &rng)
+                print(shownPrime + generator.decode(ids))
             }
         }
     }

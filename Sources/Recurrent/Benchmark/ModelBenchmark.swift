@@ -129,7 +129,7 @@ public enum ModelBenchmark {
         var token = 0
         let options = SamplingOptions()
         let times = timed(seconds: seconds, warmup: 50) {
-            token = model.pick(generator.next(token), options, &rng)
+            token = pickToken(generator.next(token), options, &rng)
         }
         let perToken = times.median
         let G = Double(c.cell.gateCount), H = Double(c.hidden)

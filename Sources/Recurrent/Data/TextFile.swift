@@ -6,14 +6,17 @@ public enum TextFile {
     /// The file's contents as a string. A leading byte-order mark is dropped
     /// and Windows line endings become `\n`.
     public static func read(_ path: String) throws -> String {
+        try decode(try bytes(path), path: path)
+    }
+
+    /// The file's bytes, after checking that it exists and is not a folder.
+    public static func bytes(_ path: String) throws -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw DataError.notFound(path: path) }
         if isDirectory.boolValue { throw DataError.isDirectory(path: path) }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw DataError.unreadable(path: path, reason: error.localizedDescription)
         }
-        return try decode(data, path: path)
     }
 
     /// Decodes `data` as UTF-8 text (see ``read(_:)``); `path` names it in errors.

@@ -4,6 +4,17 @@ import CKernels
 /// sequence (batch 1), with every buffer allocated once: the hot loop of
 /// generation. Each layer costs two matrix-vector products (`W_ih x`,
 /// `W_hh h`) and the cell's own pointwise step; nothing is allocated per step.
+///
+/// A conditional decoder starts from an initial state (``reset(to:)``) and may
+/// hold a per-step condition fixed (``setCondition(_:)``): the last `C` of
+/// layer 0's inputs, projected once and added to every step.
+///
+/// ```swift
+/// let stepper = RecurrentStepper(layer: rnn)          // rnn: inputSize E + C
+/// stepper.reset(to: initialState)                     // [L, 1, H], e.g. from a StateBridge
+/// stepper.setCondition(features)                      // C floats, fed at every step
+/// let top = stepper.step(input: tokenEmbedding)       // E floats; returns the top layer's h
+/// ```
 public final class RecurrentStepper {
     public let layer: RecurrentLayer
     /// When set, each layer's products are split over the team's two threads.
@@ -19,6 +30,10 @@ public final class RecurrentStepper {
     private let zeros: UnsafeMutablePointer<Float>
     /// Under bf16: each layer's `W_ih` and `W_hh` rounded to bfloat16, once (the layer must not change after).
     private let bf16: [(ih: BF16Matrix, hh: BF16Matrix)]?
+    /// `W_ih0[:, I-C..<I] z` for the condition `z` held by ``setCondition(_:)``, or nil.
+    private var conditionProjection: Tensor?
+    /// `C`, the width of the condition held (0 without one).
+    public private(set) var conditionWidth = 0
 
     /// A stepper for `layer`. With `precision` bf16 (where the CPU has
     /// AVX512-BF16), the weights are rounded to bfloat16 once, here, and each
@@ -65,6 +80,26 @@ public final class RecurrentStepper {
         }
     }
 
+    /// Holds `condition` (`C` floats, `0 < C < I`) as the last `C` inputs of
+    /// layer 0 for every following step, so ``step(input:)`` then reads only
+    /// the first `I - C` inputs and ``step(projectedInput:)`` gets
+    /// `W_ih0[:, I-C..<I] condition` added. Nil removes the condition.
+    public func setCondition(_ condition: [Float]?) {
+        guard let condition else { conditionProjection = nil; conditionWidth = 0; return }
+        let first = layer.passes[0][0], I = first.inputSize, C = condition.count
+        precondition(C > 0 && C < I, "RecurrentStepper: a condition of \(C) floats does not fit layer 0's \(I) inputs")
+        var projection = Tensor.zeros([GH])
+        first.weightIH.value.withUnsafeBufferPointer { w in
+            condition.withUnsafeBufferPointer { z in
+                projection.withUnsafeMutableBufferPointer { p in
+                    gemv(m: GH, k: C, a: w.baseAddress! + (I - C), lda: I, x: z.baseAddress!, beta: 0, y: p.baseAddress!)
+                }
+            }
+        }
+        conditionProjection = projection
+        conditionWidth = C
+    }
+
     /// The current state, `[L, 1, H]`.
     public var state: RecurrentState {
         let hs = Tensor(shape: [L, 1, H], scalars: Array(UnsafeBufferPointer(start: h, count: L * H)))
@@ -75,25 +110,35 @@ public final class RecurrentStepper {
     /// The top layer's hidden state after the last step (`H` floats, valid until the next step).
     public var output: UnsafePointer<Float> { UnsafePointer(h + (L - 1) * H) }
 
-    /// One step from input `x` (`I` floats).
+    /// One step from input `x` (`I` floats, or `I - C` with a condition held).
     @discardableResult
     public func step(input x: UnsafePointer<Float>) -> UnsafePointer<Float> {
         let first = layer.passes[0][0]
         first.weightIH.value.withUnsafeBufferPointer { w in
             first.biasIH.value.withUnsafeBufferPointer { b in
                 gates.update(from: b.baseAddress!, count: GH)
-                if let bf16 {
+                if let bf16, conditionWidth == 0 {
                     bf16[0].ih.multiply(x: x, beta: 1, y: gates)
                 } else {
-                    gemv(m: GH, k: first.inputSize, a: w.baseAddress!, lda: first.inputSize, x: x, beta: 1, y: gates)
+                    gemv(m: GH, k: first.inputSize - conditionWidth, a: w.baseAddress!, lda: first.inputSize, x: x, beta: 1, y: gates)
                 }
             }
         }
         return step(projectedInput: gates)
     }
 
+    /// `gates = projectedInput` plus the held condition's projection, for layer 0.
+    private func loadLayer0Gates(_ projectedInput: UnsafePointer<Float>) {
+        if projectedInput != UnsafePointer(gates) { gates.update(from: projectedInput, count: GH) }
+        conditionProjection?.withUnsafeBufferPointer { p in
+            for j in 0..<GH { gates[j] += p[j] }
+        }
+    }
+
     /// One step where layer 0's input projection `W_ih x + b_ih` (`G*H` floats)
-    /// is already known (a language model looks it up per token).
+    /// is already known (a language model looks it up per token). With a
+    /// condition held, `x` is the first `I - C` inputs and the condition's
+    /// projection is added here.
     @discardableResult
     public func step(projectedInput: UnsafePointer<Float>) -> UnsafePointer<Float> {
         let GH = GH, H = H, gates = gates, hp = hp
@@ -106,7 +151,7 @@ public final class RecurrentStepper {
                 // The same products with the weights in bfloat16.
                 let (wih, whh) = bf16[l]
                 if l == 0 {
-                    if projectedInput != UnsafePointer(gates) { gates.update(from: projectedInput, count: GH) }
+                    loadLayer0Gates(projectedInput)
                 } else {
                     pass.biasIH.value.withUnsafeBufferPointer { gates.update(from: $0.baseAddress!, count: GH) }
                 }
@@ -121,7 +166,7 @@ public final class RecurrentStepper {
                     whh.multiply(x: hl, beta: 1, y: hp)
                 }
             } else if l == 0 {
-                if projectedInput != UnsafePointer(gates) { gates.update(from: projectedInput, count: GH) }
+                loadLayer0Gates(projectedInput)
                 pass.weightHH.value.withUnsafeBufferPointer { w in
                     let wh = w.baseAddress!
                     if let team {

@@ -36,62 +36,69 @@ extension LanguageModel {
         var logits = Tensor.zeros([0])
         for id in prime.isEmpty ? [start] : prime { logits = generator.next(id) }
         for _ in 0..<length {
-            let next = pick(logits, options, &rng)
+            let next = pickToken(logits, options, &rng)
             emit(next)
             logits = generator.next(next)
         }
     }
-
-    func pick(_ logits: Tensor, _ options: SamplingOptions, _ rng: inout SeededRNG) -> Int {
-        let V = logits.count
-        if options.argmax { return logits.argmax(row: 0) }
-        var candidates = Array(0..<V)
-        if let k = options.topK, k < V {
-            candidates = Array(candidates.sorted { logits.scalars[$0] > logits.scalars[$1] }.prefix(max(1, k)))
-        }
-        // exp((l - max) / T) in Double: the largest weight is exactly 1 at any
-        // temperature, so a tiny T gives the argmax and a huge one a uniform
-        // choice, never an overflow to inf/inf = NaN.
-        let m = Double(candidates.map { logits.scalars[$0] }.max() ?? 0), T = Double(options.temperature)
-        let weights = candidates.map { Foundation.exp((Double(logits.scalars[$0]) - m) / T) }
-        var u = Double(rng.nextUnitFloat()) * weights.reduce(0, +)
-        for (i, w) in weights.enumerated() {
-            u -= w
-            if u < 0 { return candidates[i] }
-        }
-        return candidates.last!
-    }
 }
 
-/// Batch-1 generation for a ``LanguageModel``: the embedding and layer 0's
-/// input projection are folded into one table (`[V, G*H]`, row `v` is
-/// `W_ih0 e_v + b_ih0`), so each token costs a row lookup, the stepper's
-/// matrix-vector products and the output layer's.
-final class TokenGenerator {
-    let model: LanguageModel
+/// One token chosen from `logits` (`[1, V]`) as `options` say, drawing from `rng` when sampling.
+func pickToken(_ logits: Tensor, _ options: SamplingOptions, _ rng: inout SeededRNG) -> Int {
+    let V = logits.count
+    if options.argmax { return logits.argmax(row: 0) }
+    var candidates = Array(0..<V)
+    if let k = options.topK, k < V {
+        candidates = Array(candidates.sorted { logits.scalars[$0] > logits.scalars[$1] }.prefix(max(1, k)))
+    }
+    // exp((l - max) / T) in Double: the largest weight is exactly 1 at any
+    // temperature, so a tiny T gives the argmax and a huge one a uniform
+    // choice, never an overflow to inf/inf = NaN.
+    let m = Double(candidates.map { logits.scalars[$0] }.max() ?? 0), T = Double(options.temperature)
+    let weights = candidates.map { Foundation.exp((Double(logits.scalars[$0]) - m) / T) }
+    var u = Double(rng.nextUnitFloat()) * weights.reduce(0, +)
+    for (i, w) in weights.enumerated() {
+        u -= w
+        if u < 0 { return candidates[i] }
+    }
+    return candidates.last!
+}
+
+/// Batch-1 generation for a decoder made of an embedding, a recurrent stack
+/// and an output layer (a ``LanguageModel``, a ``ConditionalGenerator``): the
+/// embedding and layer 0's input projection are folded into one table
+/// (`[V, G*H]`, row `v` is `W_ih0[:, 0..<E] e_v + b_ih0`), so each token costs a
+/// row lookup, the stepper's matrix-vector products and the output layer's. A
+/// per-step condition held by the stepper supplies layer 0's remaining inputs.
+final class TokenGenerator: NextTokenModel {
     let stepper: RecurrentStepper
+    let head: Linear
     let table: Tensor
     var logits: Tensor
     /// The output layer's weights in bfloat16, under ``Precision/bf16``.
     let headBF16: BF16Matrix?
 
     /// A generator for `model` in the precision in force (see ``Precision``).
-    init(_ model: LanguageModel, precision: Precision = Precision.current) {
-        self.model = model
-        stepper = RecurrentStepper(layer: model.rnn, precision: precision)
-        headBF16 = precision == .bf16 && precision.isAvailable ? BF16Matrix(model.head.weight.value) : nil
+    convenience init(_ model: LanguageModel, precision: Precision = Precision.current) {
+        self.init(embedding: model.embedding, rnn: model.rnn, head: model.head, precision: precision)
+    }
+
+    init(embedding: Embedding, rnn: RecurrentLayer, head: Linear, precision: Precision = Precision.current) {
+        self.head = head
+        stepper = RecurrentStepper(layer: rnn, precision: precision)
+        headBF16 = precision == .bf16 && precision.isAvailable ? BF16Matrix(head.weight.value) : nil
         // The process-wide team: the output layer's product, when large enough to be
         // split, goes through Threads.parallelFor, which uses the same helper thread,
         // so generation never has two helpers spinning on two cores.
         stepper.team = WorkTeam.shared
-        let first = model.rnn.passes[0][0]
-        let V = model.config.vocabularySize, E = model.config.embeddingSize, GH = model.rnn.cell.gateCount * model.config.hiddenSize
+        let first = rnn.passes[0][0]
+        let V = embedding.vocabularySize, E = embedding.embeddingSize, I = first.inputSize, GH = rnn.cell.gateCount * rnn.hiddenSize
         var table = Tensor.zeros([V, GH])
-        model.embedding.weight.value.withUnsafeBufferPointer { e in
+        embedding.weight.value.withUnsafeBufferPointer { e in
             first.weightIH.value.withUnsafeBufferPointer { w in
                 first.biasIH.value.withUnsafeBufferPointer { b in
                     table.withUnsafeMutableBufferPointer { t in
-                        gemm(transB: true, m: V, n: GH, k: E, a: e.baseAddress!, lda: E, b: w.baseAddress!, ldb: E,
+                        gemm(transB: true, m: V, n: GH, k: E, a: e.baseAddress!, lda: E, b: w.baseAddress!, ldb: I,
                              c: t.baseAddress!, ldc: GH)
                         Pointwise.addRowVector(b.baseAddress!, to: t.baseAddress!, rows: V, n: GH)
                     }
@@ -104,10 +111,10 @@ final class TokenGenerator {
 
     /// Feeds token `id`; returns the logits for the token after it (`[1, V]`).
     func next(_ id: Int) -> Tensor {
-        let GH = table.shape[1], H = model.config.hiddenSize, V = model.config.vocabularySize
+        let GH = table.shape[1], H = head.inputSize, V = head.outputSize
         let top = table.withUnsafeBufferPointer { stepper.step(projectedInput: $0.baseAddress! + id * GH) }
-        model.head.weight.value.withUnsafeBufferPointer { w in
-            model.head.bias!.value.withUnsafeBufferPointer { b in
+        head.weight.value.withUnsafeBufferPointer { w in
+            head.bias!.value.withUnsafeBufferPointer { b in
                 logits.withUnsafeMutableBufferPointer { out in
                     out.baseAddress!.update(from: b.baseAddress!, count: V)
                     if let headBF16 {
@@ -119,5 +126,24 @@ final class TokenGenerator {
             }
         }
         return logits
+    }
+
+    /// Beam search's view: the stepper is set to `state`, fed `token`, and read back.
+    func logProbabilities(after token: Int, from state: RecurrentState) -> (logProbabilities: [Float], state: RecurrentState) {
+        stepper.reset(to: state)
+        let logits = next(token)
+        return (logits.withUnsafeBufferPointer(logSoftmax), stepper.state)
+    }
+}
+
+extension LanguageModel {
+    /// The most probable continuation of `prime` (or a newline / `<eos>`) of
+    /// `length` tokens by beam search with `width` beams (``BeamSearch``).
+    public func beamSearch(prime: [Int], width: Int, length: Int) -> BeamSearch.Hypothesis {
+        let start = vocabulary.id(config.level == .char ? "\n" : Vocabulary.endOfSentence) ?? 0
+        let ids = prime.isEmpty ? [start] : prime
+        let generator = TokenGenerator(self)
+        for id in ids.dropLast() { _ = generator.next(id) }
+        return BeamSearch(width: width, maxLength: length, endToken: nil).search(generator, from: generator.stepper.state, first: ids.last!)[0]
     }
 }
