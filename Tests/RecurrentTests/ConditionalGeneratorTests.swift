@@ -147,6 +147,18 @@ import Testing
         #expect(abs(r.loss - Double(try out.tensor("loss").scalars[0])) < 1e-5, "\(name): loss \(r.loss)")
     }
 
+    @Test func languageModelBeamOfOneIsGreedyAndWiderBeamsScoreAtLeastAsWell() throws {
+        let lm = try LanguageModel(checkpoint: Checkpoint.read(fixturePath("interop_swift_lm")))
+        let prime = try lm.encode("the ")
+        var greedy: [Int] = []
+        var rng = SeededRNG(seed: 1)
+        lm.generate(prime: prime, length: 12, options: SamplingOptions(argmax: true), rng: &rng) { greedy.append($0) }
+        let one = lm.beamSearch(prime: prime, width: 1, length: 12)
+        #expect(one.tokens == greedy)
+        let four = lm.beamSearch(prime: prime, width: 4, length: 12)
+        #expect(four.tokens.count == 12 && four.logProbability >= one.logProbability - 1e-9)
+    }
+
     /// A toy decoder where the greedy choice is a trap: "a" (0.6) is followed by
     /// the end only with 0.34, "b" (0.4) by the end with 0.9.
     struct Trap: NextTokenModel {
