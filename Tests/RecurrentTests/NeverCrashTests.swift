@@ -187,12 +187,12 @@ import Testing
         logits.scalars[5] = 30
         var rng = SeededRNG(seed: 4)
         for t: Float in [1e-40, 1e-30, 1e-8] {
-            let picks = (0..<200).map { _ in model.pick(logits, SamplingOptions(temperature: t), &rng) }
+            let picks = (0..<200).map { _ in pickToken(logits, SamplingOptions(temperature: t), &rng) }
             #expect(picks.allSatisfy { $0 == 5 }, "temperature \(t): \(Set(picks))")
         }
-        let spread = Set((0..<2000).map { _ in model.pick(logits, SamplingOptions(temperature: 1e30), &rng) })
+        let spread = Set((0..<2000).map { _ in pickToken(logits, SamplingOptions(temperature: 1e30), &rng) })
         #expect(spread.count == V, "a huge temperature should reach every token, got \(spread.count) of \(V)")
-        let topK = Set((0..<500).map { _ in model.pick(logits, SamplingOptions(temperature: 3e38, topK: 3), &rng) })
+        let topK = Set((0..<500).map { _ in pickToken(logits, SamplingOptions(temperature: 3e38, topK: 3), &rng) })
         #expect(topK.count == 3 && topK.contains(5))
     }
 
