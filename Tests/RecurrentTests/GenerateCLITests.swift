@@ -120,7 +120,13 @@ import Testing
         #expect(cap.status == 0, "\(cap.stderr)")
         try CLITests.rnn(["train", "lm", "--text", "hello", "--layers", "1", "--hidden", "8", "--seq", "4", "--batch", "1",
                           "--steps", "2", "--out", "\(dir)/hello.safetensors"])
+        // A checkpoint whose configuration asks for far more than its tensors hold.
+        let gen = try Checkpoint.read("\(dir)/gen.safetensors")
+        try Checkpoint.write(kind: gen.kind, config: gen.config.replacingOccurrences(of: "\"hiddenSize\":16", with: "\"hiddenSize\":1000000000"),
+                             vocabulary: gen.vocabulary, tensors: gen.tensors.map { ($0.key, $0.value) }, to: "\(dir)/huge.safetensors")
         let rows: [([String], String, Int32)] = [
+            (["sample", "--model", "\(dir)/gen.safetensors", "--condition", "a", "--count", "0"], "--count must be at least 1 and at most 1000000, got 0", 64),
+            (["sample", "--model", "\(dir)/huge.safetensors", "--condition", "a"], "huge.safetensors: metadata 'config': describes a model of", 1),
             (["sample", "--model", "\(dir)/gen.safetensors", "--condition", "Klingon"], "unknown condition 'Klingon'; the model knows a, b, c", 1),
             (["sample", "--model", "\(dir)/gen.safetensors"], "give --condition LABEL, one of a, b, c", 1),
             (["sample", "--model", "\(dir)/cap.safetensors", "--features", "\(dir)/wide.csv", "--row", "0"],
