@@ -16,11 +16,15 @@ Ragged batches go through pack_padded_sequence / pad_packed_sequence, so padded
 steps output zeros and the reverse direction starts at each sequence's end.
 It also writes layers.safetensors (nn.Linear, nn.Embedding), losses.safetensors
 (F.cross_entropy with ignore_index, mean/sum and label smoothing) and
-optimizers.safetensors (every torch.optim config below, 5 steps on fixed gradients).
+optimizers.safetensors (every torch.optim config below, 5 steps on fixed gradients) and
+attention.safetensors (dot, general and additive attention over a ragged memory:
+context, weights and every gradient of L = sum(c*r_c) + sum(a*r_a)).
 
-Run by hand (needs torch and safetensors):  python3 Scripts/make_torch_fixtures.py
+Run by hand (needs torch and safetensors):  python3 Scripts/make_torch_fixtures.py [NAME ...]
+(NAMEs: recurrent, layers, optimizers, losses, attention; all when none is given).
 """
 import os
+import sys
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from safetensors.torch import save_file
@@ -160,8 +164,70 @@ def losses_fixture():
     return {k: v.detach().float().contiguous() for k, v in t.items()}
 
 
-def main():
+ATTENTION_LENGTHS = [5, 2, 4]
+
+
+def attention_fixture():
+    """Masked attention (as Recurrent's Attention layer) in float64, for each score."""
+    N, Bq, S, K, A = 3, 3, 5, 6, 5
+    t = {"lengths": torch.tensor(ATTENTION_LENGTHS, dtype=torch.float64)}
+    mask = torch.arange(S)[None, :] >= torch.tensor(ATTENTION_LENGTHS)[:, None]  # [B, S]
+    for k, score in enumerate(["dot", "general", "additive"]):
+        torch.manual_seed(17 + k)
+        Q = K if score == "dot" else 4
+        mods = {}
+        if score == "general":
+            mods["key"] = torch.nn.Linear(K, Q, bias=False)
+        if score == "additive":
+            mods["query"] = torch.nn.Linear(Q, A, bias=False)
+            mods["key"] = torch.nn.Linear(K, A)
+            mods["v"] = torch.nn.Linear(A, 1, bias=False)
+        for m in mods.values():
+            m.double()
+            with torch.no_grad():
+                for p in m.parameters():
+                    p.copy_(rounded(p))
+        q = rounded(torch.randn(N, Bq, Q)).requires_grad_()
+        h = rounded(torch.randn(S, Bq, K)).requires_grad_()
+        keys = mods["key"](h) if "key" in mods else h
+        if score == "additive":
+            z = torch.tanh(mods["query"](q)[:, :, None, :] + keys.permute(1, 0, 2)[None])  # [N, B, S, A]
+            e = mods["v"](z).squeeze(-1)
+        else:
+            e = torch.einsum("nbq,sbq->nbs", q, keys)
+        a = torch.softmax(e.masked_fill(mask[None], float("-inf")), dim=-1)
+        c = torch.einsum("nbs,sbk->nbk", a, h)
+        r_c, r_a = rounded(torch.randn_like(c)), rounded(torch.randn_like(a))
+        ((c * r_c).sum() + (a * r_a).sum()).backward()
+        t.update({f"{score}/q": q, f"{score}/memory": h, f"{score}/context": c, f"{score}/weights": a,
+                  f"{score}/r_c": r_c, f"{score}/r_a": r_a, f"{score}/grad.q": q.grad, f"{score}/grad.memory": h.grad})
+        for name, m in mods.items():
+            for pname, p in m.named_parameters():
+                t[f"{score}/{name}.{pname}"] = p
+                t[f"{score}/grad.{name}.{pname}"] = p.grad
+    return {k: v.detach().float().contiguous() for k, v in t.items()}
+
+
+def main(names):
     os.makedirs(OUT, exist_ok=True)
+    if "attention" in names:
+        path = os.path.join(OUT, "attention.safetensors")
+        save_file(attention_fixture(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
+        print(path)
+    if "recurrent" in names:
+        recurrent_fixtures()
+    if "layers" in names:
+        path = os.path.join(OUT, "layers.safetensors")
+        save_file(layers_fixture(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
+        print(path)
+    for name, make in [("optimizers", optimizers_fixture), ("losses", losses_fixture)]:
+        if name in names:
+            path = os.path.join(OUT, f"{name}.safetensors")
+            save_file(make(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
+            print(path)
+
+
+def recurrent_fixtures():
     seed = 0
     for cell in ["rnn_tanh", "rnn_relu", "lstm", "gru"]:
         tensors = {}
@@ -176,14 +242,7 @@ def main():
         path = os.path.join(OUT, f"recurrent_{cell}.safetensors")
         save_file(tensors, path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
         print(path, len(tensors), "tensors")
-    path = os.path.join(OUT, "layers.safetensors")
-    save_file(layers_fixture(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
-    print(path)
-    for name, tensors in [("optimizers", optimizers_fixture()), ("losses", losses_fixture())]:
-        path = os.path.join(OUT, f"{name}.safetensors")
-        save_file(tensors, path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
-        print(path)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or ["recurrent", "layers", "optimizers", "losses", "attention"])
