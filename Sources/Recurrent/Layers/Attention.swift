@@ -210,7 +210,7 @@ public final class Attention: Layer {
                     }
                 }}
             }}}
-            add(&dMemory, score == .dot ? dKeys : key!.backward(trace.keyTrace!, gradOutput: dKeys))
+            addInPlace(&dMemory, score == .dot ? dKeys : key!.backward(trace.keyTrace!, gradOutput: dKeys))
         case .additive:
             // e = v . z, z = tanh(W q + U h + b): dv += sum de z; dpre = de v (1 - z^2);
             // d(W q)[n, b] = sum_s dpre; d(U h + b)[s, b] = sum_n dpre.
@@ -236,14 +236,8 @@ public final class Attention: Layer {
                 }}
             }}}
             dq = query!.backward(trace.queryTrace!, gradOutput: dWq)
-            add(&dMemory, key!.backward(trace.keyTrace!, gradOutput: dUh))
+            addInPlace(&dMemory, key!.backward(trace.keyTrace!, gradOutput: dUh))
         }
         return (dq, dMemory)
-    }
-
-    private func add(_ x: inout Tensor, _ y: Tensor) {
-        x.withUnsafeMutableBufferPointer { px in y.withUnsafeBufferPointer { py in
-            for i in 0..<px.count { px[i] += py[i] }
-        }}
     }
 }

@@ -1,0 +1,328 @@
+import Foundation
+
+/// The hyper-parameters of a ``Seq2Seq`` model, stored in its checkpoints.
+public struct Seq2SeqConfig: Codable, Equatable, Sendable {
+    public var cell: CellKind
+    /// Whether words are lowercased before lookup (both sides).
+    public var lowercase: Bool
+    public var sourceVocabularySize: Int
+    public var targetVocabularySize: Int
+    public var embeddingSize: Int
+    /// Encoder hidden size per direction (`He`); the memory is `2 He` wide.
+    public var encoderHiddenSize: Int
+    public var encoderLayers: Int
+    public var decoderHiddenSize: Int
+    public var decoderLayers: Int
+    public var attention: AttentionScore
+    /// The additive score's hidden size (ignored by dot and general).
+    public var attentionSize: Int
+    /// Feed the previous step's attentional vector into the decoder's next input (Luong et al. 2015).
+    public var inputFeeding: Bool
+    public var dropout: Float
+
+    public init(cell: CellKind, lowercase: Bool, sourceVocabularySize: Int, targetVocabularySize: Int, embeddingSize: Int,
+                encoderHiddenSize: Int, encoderLayers: Int, decoderHiddenSize: Int, decoderLayers: Int,
+                attention: AttentionScore, attentionSize: Int, inputFeeding: Bool, dropout: Float) {
+        self.cell = cell
+        self.lowercase = lowercase
+        self.sourceVocabularySize = sourceVocabularySize
+        self.targetVocabularySize = targetVocabularySize
+        self.embeddingSize = embeddingSize
+        self.encoderHiddenSize = encoderHiddenSize
+        self.encoderLayers = encoderLayers
+        self.decoderHiddenSize = decoderHiddenSize
+        self.decoderLayers = decoderLayers
+        self.attention = attention
+        self.attentionSize = attentionSize
+        self.inputFeeding = inputFeeding
+        self.dropout = dropout
+    }
+
+    /// Why the configuration cannot build a model, or nil.
+    public var problem: String? {
+        if sourceVocabularySize < Seq2Seq.specials.count || targetVocabularySize < Seq2Seq.specials.count {
+            return "vocabularies need at least the \(Seq2Seq.specials.count) special tokens"
+        }
+        if embeddingSize < 1 || encoderHiddenSize < 1 || encoderLayers < 1 || decoderHiddenSize < 1 || decoderLayers < 1 {
+            return "sizes must be positive"
+        }
+        if attention == .dot && decoderHiddenSize != 2 * encoderHiddenSize {
+            return "dot attention needs a decoder hidden size of twice the encoder's (\(2 * encoderHiddenSize)), got \(decoderHiddenSize)"
+        }
+        if attention == .additive && attentionSize < 1 { return "additive attention needs a positive attention size" }
+        if cell != .lstm && cell != .gru { return "the encoder and decoder cell must be lstm or gru" }
+        return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
+    }
+}
+
+/// Many-to-many, unaligned: an encoder-decoder with attention (Bahdanau et
+/// al. 2015; Luong et al. 2015), the seeds' translation picture.
+///
+///     memory  = BiRNN_enc(dropout(E_src x))                    [S, B, 2He]
+///     s_0     = tanh(W_b [h_fwd; h_bwd] + b_b)                 the bridge, from the top layer's final states
+///     h_t     = RNN_dec([dropout(E_tgt y_{t-1}) ; h~_{t-1}])   (h~_{t-1} only with input feeding)
+///     c_t     = attention(h_t, memory), masked by source length
+///     h~_t    = tanh(W_c [c_t ; h_t] + b_c)                    [T, B, Hd]
+///     p(y_t)  = softmax(W_o dropout(h~_t) + b_o)
+///
+/// Sources end with `<eos>`; targets are fed `<bos> y_1 ... y_n` and predict
+/// `y_1 ... y_n <eos>` (teacher forcing); padding is ignored by the loss.
+/// Parameter names: `source_embedding.*`, `encoder.*` (PyTorch `nn.LSTM`/`nn.GRU`
+/// names), `bridge.linear.*`, `target_embedding.*`, `decoder.*`, `attention.*`,
+/// `combine.*`, `head.*`.
+public final class Seq2Seq: Layer {
+    public static let kind = "seq2seq"
+    public static let beginOfSentence = "<bos>"
+    /// Ids 0...3 of both vocabularies.
+    public static let specials = [Vocabulary.padding, Vocabulary.unknown, beginOfSentence, Vocabulary.endOfSentence]
+    public static let padID = 0, unknownID = 1, bosID = 2, eosID = 3
+
+    public let config: Seq2SeqConfig
+    public let source: Vocabulary
+    public let target: Vocabulary
+    public let sourceEmbedding: Embedding
+    public let encoder: RecurrentLayer
+    public let bridge: StateBridge
+    public let targetEmbedding: Embedding
+    public let decoder: RecurrentLayer
+    public let attention: Attention
+    public let combine: Linear
+    public let head: Linear
+    let dropout: Dropout
+
+    /// `2 He`, the width of the encoder's memory.
+    var memorySize: Int { 2 * config.encoderHiddenSize }
+
+    public init(config: Seq2SeqConfig, source: Vocabulary, target: Vocabulary, rng: inout SeededRNG) {
+        precondition(config.problem == nil, "Seq2Seq: \(config.problem ?? "")")
+        precondition(source.count == config.sourceVocabularySize && target.count == config.targetVocabularySize
+                     && Array(source.tokens.prefix(4)) == Self.specials && Array(target.tokens.prefix(4)) == Self.specials,
+                     "Seq2Seq: vocabularies must match the config and start with \(Self.specials)")
+        self.config = config
+        self.source = source
+        self.target = target
+        let E = config.embeddingSize, He = config.encoderHiddenSize, Hd = config.decoderHiddenSize
+        sourceEmbedding = Embedding(vocabularySize: config.sourceVocabularySize, embeddingSize: E, rng: &rng)
+        encoder = RecurrentLayer(cell: config.cell, inputSize: E, hiddenSize: He, layers: config.encoderLayers,
+                                 bidirectional: true, dropout: config.dropout, rng: &rng)
+        bridge = StateBridge(conditionSize: 2 * He, layers: config.decoderLayers, hiddenSize: Hd,
+                             hasCellState: config.cell.hasCellState, rng: &rng)
+        targetEmbedding = Embedding(vocabularySize: config.targetVocabularySize, embeddingSize: E, rng: &rng)
+        decoder = RecurrentLayer(cell: config.cell, inputSize: E + (config.inputFeeding ? Hd : 0), hiddenSize: Hd,
+                                 layers: config.decoderLayers, dropout: config.dropout, rng: &rng)
+        attention = Attention(score: config.attention, querySize: Hd, keySize: 2 * He, attentionSize: config.attentionSize, rng: &rng)
+        combine = Linear(inputSize: 2 * He + Hd, outputSize: Hd, rng: &rng)
+        head = Linear(inputSize: Hd, outputSize: config.targetVocabularySize, rng: &rng)
+        dropout = Dropout(probability: config.dropout)
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        prefixed("source_embedding", sourceEmbedding) + prefixed("encoder", encoder) + prefixed("bridge", bridge)
+            + prefixed("target_embedding", targetEmbedding) + prefixed("decoder", decoder) + prefixed("attention", attention)
+            + prefixed("combine", combine) + prefixed("head", head)
+    }
+
+    // MARK: - Words and ids
+
+    /// Source ids of tokenized words, `<unk>` for unknown ones, with `<eos>` appended.
+    public func sourceIDs(_ words: [String]) -> [Int] {
+        words.map { source.id(config.lowercase ? $0.lowercased() : $0) ?? Self.unknownID } + [Self.eosID]
+    }
+
+    /// Target ids of tokenized words (`<unk>` for unknown ones), without `<bos>`/`<eos>`.
+    public func targetIDs(_ words: [String]) -> [Int] {
+        words.map { target.id(config.lowercase ? $0.lowercased() : $0) ?? Self.unknownID }
+    }
+
+    // MARK: - Encoder
+
+    /// What the decoder attends to, for `B` sentences.
+    public struct Encoded {
+        /// `[S, B, 2He]`
+        public let memory: Tensor
+        public let lengths: [Int]
+        /// The decoder's initial state, `[Ld, B, Hd]`.
+        public let initial: RecurrentState
+        let traces: EncoderTraces?
+    }
+
+    struct EncoderTraces {
+        let embedding: Embedding.Trace, embeddingDropout: Dropout.Trace
+        let encoder: RecurrentLayer.Trace, bridge: StateBridge.Trace
+    }
+
+    /// Runs the encoder and the bridge over `sources` (ids ending in `<eos>`).
+    func encode(_ sources: [[Int]], training: Bool, rng: inout SeededRNG) -> Encoded {
+        let (ids, S, lengths) = SequenceClassifier.pad(sources, padID: Self.padID)
+        let B = sources.count, He = config.encoderHiddenSize, Le = config.encoderLayers
+        let e = sourceEmbedding.forward(ids: ids, shape: [S, B])
+        let de = dropout.forward(e.output, training: training, rng: &rng)
+        let enc = encoder.forward(de.output, lengths: lengths, training: training, rng: &rng)
+        // z[b] = [h_fwd ; h_bwd] of the top layer, entries 2(Le-1) and 2(Le-1)+1 of h_n.
+        var z = Tensor.zeros([B, 2 * He])
+        z.withUnsafeMutableBufferPointer { pz in enc.final.h.withUnsafeBufferPointer { ph in
+            for d in 0..<2 { for b in 0..<B {
+                (pz.baseAddress! + b * 2 * He + d * He).update(from: ph.baseAddress! + ((2 * (Le - 1) + d) * B + b) * He, count: He)
+            } }
+        }}
+        let br = bridge.forward(z)
+        return Encoded(memory: enc.output, lengths: lengths, initial: br.state,
+                       traces: EncoderTraces(embedding: e.trace, embeddingDropout: de.trace, encoder: enc.trace, bridge: br.trace))
+    }
+
+    /// Backward through the bridge and the encoder for `dMemory` (`[S, B, 2He]`) and the decoder's `dInitial`.
+    func encodeBackward(_ encoded: Encoded, gradMemory: Tensor, gradInitial: RecurrentState) {
+        let t = encoded.traces!, B = encoded.lengths.count, He = config.encoderHiddenSize, Le = config.encoderLayers
+        let dz = bridge.backward(t.bridge, gradInitial: gradInitial)
+        var dh = Tensor.zeros([2 * Le, B, He])
+        dh.withUnsafeMutableBufferPointer { ph in dz.withUnsafeBufferPointer { pz in
+            for d in 0..<2 { for b in 0..<B {
+                (ph.baseAddress! + ((2 * (Le - 1) + d) * B + b) * He).update(from: pz.baseAddress! + b * 2 * He + d * He, count: He)
+            } }
+        }}
+        let gradFinal = RecurrentState(h: dh, c: config.cell.hasCellState ? .zeros([2 * Le, B, He]) : nil)
+        let g = encoder.backward(t.encoder, gradOutput: gradMemory, gradFinal: gradFinal)
+        sourceEmbedding.backward(t.embedding, gradOutput: dropout.backward(t.embeddingDropout, gradOutput: g.gradInput))
+    }
+
+    // MARK: - Attention and the attentional vector
+
+    struct AttendTrace {
+        let attention: Attention.Trace, combine: Linear.Trace
+        /// `h~`, `[N, B, Hd]`
+        let attentional: Tensor
+    }
+
+    /// `h~ = tanh(W_c [attention(h, memory) ; h] + b_c)` for decoder outputs `h` (`[N, B, Hd]`).
+    func attend(_ h: Tensor, memory: Tensor, keys: (keys: Tensor, trace: Linear.Trace?), lengths: [Int]) -> (Tensor, AttendTrace) {
+        let a = attention.forward(h, memory: memory, keys: keys, lengths: lengths)
+        let c = combine.forward(concatLast(a.context, h))
+        var ht = c.output
+        ht.withUnsafeMutableBufferPointer { p in Pointwise.tanh(p.baseAddress!, p.baseAddress!, p.count) }
+        return (ht, AttendTrace(attention: a.trace, combine: c.trace, attentional: ht))
+    }
+
+    /// Backward of ``attend``: returns `dh` (`[N, B, Hd]`) and the gradient for the memory.
+    func attendBackward(_ trace: AttendTrace, gradAttentional dht: Tensor) -> (gradH: Tensor, gradMemory: Tensor) {
+        var dpre = dht
+        dpre.withUnsafeMutableBufferPointer { pd in trace.attentional.withUnsafeBufferPointer { ph in
+            for i in 0..<pd.count { pd[i] *= 1 - ph[i] * ph[i] }
+        }}
+        let parts = splitLast(combine.backward(trace.combine, gradOutput: dpre), memorySize)
+        let g = attention.backward(trace.attention, gradContext: parts.0)
+        var dh = parts.1
+        addInPlace(&dh, g.gradQuery)
+        return (dh, g.gradMemory)
+    }
+
+    // MARK: - Training forward and backward
+
+    /// The mean cross-entropy over the real target tokens of a batch, under
+    /// teacher forcing; in training the gradients are added into the parameters.
+    /// `targets` are target ids without `<bos>`/`<eos>`.
+    /// - Returns: the mean loss, the number of target tokens it averages over, and
+    ///   the attention weights `[T, B, S]` (for alignment pictures).
+    public func run(sources: [[Int]], targets: [[Int]], training: Bool = false, rng: inout SeededRNG)
+        -> (loss: Double, count: Int, weights: Tensor)
+    {
+        precondition(sources.count == targets.count && !sources.isEmpty, "Seq2Seq.run: \(sources.count) sources, \(targets.count) targets")
+        let B = sources.count, T = (targets.map(\.count).max() ?? 0) + 1, Hd = config.decoderHiddenSize
+        let encoded = encode(sources, training: training, rng: &rng)
+        let keys = attention.keys(encoded.memory)
+        var inputIDs = [Int](repeating: Self.padID, count: T * B), targetIDs = [Int](repeating: -100, count: T * B)
+        for (b, y) in targets.enumerated() {
+            inputIDs[b] = Self.bosID
+            for (t, id) in y.enumerated() { inputIDs[(t + 1) * B + b] = id; targetIDs[t * B + b] = id }
+            targetIDs[y.count * B + b] = Self.eosID
+        }
+        let emb = targetEmbedding.forward(ids: inputIDs, shape: [T, B])
+        let demb = dropout.forward(emb.output, training: training, rng: &rng)
+
+        // The decoder: all steps in one pass, or step by step when each input needs the previous h~.
+        var attentional: Tensor, weights: Tensor
+        var backwardDecoder: (Tensor) -> (gradEmbedding: Tensor, gradMemory: Tensor, gradInitial: RecurrentState)
+        if !config.inputFeeding {
+            let dec = decoder.forward(demb.output, initial: encoded.initial, training: training, rng: &rng)
+            let (ht, at) = attend(dec.output, memory: encoded.memory, keys: keys, lengths: encoded.lengths)
+            attentional = ht
+            weights = at.attention.weights
+            backwardDecoder = { dht in
+                let ga = self.attendBackward(at, gradAttentional: dht)
+                let g = self.decoder.backward(dec.trace, gradOutput: ga.gradH)
+                return (g.gradInput, ga.gradMemory, g.gradInitial)
+            }
+        } else {
+            var state = encoded.initial
+            var feed = Tensor.zeros([1, B, Hd])
+            var steps: [(dec: RecurrentLayer.Trace, attend: AttendTrace)] = []
+            attentional = Tensor.zeros([T, B, Hd])
+            weights = Tensor.zeros([T, B, encoded.memory.shape[0]])
+            let E = config.embeddingSize
+            for t in 0..<T {
+                let x = concatLast(rows(demb.output, t * B * E, [1, B, E]), feed)
+                let dec = decoder.forward(x, initial: state, training: training, rng: &rng)
+                let (ht, at) = attend(dec.output, memory: encoded.memory, keys: keys, lengths: encoded.lengths)
+                state = dec.final
+                feed = ht
+                steps.append((dec.trace, at))
+                attentional.scalars.replaceSubrange((t * B * Hd)..<((t + 1) * B * Hd), with: ht.scalars)
+                let w = at.attention.weights
+                weights.scalars.replaceSubrange((t * w.count)..<((t + 1) * w.count), with: w.scalars)
+            }
+            backwardDecoder = { dAttentional in
+                var dEmb = Tensor.zeros([T, B, E])
+                var dMemory = Tensor.zeros(encoded.memory.shape)
+                var dFeed = Tensor.zeros([1, B, Hd])
+                var dState: RecurrentState? = nil
+                for t in stride(from: T - 1, through: 0, by: -1) {
+                    var dht = rows(dAttentional, t * B * Hd, [1, B, Hd])
+                    addInPlace(&dht, dFeed)
+                    let ga = self.attendBackward(steps[t].attend, gradAttentional: dht)
+                    addInPlace(&dMemory, ga.gradMemory)
+                    let g = self.decoder.backward(steps[t].dec, gradOutput: ga.gradH, gradFinal: dState)
+                    dState = g.gradInitial
+                    let (de, df) = splitLast(g.gradInput, E)
+                    dEmb.scalars.replaceSubrange((t * B * E)..<((t + 1) * B * E), with: de.scalars)
+                    dFeed = df
+                }
+                return (dEmb, dMemory, dState!)
+            }
+        }
+
+        let dropped = dropout.forward(attentional, training: training, rng: &rng)
+        let out = head.forward(dropped.output.reshaped([T * B, Hd]))
+        let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: targetIDs)
+        if training {
+            let dht = dropout.backward(dropped.trace, gradOutput: head.backward(out.trace, gradOutput: ce.gradient).reshaped([T, B, Hd]))
+            let g = backwardDecoder(dht)
+            targetEmbedding.backward(emb.trace, gradOutput: dropout.backward(demb.trace, gradOutput: g.gradEmbedding))
+            encodeBackward(encoded, gradMemory: g.gradMemory, gradInitial: g.gradInitial)
+        }
+        return (Double(ce.loss), ce.counted, weights)
+    }
+
+    // MARK: - Checkpoints
+
+    public var configJSON: String { canonicalJSON(config) }
+
+    /// Both vocabularies in one list: source tokens, then target tokens; the config gives the split.
+    public var checkpointVocabulary: [String] { source.tokens + target.tokens }
+
+    public convenience init(checkpoint: Checkpoint) throws {
+        try checkpoint.require(kind: Self.kind)
+        let config = try checkpoint.decodeConfig(Seq2SeqConfig.self)
+        if let problem = config.problem { throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem) }
+        let expected = config.sourceVocabularySize + config.targetVocabularySize
+        guard let tokens = checkpoint.vocabulary, tokens.count == expected else {
+            throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing or not \(expected) tokens")
+        }
+        let source = try checkpoint.vocabulary(Array(tokens[..<config.sourceVocabularySize]))
+        let target = try checkpoint.vocabulary(Array(tokens[config.sourceVocabularySize...]))
+        guard Array(source.tokens.prefix(4)) == Self.specials, Array(target.tokens.prefix(4)) == Self.specials else {
+            throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "each vocabulary must start with \(Self.specials)")
+        }
+        var rng = SeededRNG(seed: 0)
+        self.init(config: config, source: source, target: target, rng: &rng)
+        try checkpoint.load(into: namedParameters)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+extension Seq2Seq {
+    /// The mean loss per target token (`<eos>` included) over `sources`/`targets` (ids), in evaluation mode.
+    public func evaluateLoss(sources: [[Int]], targets: [[Int]], batch: Int = 64) -> (loss: Double, tokens: Int) {
+        var rng = SeededRNG(seed: 0)
+        var total = 0.0, count = 0
+        for indices in LengthBatcher(lengths: sources.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false) {
+            let r = run(sources: indices.map { sources[$0] }, targets: indices.map { targets[$0] }, rng: &rng)
+            total += r.loss * Double(r.count)
+            count += r.count
+        }
+        return (total / Double(max(count, 1)), count)
+    }
+
+    /// Corpus BLEU and chrF of the detokenized translations of `sources` (tokenized) against `references` (raw lines).
+    public func score(sources: [[String]], references: [String], options: DecodingOptions) -> (bleu: BLEU, chrF: ChrF, outputs: [String]) {
+        let outputs = translate(sources, options: options).map { TranslationText.detokenize($0.first?.words ?? []) }
+        return (BLEU(hypotheses: outputs, references: references), ChrF(hypotheses: outputs, references: references), outputs)
+    }
+}
+
+/// Training a ``Seq2Seq`` on sentence pairs batched by source length, with
+/// validation loss and BLEU (greedy decoding) as metrics.
+public final class TranslationTask: TrainingTask {
+    public let model: Seq2Seq
+    let trainSources: [[Int]], trainTargets: [[Int]]
+    let validSources: [[Int]], validTargets: [[Int]]
+    let validWords: [[String]], validReferences: [String]
+    let batcher: LengthBatcher
+    var batches: [[Int]] = []
+    /// How validation decodes for BLEU (greedy by default: fast).
+    public var validationDecoding: DecodingOptions = { var o = DecodingOptions(); o.beam = 1; return o }()
+
+    /// `valid` pairs bring their raw reference lines for BLEU.
+    public init(model: Seq2Seq, train: [ParallelText.Pair], valid: [ParallelText.Pair], validReferences: [String], batch: Int) {
+        precondition(valid.count == validReferences.count, "TranslationTask: \(valid.count) validation pairs, \(validReferences.count) references")
+        self.model = model
+        trainSources = train.map { model.sourceIDs($0.source) }
+        trainTargets = train.map { model.targetIDs($0.target) }
+        validSources = valid.map { model.sourceIDs($0.source) }
+        validTargets = valid.map { model.targetIDs($0.target) }
+        validWords = valid.map(\.source)
+        self.validReferences = validReferences
+        batcher = LengthBatcher(lengths: trainSources.map(\.count), batchSize: batch)
+    }
+
+    public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
+    public var batchesPerEpoch: Int { batcher.batchCount }
+    public var unit: String { "target tokens" }
+    public var hasValidationData: Bool { !validSources.isEmpty }
+    public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) {
+        (Seq2Seq.kind, model.configJSON, model.checkpointVocabulary)
+    }
+
+    public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
+
+    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
+        let indices = batches[index]
+        let r = model.run(sources: indices.map { trainSources[$0] }, targets: indices.map { trainTargets[$0] }, training: true, rng: &rng)
+        return (r.loss, r.count)
+    }
+
+    public func validate() -> (loss: Double, metrics: [String: Double])? {
+        guard hasValidationData else { return nil }
+        let loss = model.evaluateLoss(sources: validSources, targets: validTargets).loss
+        let s = model.score(sources: validWords, references: validReferences, options: validationDecoding)
+        return (loss, ["bleu": s.bleu.score, "chrf": s.chrF.score, "perplexity": exp(loss)])
+    }
+}
