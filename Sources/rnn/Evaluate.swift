@@ -6,12 +6,13 @@ extension RNN {
     /// `rnn evaluate`: loss of a model on a data file.
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure a model on a data file: loss and bits per character (char) or perplexity (word).")
+            abstract: "Measure a model on a data file: loss and bits per character (char) or perplexity (word); BLEU, chrF and perplexity (translate).")
 
         @Option(help: "A checkpoint written by `rnn train`.")
         var model: String
         @Option(help: "A file path or data set name (NAME/FILE picks a file of a set, e.g. wikitext-2/wiki.test.tokens).")
-        var data: String
+        var data: String?
+        @OptionGroup var translation: TranslationEvaluationOptions
         @Option(help: "Steps per batch.")
         var seq = 64
         @Option(help: "Parallel streams.")
@@ -39,11 +40,16 @@ extension RNN {
             try Check.count(seq, "--seq", in: 1...Int.max)
             try Check.count(batch, "--batch", in: 1...Int.max)
             try Check.positive(temperature, "--temperature")
+            if (data == nil) == (translation.source == nil) {
+                throw ValidationError("give --data FILE, or --source FILE --target FILE for a translation model")
+            }
         }
 
         func run() throws {
             try userFacing {
                 let checkpoint = try Checkpoint.read(model)
+                if translation.source != nil { return try translation.evaluate(try Seq2Seq(checkpoint: checkpoint), json: json) }
+                guard let data else { throw ValidationError("--data is needed for a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))") }
                 let path = try DataCatalog.resolve(data)
                 switch checkpoint.kind {
                 case SequenceClassifier.kind: try evaluateClassifier(try SequenceClassifier(checkpoint: checkpoint), path)

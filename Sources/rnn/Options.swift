@@ -70,7 +70,7 @@ struct TrainingArguments: ParsableArguments {
     var validateEvery = 0
     @Option(help: "Stop after this many validations without improvement.")
     var patience: Int?
-    @Option(help: "What picks the best checkpoint and drives early stopping: loss, or accuracy (classify and tag; their default).")
+    @Option(help: "What picks the best checkpoint and drives early stopping: loss, accuracy (classify and tag; their default) or bleu (translate; its default).")
     var select: String?
     @Option(help: "Print progress every N steps.")
     var logEvery = 50
@@ -111,8 +111,8 @@ struct TrainingArguments: ParsableArguments {
         }
         _ = try parsedSchedule(totalSteps: steps)
         if let why = precision.problem { throw ValidationError(why) }
-        if let select, !["loss", "accuracy", "macro_f1"].contains(select) {
-            throw ValidationError("--select must be loss, accuracy or macro_f1, got '\(select)'")
+        if let select, !["loss", "accuracy", "macro_f1", "bleu"].contains(select) {
+            throw ValidationError("--select must be loss, accuracy, macro_f1 or bleu (translate), got '\(select)'")
         }
     }
 

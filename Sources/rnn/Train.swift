@@ -7,7 +7,7 @@ extension RNN {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a model.",
-            subcommands: [TrainLM.self, TrainClassify.self, TrainTag.self, TrainGenerate.self])
+            subcommands: [TrainLM.self, TrainClassify.self, TrainTag.self, TrainGenerate.self, TrainTranslate.self])
     }
 }
 

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+extension AttentionScore: ExpressibleByArgument {}
+
+/// Where translation pairs come from: a named set's files or explicit paths.
+struct ParallelDataOptions: ParsableArguments {
+    @Option(help: "A translation data set (multi30k); with --from and --to.")
+    var data: String?
+    @Option(help: "Source language of --data (de or en for multi30k).")
+    var from: String?
+    @Option(help: "Target language of --data.")
+    var to: String?
+    @Option(help: "Training source sentences, one per line.")
+    var source: String?
+    @Option(help: "Training target sentences, line i translating line i of --source.")
+    var target: String?
+    @Option(help: "Validation source sentences.")
+    var validSource: String?
+    @Option(help: "Validation target sentences.")
+    var validTarget: String?
+    @Option(help: "Sentences longer than this many words are cut (and reported).")
+    var maxWords = 80
+
+    func validate() throws {
+        if data != nil {
+            guard from != nil, to != nil, from != to else { throw ValidationError("--data needs --from and --to, two different languages (e.g. --from de --to en)") }
+            if source != nil || target != nil { throw ValidationError("give either --data with --from/--to or --source/--target, not both") }
+        } else if source == nil || target == nil {
+            throw ValidationError("give --data NAME --from L1 --to L2, or --source FILE --target FILE")
+        }
+        if (validSource == nil) != (validTarget == nil) { throw ValidationError("give both --valid-source and --valid-target, or neither") }
+        guard maxWords >= 1 else { throw ValidationError("--max-words must be at least 1") }
+    }
+
+    /// (source, target) paths for training and, when there are any, validation.
+    func paths() throws -> (train: (String, String), valid: (String, String)?) {
+        if let data, let from, let to {
+            let train = (try DataCatalog.resolve(data, file: "train.\(from)"), try DataCatalog.resolve(data, file: "train.\(to)"))
+            let valid = validSource == nil
+                ? (try DataCatalog.resolve(data, file: "val.\(from)"), try DataCatalog.resolve(data, file: "val.\(to)"))
+                : (try DataCatalog.resolve(validSource!), try DataCatalog.resolve(validTarget!))
+            return (train, valid)
+        }
+        let valid = try validSource.map { (try DataCatalog.resolve($0), try DataCatalog.resolve(validTarget!)) }
+        return ((try DataCatalog.resolve(source!), try DataCatalog.resolve(target!)), valid)
+    }
+
+    /// Reads a pair of files, printing what was skipped or cut.
+    func read(_ paths: (String, String), lowercase: Bool) throws -> ParallelText {
+        let text = try ParallelText.read(source: paths.0, target: paths.1, lowercase: lowercase, maxWords: maxWords)
+        if let note = text.report(source: paths.0, target: paths.1, maxWords: maxWords) { print(note) }
+        return text
+    }
+}
+
+/// `rnn train translate`: an encoder-decoder with attention on sentence pairs.
+struct TrainTranslate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "translate",
+        abstract: "Train an encoder-decoder with attention on sentence pairs (translation).",
+        discussion: """
+        Examples:
+          rnn train translate --data multi30k --from de --to en --minutes 30 --out de-en.safetensors
+          rnn train translate --source train.de --target train.en --valid-source val.de --valid-target val.en --epochs 10 --out de-en.safetensors
+        """)
+
+    @OptionGroup var pairs: ParallelDataOptions
+    @Flag(help: "Lowercase both sides (the output is then lowercase too).")
+    var lowercase = false
+    @Option(help: "Keep words seen at least this many times in training; the rest become <unk>.")
+    var minCount = 2
+    @Option(help: "Attention score: general, dot or additive.")
+    var attention: AttentionScore = .general
+    @Option(help: "Additive attention's hidden size (default: the hidden size).")
+    var attentionSize: Int?
+    @Flag(help: "Feed each step's attentional vector into the next decoder input (slower: the decoder then runs step by step).")
+    var inputFeeding = false
+    @Option(help: "Sentence pairs per batch.")
+    var batch = 64
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var training: TrainingArguments
+
+    func validate() throws {
+        guard batch >= 1, minCount >= 1 else { throw ValidationError("--batch and --min-count must be at least 1") }
+        if let a = attentionSize, a < 1 { throw ValidationError("--attention-size must be at least 1") }
+        if model.cell != .lstm && model.cell != .gru { throw ValidationError("--cell must be lstm or gru for translate") }
+    }
+
+    func run() throws {
+        try userFacing {
+            let paths = try pairs.paths()
+            let train = try pairs.read(paths.train, lowercase: lowercase)
+            let valid = try paths.valid.map { try pairs.read($0, lowercase: lowercase) }
+            var references: [String] = []
+            if let p = paths.valid, let valid {
+                let lines = try TextFile.read(p.1).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                references = valid.pairs.map { lines[$0.line - 1] }
+            }
+            let source = Vocabulary(counting: train.pairs.flatMap(\.source), specials: Seq2Seq.specials, minimumCount: minCount)
+            let target = Vocabulary(counting: train.pairs.flatMap(\.target), specials: Seq2Seq.specials, minimumCount: minCount)
+            let hidden = model.hidden ?? 256, layers = model.layers ?? 1
+            let config = Seq2SeqConfig(cell: model.cell, lowercase: lowercase, sourceVocabularySize: source.count,
+                                       targetVocabularySize: target.count, embeddingSize: model.embedding ?? hidden,
+                                       encoderHiddenSize: attention == .dot ? hidden / 2 : hidden, encoderLayers: layers,
+                                       decoderHiddenSize: hidden, decoderLayers: layers, attention: attention,
+                                       attentionSize: attentionSize ?? hidden, inputFeeding: inputFeeding, dropout: model.dropout)
+            if let problem = config.problem { throw ValidationError(problem) }
+            var rng = SeededRNG(seed: training.seed)
+            let seq2seq = Seq2Seq(config: config, source: source, target: target, rng: &rng)
+            let task = TranslationTask(model: seq2seq, train: train.pairs, valid: valid?.pairs ?? [], validReferences: references, batch: batch)
+            let report = try trainTask(task, training: training, defaultSelect: valid == nil ? nil : "bleu", describe: """
+                data: \(paths.train.0) -> \(paths.train.1): \(train.pairs.count) training pairs, \(valid?.pairs.count ?? 0) validation; vocabulary \(source.count) source, \(target.count) target words (min count \(minCount))
+                model: embedding \(config.embeddingSize) -> \(layers) x bidirectional \(config.cell) \(config.encoderHiddenSize) -> \(attention) attention -> \(layers) x \(config.cell) \(hidden)\(inputFeeding ? " with input feeding" : ""), dropout \(config.dropout), \(seq2seq.parameterCount) parameters
+                """)
+            if let loss = report.lastValidationLoss {
+                print(String(format: "validation loss %.4f nats/word (perplexity %.2f); best %@ %.4f", loss, exp(loss),
+                             training.select ?? (valid == nil ? "loss" : "bleu"), report.progress.bestScore ?? report.progress.bestLoss ?? loss))
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+extension RNN {
+    /// `rnn translate`: sentences in, translations out, one line per line.
+    struct Translate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Translate sentences with a model from `rnn train translate` (a file or standard input, one sentence per line).",
+            discussion: """
+            Examples:
+              rnn translate --model de-en.safetensors --input test.de > test.hyp.en
+              echo "Ein Hund rennt im Schnee." | rnn translate --model de-en.safetensors --beam 5 --n-best 3
+              rnn translate --model de-en.safetensors --input test.de --attention first.html --sentence 1
+            """)
+
+        @Option(help: "A checkpoint written by `rnn train translate`.")
+        var model: String
+        @Option(help: "Sentences to translate, one per line (default: standard input).")
+        var input: String?
+        @Option(help: "Beam width (1: greedy).")
+        var beam = 5
+        @Option(help: "Print the K best translations of each sentence as 'LINE ||| translation ||| score'.")
+        var nBest = 1
+        @Option(help: "Length normalisation: hypotheses are ranked by log p / length^alpha.")
+        var alpha = 0.6
+        @Option(help: "The longest translation is this many times the source length, plus 5 words.")
+        var maxRatio = 1.5
+        @Option(help: "Sentences decoded together.")
+        var batch = 64
+        @Option(help: "Input sentences longer than this many words are cut (and reported).")
+        var maxWords = 80
+        @Option(help: "Write the attention of one sentence's translation as an HTML heatmap to this file.")
+        var attention: String?
+        @Option(help: "Which input line --attention draws (1-based).")
+        var sentence = 1
+
+        func validate() throws {
+            guard beam >= 1 else { throw ValidationError("--beam must be at least 1 (1 is greedy), got \(beam)") }
+            guard nBest >= 1 && nBest <= beam else { throw ValidationError("--n-best must lie in 1...\(beam) (the beam width), got \(nBest)") }
+            guard batch >= 1, maxWords >= 1, sentence >= 1 else { throw ValidationError("--batch, --max-words and --sentence must be at least 1") }
+            guard maxRatio > 0, alpha >= 0 else { throw ValidationError("--max-ratio must be positive and --alpha not negative") }
+            if let attention, attention == model || attention == input {
+                throw ValidationError("--attention \(attention) would overwrite an input; choose another file")
+            }
+        }
+
+        func run() throws {
+            try userFacing {
+                let m = try Seq2Seq(checkpoint: try Checkpoint.read(model))
+                let name = input ?? "<stdin>"
+                var lines: [String]
+                if let input {
+                    lines = try TextFile.read(input).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                    if lines.last == "" { lines.removeLast() }
+                } else {
+                    lines = []
+                    while let line = readLine() { lines.append(line) }
+                }
+                let words = lines.enumerated().map { i, line -> [String] in
+                    let w = TranslationText.words(line, lowercase: m.config.lowercase)
+                    if w.count > maxWords {
+                        FileHandle.standardError.write("\(name):\(i + 1): \(w.count) words, cut to the first \(maxWords) (--max-words)\n".data(using: .utf8)!)
+                    }
+                    return Array(w.prefix(maxWords))
+                }
+                var options = DecodingOptions()
+                options.beam = beam
+                options.nBest = nBest
+                options.alpha = alpha
+                options.maxLengthRatio = maxRatio
+                options.batch = batch
+                let nonEmpty = words.indices.filter { !words[$0].isEmpty }
+                let found = m.translate(nonEmpty.map { words[$0] }, options: options)
+                var results = [[(words: [String], score: Double)]](repeating: [([], 0)], count: lines.count)
+                for (k, i) in nonEmpty.enumerated() { results[i] = found[k] }
+                for (i, hs) in results.enumerated() {
+                    if nBest == 1 {
+                        print(TranslationText.detokenize(hs.first?.words ?? []))
+                    } else {
+                        for h in hs { print("\(i + 1) ||| \(TranslationText.detokenize(h.words)) ||| \(String(format: "%.4f", h.score))") }
+                    }
+                }
+                if let attention { try writeAttention(attention, m, words: words, results: results, name: name) }
+            }
+        }
+
+        func writeAttention(_ path: String, _ m: Seq2Seq, words: [[String]], results: [[(words: [String], score: Double)]], name: String) throws {
+            guard sentence <= words.count else {
+                throw UserFacingError(description: "\(name): --sentence \(sentence), but the input has \(words.count) lines")
+            }
+            let source = words[sentence - 1], target = results[sentence - 1].first?.words ?? []
+            guard !source.isEmpty else { throw UserFacingError(description: "\(name):\(sentence): the line is empty; nothing to draw") }
+            let rows = m.alignment(source: source, target: target)
+            let html = AttentionHeatmap.html(source: source + [Vocabulary.endOfSentence], target: target + [Vocabulary.endOfSentence],
+                                             weights: rows, title: "\(name):\(sentence) attention")
+            let temporary = path + ".tmp-\(getpid())"
+            do {
+                try html.write(toFile: temporary, atomically: false, encoding: .utf8)
+                if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+                try FileManager.default.moveItem(atPath: temporary, toPath: path)
+            } catch {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw UserFacingError(description: "\(path): cannot write the attention picture: \(error.localizedDescription)")
+            }
+            FileHandle.standardError.write("wrote the attention of line \(sentence) to \(path)\n".data(using: .utf8)!)
+        }
+    }
+}
