@@ -10,6 +10,10 @@
                                    safetensors checkpoint that `rnn` loads, and (with
                                    --outputs) save its logits on the fixed input.
 
+  load-swift-seq2seq MODEL [--outputs F]   The same for a checkpoint of `rnn train translate`:
+                                   the mean loss and attention weights on the fixed sentence pairs.
+  export-seq2seq OUT [--outputs F] Build a PyTorch Seq2Seq and save it as a checkpoint `rnn` loads.
+
 The fixed input is the token ids 0, 1, 2, ... (mod vocabulary) as [T=7, B=2]; for a
 conditional generator, sequences of lengths 5, 2, 4 (ids 1 + (7t + 3b) mod (V - 1)) with
 conditions: labels 0, 1, 2 (mod K), or features sin(0.7 i) as [3, Z].
@@ -26,7 +30,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, os.path.dirname(__file__))
-from torch_models import ConditionalGenerator, LanguageModel, metadata, teacher_forcing  # noqa: E402
+from torch_models import ConditionalGenerator, LanguageModel, Seq2Seq, metadata, teacher_forcing  # noqa: E402
 
 
 def fixed_input(vocabulary_size, T=7, B=2):
@@ -102,6 +106,55 @@ def export(args):
     run(model, args.outputs)
 
 
+def fixed_pairs(config):
+    """Sources of lengths 4, 2, 5 (ending in <eos> = 3) and targets of lengths 3, 1, 4, with ids from 4 up."""
+    def ids(n, k, V):
+        return [4 + (7 * (k + i) + 3) % (V - 4) for i in range(n)]
+    Vs, Vt = config["sourceVocabularySize"], config["targetVocabularySize"]
+    sources = [ids(n - 1, k, Vs) + [3] for k, n in enumerate([4, 2, 5])]
+    targets = [ids(n, 10 + k, Vt) for k, n in enumerate([3, 1, 4])]
+    return sources, targets
+
+
+def run_seq2seq(model, path):
+    model.eval()
+    sources, targets = fixed_pairs(model.config)
+    with torch.no_grad():
+        loss, weights = model(sources, targets)
+    tensors = {"loss": loss.reshape(1).float(), "weights": weights.contiguous().float()}
+    if path:
+        save_file(tensors, path, metadata={"generator": "Scripts/torch_interop.py"})
+        print("wrote", path)
+    print("loss =", loss.item())
+    return tensors
+
+
+def load_swift_seq2seq(args):
+    with safe_open(args.model, "pt") as f:
+        meta = f.metadata()
+    if meta.get("kind") != "seq2seq":
+        sys.exit(f"{args.model}: kind is {meta.get('kind')!r}, expected 'seq2seq'")
+    model = Seq2Seq(json.loads(meta["config"]))
+    model.load_state_dict(load_file(args.model), strict=True)
+    print(f"loaded {args.model} into torch with strict=True: {sum(p.numel() for p in model.parameters())} parameters")
+    run_seq2seq(model, args.outputs)
+
+
+def export_seq2seq(args):
+    torch.manual_seed(args.seed)
+    specials = ["<pad>", "<unk>", "<bos>", "<eos>"]
+    source = specials + [f"s{i}" for i in range(9)]
+    target = specials + [f"t{i}" for i in range(11)]
+    config = {"attention": args.attention, "attentionSize": 5, "cell": args.cell, "decoderHiddenSize": 8, "decoderLayers": 2,
+              "dropout": 0.1, "embeddingSize": 6, "encoderHiddenSize": 4, "encoderLayers": 2, "inputFeeding": args.input_feeding,
+              "lowercase": False, "sourceVocabularySize": len(source), "targetVocabularySize": len(target)}
+    model = Seq2Seq(config)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(state, args.out, metadata=metadata(config, source + target, kind="seq2seq"))
+    print("wrote", args.out, "for rnn:", ", ".join(state))
+    run_seq2seq(model, args.outputs)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -113,8 +166,19 @@ def main():
     b.add_argument("--outputs")
     b.add_argument("--cell", default="gru", choices=["lstm", "gru", "rnn_tanh", "rnn_relu"])
     b.add_argument("--seed", type=int, default=5)
+    c = sub.add_parser("load-swift-seq2seq")
+    c.add_argument("model")
+    c.add_argument("--outputs")
+    d = sub.add_parser("export-seq2seq")
+    d.add_argument("out")
+    d.add_argument("--outputs")
+    d.add_argument("--cell", default="lstm", choices=["lstm", "gru"])
+    d.add_argument("--attention", default="additive", choices=["dot", "general", "additive"])
+    d.add_argument("--input-feeding", action="store_true")
+    d.add_argument("--seed", type=int, default=5)
     args = p.parse_args()
-    {"load-swift": load_swift, "export": export}[args.command](args)
+    {"load-swift": load_swift, "export": export, "load-swift-seq2seq": load_swift_seq2seq,
+     "export-seq2seq": export_seq2seq}[args.command](args)
 
 
 if __name__ == "__main__":

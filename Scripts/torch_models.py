@@ -90,8 +90,99 @@ def teacher_forcing(sequences):
     return inputs, targets, [len(s) + 1 for s in sequences]
 
 
-def metadata(config, vocabulary):
+def metadata(config, vocabulary, kind="language_model"):
     """The __metadata__ a Recurrent checkpoint carries."""
-    return {"format": "recurrent-checkpoint/1", "kind": "language_model",
+    return {"format": "recurrent-checkpoint/1", "kind": kind,
             "config": json.dumps(config, sort_keys=True, separators=(",", ":")),
             "vocabulary": json.dumps(vocabulary, separators=(",", ":"))}
+
+
+class Attention(nn.Module):
+    """Recurrent's Attention: dot, general (key: K -> Q, no bias) or additive
+    (query: Q -> A no bias, key: K -> A, v: A -> 1 no bias), masked by memory length."""
+
+    def __init__(self, score, query_size, key_size, attention_size):
+        super().__init__()
+        self.score = score
+        if score == "general":
+            self.key = nn.Linear(key_size, query_size, bias=False)
+        if score == "additive":
+            self.query = nn.Linear(query_size, attention_size, bias=False)
+            self.key = nn.Linear(key_size, attention_size)
+            self.v = nn.Linear(attention_size, 1, bias=False)
+
+    def forward(self, q, memory, lengths):
+        """q [N, B, Q], memory [S, B, K], lengths [B] -> context [N, B, K], weights [N, B, S]."""
+        keys = memory if self.score == "dot" else self.key(memory)
+        if self.score == "additive":
+            e = self.v(torch.tanh(self.query(q)[:, :, None, :] + keys.permute(1, 0, 2)[None])).squeeze(-1)
+        else:
+            e = torch.einsum("nbq,sbq->nbs", q, keys)
+        S = memory.shape[0]
+        mask = torch.arange(S)[None, :] >= torch.as_tensor(lengths)[:, None]
+        a = torch.softmax(e.masked_fill(mask[None], float("-inf")), dim=-1)
+        return torch.einsum("nbs,sbk->nbk", a, memory), a
+
+
+class Seq2Seq(nn.Module):
+    """Recurrent's Seq2Seq (docs/checkpoints.md): embedding -> bidirectional encoder ->
+    bridge tanh(W [h_fwd; h_bwd] + b) -> decoder (input feeding optional) ->
+    attention -> tanh(combine([c; h])) -> head. Ids 0..3 are <pad> <unk> <bos> <eos>."""
+
+    PAD, BOS, EOS = 0, 2, 3
+
+    def __init__(self, config):
+        super().__init__()
+        c = self.config = config
+        E, He, Hd, Ld = c["embeddingSize"], c["encoderHiddenSize"], c["decoderHiddenSize"], c["decoderLayers"]
+        self.source_embedding = nn.Embedding(c["sourceVocabularySize"], E)
+        self.encoder = recurrent(c["cell"], E, He, c["encoderLayers"], c["dropout"], bidirectional=True)
+        self.bridge = nn.Linear(2 * He, (2 if c["cell"] == "lstm" else 1) * Ld * Hd)
+        self.target_embedding = nn.Embedding(c["targetVocabularySize"], E)
+        self.decoder = recurrent(c["cell"], E + (Hd if c["inputFeeding"] else 0), Hd, Ld, c["dropout"])
+        self.attention = Attention(c["attention"], Hd, 2 * He, c["attentionSize"])
+        self.combine = nn.Linear(2 * He + Hd, Hd)
+        self.head = nn.Linear(Hd, c["targetVocabularySize"])
+
+    def initial_state(self, h_n, B):
+        L, Hd, Le = self.config["decoderLayers"], self.config["decoderHiddenSize"], self.config["encoderLayers"]
+        z = torch.cat([h_n[2 * (Le - 1)], h_n[2 * (Le - 1) + 1]], dim=-1)
+        s = torch.tanh(self.bridge(z)).view(B, -1, L, Hd).permute(1, 2, 0, 3)  # [S, L, B, Hd]
+        return (s[0].contiguous(), s[1].contiguous()) if self.config["cell"] == "lstm" else s[0].contiguous()
+
+    def forward(self, sources, targets):
+        """sources: id lists ending in <eos>; targets: id lists without <bos>/<eos>.
+        Returns the mean cross-entropy over target tokens and <eos>, and the weights [T, B, S]."""
+        B, S, T = len(sources), max(map(len, sources)), max(map(len, targets)) + 1
+        src = torch.full((S, B), self.PAD, dtype=torch.long)
+        inp = torch.full((T, B), self.PAD, dtype=torch.long)
+        gold = torch.full((T, B), -100, dtype=torch.long)
+        for b, (x, y) in enumerate(zip(sources, targets)):
+            src[:len(x), b] = torch.tensor(x)
+            inp[0, b] = self.BOS
+            inp[1:len(y) + 1, b] = torch.tensor(y, dtype=torch.long)
+            gold[:len(y), b] = torch.tensor(y, dtype=torch.long)
+            gold[len(y), b] = self.EOS
+        lengths = torch.tensor([len(x) for x in sources])
+        packed = nn.utils.rnn.pack_padded_sequence(self.source_embedding(src), lengths, enforce_sorted=False)
+        out, fin = self.encoder(packed)
+        memory, _ = nn.utils.rnn.pad_packed_sequence(out, total_length=S)
+        state = self.initial_state(fin[0] if isinstance(fin, tuple) else fin, B)
+        emb = self.target_embedding(inp)
+        if not self.config["inputFeeding"]:
+            h, _ = self.decoder(emb, state)
+            c, weights = self.attention(h, memory, lengths)
+            attentional = torch.tanh(self.combine(torch.cat([c, h], dim=-1)))
+        else:
+            feed = torch.zeros(1, B, self.config["decoderHiddenSize"], dtype=emb.dtype)
+            steps, ws = [], []
+            for t in range(T):
+                h, state = self.decoder(torch.cat([emb[t:t + 1], feed], dim=-1), state)
+                c, w = self.attention(h, memory, lengths)
+                feed = torch.tanh(self.combine(torch.cat([c, h], dim=-1)))
+                steps.append(feed)
+                ws.append(w)
+            attentional, weights = torch.cat(steps), torch.cat(ws)
+        logits = self.head(attentional)
+        loss = nn.functional.cross_entropy(logits.reshape(T * B, -1), gold.reshape(-1), ignore_index=-100)
+        return loss, weights
