@@ -26,6 +26,10 @@ TRAIN = {
     "classify-bilstm-1x128": dict(cell="lstm", layers=1, bi=True, vocab=20000, emb=100, hidden=128, batch=64, seq=40, head="last-step"),
     "big-lstm-1x1024": dict(cell="lstm", layers=1, bi=False, vocab=1000, emb=512, hidden=1024, batch=64, seq=50, head="per-token"),
 }
+# Seq2Seq (Scripts/torch_models.py) with general attention: seq source words and seq target tokens per pair.
+TRANSLATE = {
+    "translate-gru-256": dict(cell="gru", layers=1, vocab=8000, emb=256, hidden=256, batch=64, seq=16),
+}
 GENERATE = {
     "generate-lstm-2x512": dict(layers=2, hidden=512, vocab=65, emb=64),
     "generate-lstm-1x128": dict(layers=1, hidden=128, vocab=65, emb=64),
@@ -108,6 +112,43 @@ def bench_train(name, c, seconds, bf16=False):
             "gflops": train_flops(c) / s / 1e9, "peak_rss_mb": peak_rss_mb()}
 
 
+def translate_flops(c):
+    G, H, E, BT, S = GATES[c["cell"]], c["hidden"], c["emb"], c["batch"] * c["seq"], c["seq"]
+    encoder = 2 * 2 * BT * (E * G * H + H * G * H)
+    decoder = 2 * BT * (E * G * H + H * G * H)
+    attention = 2 * BT * 2 * H * H + 2 * BT * S * H + 2 * BT * S * 2 * H
+    output = 2 * BT * 3 * H * H + 2 * BT * H * c["vocab"]
+    return 3 * (encoder + decoder + attention + output)
+
+
+def bench_translate(name, c, seconds):
+    import os
+    import random
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    from torch_models import Seq2Seq
+    torch.manual_seed(1)
+    config = {"cell": c["cell"], "sourceVocabularySize": c["vocab"], "targetVocabularySize": c["vocab"], "embeddingSize": c["emb"],
+              "encoderHiddenSize": c["hidden"], "encoderLayers": c["layers"], "decoderHiddenSize": c["hidden"],
+              "decoderLayers": c["layers"], "attention": "general", "attentionSize": 0, "inputFeeding": False, "dropout": 0.0}
+    model = Seq2Seq(config)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    r = random.Random(1)
+    sources = [[r.randrange(4, c["vocab"]) for _ in range(c["seq"] - 1)] + [3] for _ in range(c["batch"])]
+    targets = [[r.randrange(4, c["vocab"]) for _ in range(c["seq"] - 1)] for _ in range(c["batch"])]
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        loss, _ = model(sources, targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+
+    s = timed(step, seconds, 2)
+    return {"config": name, "mode": "train", "step_ms": s * 1000, "tokens_per_s": c["batch"] * c["seq"] / s,
+            "gflops": translate_flops(c) / s / 1e9, "peak_rss_mb": peak_rss_mb()}
+
+
 def bench_generate(name, c, seconds):
     torch.manual_seed(1)
     emb = nn.Embedding(c["vocab"], c["emb"])
@@ -147,10 +188,12 @@ def main():
                    help="bf16: training under torch.autocast('cpu', dtype=torch.bfloat16)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    names = args.config or list(TRAIN) + list(GENERATE) + list(GEMM)
+    names = args.config or list(TRAIN) + list(TRANSLATE) + list(GENERATE) + list(GEMM)
     for name in names:
         if name in TRAIN:
             r = bench_train(name, TRAIN[name], args.seconds, bf16=args.precision == "bf16")
+        elif name in TRANSLATE:
+            r = bench_translate(name, TRANSLATE[name], args.seconds)
         elif name in GENERATE:
             r = bench_generate(name, GENERATE[name], args.seconds)
         elif name in GEMM:

@@ -3,7 +3,7 @@ import Foundation
 /// A named benchmark, shared with Scripts/bench_pytorch.py so the two can be
 /// compared side by side.
 public struct BenchmarkConfig: Sendable {
-    public enum Mode: String, Sendable { case train, generate, gemm }
+    public enum Mode: String, Sendable { case train, generate, gemm, translate }
     /// How a training config reads out the recurrent output.
     public enum Head: String, Sendable {
         /// Every step predicts the next token (a language model).
@@ -34,6 +34,10 @@ public struct BenchmarkConfig: Sendable {
         train("classify-bilstm-1x128", .lstm, layers: 1, bidirectional: true, vocabulary: 20000, embedding: 100, hidden: 128,
               batch: 64, seq: 40, head: .lastStep),
         train("big-lstm-1x1024", .lstm, layers: 1, vocabulary: 1000, embedding: 512, hidden: 1024, batch: 64, seq: 50),
+        // Seq2Seq with general attention: source and target vocabularies of `vocabulary`,
+        // `seq` source words and `seq` target tokens (with <eos>) per sentence pair.
+        BenchmarkConfig(name: "translate-gru-256", mode: .translate, cell: .gru, layers: 1, bidirectional: true, vocabulary: 8000,
+                        embedding: 256, hidden: 256, batch: 64, seq: 16),
         generate("generate-lstm-2x512", layers: 2, hidden: 512),
         generate("generate-lstm-1x128", layers: 1, hidden: 128),
         BenchmarkConfig(name: "sgemm-1024", mode: .gemm, size: 1024),
@@ -56,6 +60,7 @@ public struct BenchmarkConfig: Sendable {
     /// script counts them: 3 x (the recurrent GEMMs + the output layer), for
     /// forward, input gradient and weight gradient.
     public var trainingFlops: Double {
+        if mode == .translate { return translationFlops }
         let G = Double(cell.gateCount), H = Double(hidden), D = bidirectional ? 2.0 : 1.0
         var recurrent = 0.0
         for l in 0..<layers {
@@ -64,6 +69,18 @@ public struct BenchmarkConfig: Sendable {
         }
         let output = head == .perToken ? 2 * Double(batch * seq) * D * H * Double(vocabulary) : 2 * Double(batch) * D * H * 2
         return 3 * (recurrent + output)
+    }
+
+    /// As ``trainingFlops`` for a translate config: the bidirectional encoder over
+    /// `seq` source words, the decoder over `seq` target tokens, general attention
+    /// (key projection, scores, context), the combine layer and the output layer.
+    var translationFlops: Double {
+        let G = Double(cell.gateCount), H = Double(hidden), E = Double(embedding), BT = Double(batch * seq), S = Double(seq)
+        let encoder = 2 * 2 * BT * (E * G * H + H * G * H)
+        let decoder = 2 * BT * (E * G * H + H * G * H)
+        let attention = 2 * BT * 2 * H * H + 2 * BT * S * H + 2 * BT * S * 2 * H
+        let output = 2 * BT * 3 * H * H + 2 * BT * H * Double(vocabulary)
+        return 3 * (encoder + decoder + attention + output)
     }
 
     /// The peak resident set size of this process so far, in MB (Linux; 0 elsewhere).

@@ -64,6 +64,7 @@ public enum ModelBenchmark {
         switch config.mode {
         case .train: return train(config, seconds: seconds)
         case .generate: return generate(config, seconds: seconds)
+        case .translate: return translate(config, seconds: seconds)
         case .gemm:
             let r = GEMMBenchmark.run(size: config.size, backend: nil, minSeconds: seconds / 2)
             return Result(config: config.name, mode: "gemm", milliseconds: r.seconds * 1000,
@@ -103,6 +104,28 @@ public enum ModelBenchmark {
         let perStep = times.median
         return Result(config: c.name, mode: "train", milliseconds: perStep * 1000, spread: times.scaled(by: 1000),
                       tokensPerSecond: Double(T * B) / perStep,
+                      gflops: c.trainingFlops / perStep / 1e9, peakRSSMegabytes: BenchmarkConfig.peakRSSMegabytes)
+    }
+
+    /// One training step of a ``Seq2Seq`` (teacher forcing, clipping, Adam) on random sentence pairs.
+    static func translate(_ c: BenchmarkConfig, seconds: Double) -> Result {
+        var rng = SeededRNG(seed: 1)
+        let words = Vocabulary(tokens: Seq2Seq.specials + (4..<c.vocabulary).map { "w\($0)" })
+        let config = Seq2SeqConfig(cell: c.cell, lowercase: false, sourceVocabularySize: c.vocabulary, targetVocabularySize: c.vocabulary,
+                                   embeddingSize: c.embedding, encoderHiddenSize: c.hidden, encoderLayers: c.layers,
+                                   decoderHiddenSize: c.hidden, decoderLayers: c.layers, attention: .general, attentionSize: 0,
+                                   inputFeeding: false, dropout: 0)
+        let model = Seq2Seq(config: config, source: words, target: words, rng: &rng)
+        var adam = Adam(parameters: model.namedParameters, learningRate: 1e-3)
+        let sources = (0..<c.batch).map { _ in (0..<(c.seq - 1)).map { _ in 4 + rng.nextInt(below: c.vocabulary - 4) } + [Seq2Seq.eosID] }
+        let targets = (0..<c.batch).map { _ in (0..<(c.seq - 1)).map { _ in 4 + rng.nextInt(below: c.vocabulary - 4) } }
+        let perStep = timed(seconds: seconds, warmup: 2) {
+            model.zeroGradients()
+            _ = model.run(sources: sources, targets: targets, training: true, rng: &rng)
+            GradientClipping.clipByGlobalNorm(model.parameters, maxNorm: 5)
+            adam.step()
+        }
+        return Result(config: c.name, mode: "train", milliseconds: perStep * 1000, tokensPerSecond: Double(c.batch * c.seq) / perStep,
                       gflops: c.trainingFlops / perStep / 1e9, peakRSSMegabytes: BenchmarkConfig.peakRSSMegabytes)
     }
 
