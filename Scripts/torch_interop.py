@@ -74,22 +74,25 @@ def run_generator(model, path):
     return tensors
 
 
+def load_checkpoint(path, kind, module):
+    """The torch module of a Recurrent checkpoint of `kind`, loaded with strict=True."""
+    with safe_open(path, "pt") as f:
+        meta = f.metadata()
+    if meta.get("kind") != kind:
+        sys.exit(f"{path}: kind is {meta.get('kind')!r}, expected {kind!r}")
+    model = module(json.loads(meta["config"]))
+    model.load_state_dict(load_file(path), strict=True)
+    print(f"loaded {path} into torch with strict=True: {sum(p.numel() for p in model.parameters())} parameters")
+    return model
+
+
 def load_swift(args):
     with safe_open(args.model, "pt") as f:
-        meta = f.metadata()
-    if meta.get("kind") == "conditional_generator":
-        model = ConditionalGenerator(json.loads(meta["config"]))
-        model.load_state_dict(load_file(args.model), strict=True)
-        print(f"loaded {args.model} into torch with strict=True: {sum(p.numel() for p in model.parameters())} parameters")
-        run_generator(model, args.outputs)
+        kind = f.metadata().get("kind")
+    if kind == "conditional_generator":
+        run_generator(load_checkpoint(args.model, kind, ConditionalGenerator), args.outputs)
         return
-    if meta.get("kind") != "language_model":
-        sys.exit(f"{args.model}: kind is {meta.get('kind')!r}, expected 'language_model'")
-    config = json.loads(meta["config"])
-    model = LanguageModel(config)
-    state = load_file(args.model)
-    model.load_state_dict(state, strict=True)
-    print(f"loaded {args.model} into torch with strict=True: {sum(p.numel() for p in model.parameters())} parameters")
+    model = load_checkpoint(args.model, "language_model", LanguageModel)
     out = run(model, args.outputs)
     print("logits[0, 0, :5] =", out["logits"][0, 0, :5].tolist())
 
@@ -130,14 +133,7 @@ def run_seq2seq(model, path):
 
 
 def load_swift_seq2seq(args):
-    with safe_open(args.model, "pt") as f:
-        meta = f.metadata()
-    if meta.get("kind") != "seq2seq":
-        sys.exit(f"{args.model}: kind is {meta.get('kind')!r}, expected 'seq2seq'")
-    model = Seq2Seq(json.loads(meta["config"]))
-    model.load_state_dict(load_file(args.model), strict=True)
-    print(f"loaded {args.model} into torch with strict=True: {sum(p.numel() for p in model.parameters())} parameters")
-    run_seq2seq(model, args.outputs)
+    run_seq2seq(load_checkpoint(args.model, "seq2seq", Seq2Seq), args.outputs)
 
 
 def export_seq2seq(args):

@@ -35,12 +35,7 @@ struct TranslationEvaluationOptions: ParsableArguments {
         let start = Date()
         let s = m.score(sources: text.pairs.map(\.source), references: references, options: options)
         let seconds = Date().timeIntervalSince(start)
-        if let output {
-            let temporary = output + ".tmp-\(getpid())"
-            try (s.outputs.joined(separator: "\n") + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
-            if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: output)
-        }
+        if let output { try atomicWrite(Data((s.outputs.joined(separator: "\n") + "\n").utf8), to: output) }
         if json {
             print(String(format: #"{"bleu":%.4f,"chrf":%.4f,"loss":%.6f,"perplexity":%.4f,"sentences":%d,"beam":%d,"decode_seconds":%.2f}"#,
                          s.bleu.score, s.chrF.score, loss.loss, exp(loss.loss), references.count, beam, seconds))

@@ -94,15 +94,7 @@ extension RNN {
             let rows = m.alignment(source: source, target: target)
             let html = AttentionHeatmap.html(source: source + [Vocabulary.endOfSentence], target: target + [Vocabulary.endOfSentence],
                                              weights: rows, title: "\(name):\(sentence) attention")
-            let temporary = path + ".tmp-\(getpid())"
-            do {
-                try html.write(toFile: temporary, atomically: false, encoding: .utf8)
-                if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-                try FileManager.default.moveItem(atPath: temporary, toPath: path)
-            } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw UserFacingError(description: "\(path): cannot write the attention picture: \(error.localizedDescription)")
-            }
+            try atomicWrite(Data(html.utf8), to: path)
             FileHandle.standardError.write("wrote the attention of line \(sentence) to \(path)\n".data(using: .utf8)!)
         }
     }
