@@ -143,6 +143,14 @@ class Seq2Seq(nn.Module):
         self.attention = Attention(c["attention"], Hd, 2 * He, c["attentionSize"])
         self.combine = nn.Linear(2 * He + Hd, Hd)
         self.head = nn.Linear(Hd, c["targetVocabularySize"])
+        if c.get("tiedEmbeddings"):
+            self.head.weight = self.target_embedding.weight
+
+    def load_state_dict(self, state, strict=True):
+        """A tied checkpoint has no head.weight: it is target_embedding.weight."""
+        if self.config.get("tiedEmbeddings") and "head.weight" not in state:
+            state = dict(state, **{"head.weight": state["target_embedding.weight"]})
+        return super().load_state_dict(state, strict=strict)
 
     def initial_state(self, h_n, B):
         L, Hd, Le = self.config["decoderLayers"], self.config["decoderHiddenSize"], self.config["encoderLayers"]

@@ -77,6 +77,8 @@ struct TrainTranslate: ParsableCommand {
     var attentionSize: Int?
     @Flag(help: "Feed each step's attentional vector into the next decoder input (slower: the decoder then runs step by step).")
     var inputFeeding = false
+    @Flag(help: "Tie the output layer's weight to the target embedding (the embedding size becomes the hidden size).")
+    var tiedEmbeddings = false
     @Option(help: "Sentence pairs per batch.")
     var batch = 64
     @OptionGroup var model: ModelOptions
@@ -85,6 +87,9 @@ struct TrainTranslate: ParsableCommand {
     func validate() throws {
         guard batch >= 1, minCount >= 1 else { throw ValidationError("--batch and --min-count must be at least 1") }
         if let a = attentionSize, a < 1 { throw ValidationError("--attention-size must be at least 1") }
+        if tiedEmbeddings, let e = model.embedding, e != (model.hidden ?? 256) {
+            throw ValidationError("--tied-embeddings needs --embedding equal to --hidden (or no --embedding)")
+        }
         if model.cell != .lstm && model.cell != .gru { throw ValidationError("--cell must be lstm or gru for translate") }
     }
 
@@ -102,10 +107,11 @@ struct TrainTranslate: ParsableCommand {
             let target = Vocabulary(counting: train.pairs.flatMap(\.target), specials: Seq2Seq.specials, minimumCount: minCount)
             let hidden = model.hidden ?? 256, layers = model.layers ?? 1
             let config = Seq2SeqConfig(cell: model.cell, lowercase: lowercase, sourceVocabularySize: source.count,
-                                       targetVocabularySize: target.count, embeddingSize: model.embedding ?? hidden,
+                                       targetVocabularySize: target.count, embeddingSize: tiedEmbeddings ? hidden : (model.embedding ?? hidden),
                                        encoderHiddenSize: attention == .dot ? hidden / 2 : hidden, encoderLayers: layers,
                                        decoderHiddenSize: hidden, decoderLayers: layers, attention: attention,
-                                       attentionSize: attentionSize ?? hidden, inputFeeding: inputFeeding, dropout: model.dropout)
+                                       attentionSize: attentionSize ?? hidden, inputFeeding: inputFeeding, dropout: model.dropout,
+                                       tiedEmbeddings: tiedEmbeddings)
             if let problem = config.problem { throw ValidationError(problem) }
             var rng = SeededRNG(seed: training.seed)
             let seq2seq = Seq2Seq(config: config, source: source, target: target, rng: &rng)

@@ -9,12 +9,12 @@ import Testing
     static func vocabulary(_ words: [String]) -> Vocabulary { Vocabulary(tokens: Seq2Seq.specials + words) }
 
     static func model(cell: CellKind = .gru, attention: AttentionScore = .general, inputFeeding: Bool = false,
-                      hidden: Int = 6, dropout: Float = 0, seed: UInt64 = 1) -> Seq2Seq {
+                      hidden: Int = 6, dropout: Float = 0, tied: Bool = false, seed: UInt64 = 1) -> Seq2Seq {
         let v = vocabulary(symbols)
         let config = Seq2SeqConfig(cell: cell, lowercase: false, sourceVocabularySize: v.count, targetVocabularySize: v.count,
-                                   embeddingSize: 5, encoderHiddenSize: hidden / 2 == 0 ? 1 : hidden / 2, encoderLayers: 2,
+                                   embeddingSize: tied ? hidden : 5, encoderHiddenSize: hidden / 2 == 0 ? 1 : hidden / 2, encoderLayers: 2,
                                    decoderHiddenSize: hidden, decoderLayers: 2, attention: attention, attentionSize: 4,
-                                   inputFeeding: inputFeeding, dropout: dropout)
+                                   inputFeeding: inputFeeding, dropout: dropout, tiedEmbeddings: tied)
         var rng = SeededRNG(seed: seed)
         return Seq2Seq(config: config, source: v, target: v, rng: &rng)
     }
@@ -30,9 +30,11 @@ import Testing
     }
 
     @Test("every parameter's gradient matches central differences",
-          arguments: [(CellKind.lstm, AttentionScore.general, false), (.gru, .additive, true), (.lstm, .dot, true), (.gru, .dot, false)])
-    func gradientsMatchFiniteDifferences(cell: CellKind, attention: AttentionScore, inputFeeding: Bool) {
-        let m = Self.model(cell: cell, attention: attention, inputFeeding: inputFeeding)
+          arguments: [(CellKind.lstm, AttentionScore.general, false, false), (.gru, .additive, true, false), (.lstm, .dot, true, false),
+                      (.gru, .dot, false, true), (.lstm, .general, true, true)])
+    func gradientsMatchFiniteDifferences(cell: CellKind, attention: AttentionScore, inputFeeding: Bool, tied: Bool) {
+        let m = Self.model(cell: cell, attention: attention, inputFeeding: inputFeeding, tied: tied)
+        #expect(m.namedParameters.contains { $0.name == "head.weight" } == !tied)
         let src = Self.sequences(3, lengths: 1...4, seed: 2).map(m.sourceIDs)
         let tgt = Self.sequences(3, lengths: 1...3, seed: 3).map(m.targetIDs)
         func loss() -> Double {
@@ -46,7 +48,7 @@ import Testing
         // run averages; scale the gradients to the summed loss that `loss()` measures.
         for p in m.parameters { for i in 0..<p.grad.count { p.grad.scalars[i] *= Float(r.count) } }
         expectGradientsMatchFiniteDifferences(m.namedParameters, names: Set(m.namedParameters.map(\.name)), stride: 7,
-                                              what: "\(cell) \(attention) feeding \(inputFeeding)", loss: loss)
+                                              what: "\(cell) \(attention) feeding \(inputFeeding) tied \(tied)", loss: loss)
     }
 
     @Test("beam search of width 1 gives exactly the greedy output", arguments: [false, true])
@@ -119,6 +121,23 @@ import Testing
         beam.beam = 3
         #expect(loaded.translate(valid, options: beam).map { $0[0].words } == valid.map { Array($0.reversed()) })
         #expect(BLEU(hypotheses: out.map { $0.joined(separator: " ") }, references: valid.map { $0.reversed().joined(separator: " ") }).score > 99.9)
+    }
+
+    @Test("a tied model's checkpoint has no head.weight and loads back to the same loss")
+    func tiedCheckpointRoundTrip() throws {
+        let m = Self.model(cell: .lstm, inputFeeding: true, tied: true)
+        let dir = TrainerTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = "\(dir)/tied.safetensors"
+        try Checkpoint.write(kind: Seq2Seq.kind, config: m.configJSON, vocabulary: m.checkpointVocabulary,
+                             tensors: m.namedParameters.map { ($0.name, $0.parameter.value) }, to: path)
+        let ck = try Checkpoint.read(path)
+        #expect(ck.tensors["head.weight"] == nil && ck.tensors["target_embedding.weight"] != nil)
+        let loaded = try Seq2Seq(checkpoint: ck)
+        #expect(loaded.head.weight === loaded.targetEmbedding.weight)
+        let src = Self.sequences(3, lengths: 1...4, seed: 12).map(m.sourceIDs), tgt = Self.sequences(3, lengths: 1...4, seed: 13).map(m.targetIDs)
+        var r1 = SeededRNG(seed: 0), r2 = SeededRNG(seed: 0)
+        #expect(m.run(sources: src, targets: tgt, rng: &r1).loss == loaded.run(sources: src, targets: tgt, rng: &r2).loss)
     }
 
     @Test("unknown words become <unk>, never a crash; alignment rows are distributions over the source")

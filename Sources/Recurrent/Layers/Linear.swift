@@ -22,6 +22,17 @@ public final class Linear: Layer {
         self.bias = bias ? Parameter(.uniform([outputSize], low: -bound, high: bound, rng: &rng)) : nil
     }
 
+    /// A layer whose weight is `weight` itself (shared with another layer, as a tied
+    /// output layer shares its embedding's table), with a bias initialised as `init` does.
+    public init(sharing weight: Parameter, bias: Bool = true, rng: inout SeededRNG) {
+        precondition(weight.shape.count == 2 && weight.shape.allSatisfy { $0 > 0 }, "Linear(sharing:) needs an [O, I] weight, got \(weight.shape)")
+        outputSize = weight.shape[0]
+        inputSize = weight.shape[1]
+        self.weight = weight
+        let bound = 1 / Float(inputSize).squareRoot()
+        self.bias = bias ? Parameter(.uniform([outputSize], low: -bound, high: bound, rng: &rng)) : nil
+    }
+
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -19,10 +19,13 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
     /// Feed the previous step's attentional vector into the decoder's next input (Luong et al. 2015).
     public var inputFeeding: Bool
     public var dropout: Float
+    /// The output layer's weight is the target embedding's table (Press and Wolf 2017;
+    /// needs `embeddingSize == decoderHiddenSize`). Absent in older checkpoints: false.
+    public var tiedEmbeddings: Bool?
 
     public init(cell: CellKind, lowercase: Bool, sourceVocabularySize: Int, targetVocabularySize: Int, embeddingSize: Int,
                 encoderHiddenSize: Int, encoderLayers: Int, decoderHiddenSize: Int, decoderLayers: Int,
-                attention: AttentionScore, attentionSize: Int, inputFeeding: Bool, dropout: Float) {
+                attention: AttentionScore, attentionSize: Int, inputFeeding: Bool, dropout: Float, tiedEmbeddings: Bool = false) {
         self.cell = cell
         self.lowercase = lowercase
         self.sourceVocabularySize = sourceVocabularySize
@@ -36,7 +39,11 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
         self.attentionSize = attentionSize
         self.inputFeeding = inputFeeding
         self.dropout = dropout
+        self.tiedEmbeddings = tiedEmbeddings ? true : nil
     }
+
+    /// Whether the output layer shares the target embedding's table.
+    public var tied: Bool { tiedEmbeddings ?? false }
 
     /// Why the configuration cannot build a model, or nil.
     public var problem: String? {
@@ -50,6 +57,9 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
             return "dot attention needs a decoder hidden size of twice the encoder's (\(2 * encoderHiddenSize)), got \(decoderHiddenSize)"
         }
         if attention == .additive && attentionSize < 1 { return "additive attention needs a positive attention size" }
+        if tied && embeddingSize != decoderHiddenSize {
+            return "tied embeddings need an embedding size equal to the decoder hidden size (\(decoderHiddenSize)), got \(embeddingSize)"
+        }
         if cell != .lstm && cell != .gru { return "the encoder and decoder cell must be lstm or gru" }
         return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
     }
@@ -69,7 +79,7 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
 /// `y_1 ... y_n <eos>` (teacher forcing); padding is ignored by the loss.
 /// Parameter names: `source_embedding.*`, `encoder.*` (PyTorch `nn.LSTM`/`nn.GRU`
 /// names), `bridge.linear.*`, `target_embedding.*`, `decoder.*`, `attention.*`,
-/// `combine.*`, `head.*`.
+/// `combine.*`, `head.*` (without `head.weight` when tied: it is `target_embedding.weight`).
 public final class Seq2Seq: Layer {
     public static let kind = "seq2seq"
     public static let beginOfSentence = "<bos>"
@@ -112,14 +122,15 @@ public final class Seq2Seq: Layer {
                                  layers: config.decoderLayers, dropout: config.dropout, rng: &rng)
         attention = Attention(score: config.attention, querySize: Hd, keySize: 2 * He, attentionSize: config.attentionSize, rng: &rng)
         combine = Linear(inputSize: 2 * He + Hd, outputSize: Hd, rng: &rng)
-        head = Linear(inputSize: Hd, outputSize: config.targetVocabularySize, rng: &rng)
+        head = config.tied ? Linear(sharing: targetEmbedding.weight, rng: &rng)
+                           : Linear(inputSize: Hd, outputSize: config.targetVocabularySize, rng: &rng)
         dropout = Dropout(probability: config.dropout)
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("source_embedding", sourceEmbedding) + prefixed("encoder", encoder) + prefixed("bridge", bridge)
             + prefixed("target_embedding", targetEmbedding) + prefixed("decoder", decoder) + prefixed("attention", attention)
-            + prefixed("combine", combine) + prefixed("head", head)
+            + prefixed("combine", combine) + prefixed("head", head).filter { !(config.tied && $0.name == "head.weight") }
     }
 
     // MARK: - Words and ids
