@@ -144,8 +144,9 @@ def bench_translate(name, c, seconds):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
 
-    s = timed(step, seconds, 2)
-    return {"config": name, "mode": "train", "step_ms": s * 1000, "tokens_per_s": c["batch"] * c["seq"] / s,
+    times = timed(step, seconds, 2)
+    s = quantile(times, 0.5)
+    return {"config": name, "mode": "train", "step_ms": s * 1000, "spread": spread(times, 1000), "tokens_per_s": c["batch"] * c["seq"] / s,
             "gflops": translate_flops(c) / s / 1e9, "peak_rss_mb": peak_rss_mb()}
 
 

@@ -119,13 +119,15 @@ public enum ModelBenchmark {
         var adam = Adam(parameters: model.namedParameters, learningRate: 1e-3)
         let sources = (0..<c.batch).map { _ in (0..<(c.seq - 1)).map { _ in 4 + rng.nextInt(below: c.vocabulary - 4) } + [Seq2Seq.eosID] }
         let targets = (0..<c.batch).map { _ in (0..<(c.seq - 1)).map { _ in 4 + rng.nextInt(below: c.vocabulary - 4) } }
-        let perStep = timed(seconds: seconds, warmup: 2) {
+        let times = timed(seconds: seconds, warmup: 2) {
             model.zeroGradients()
             _ = model.run(sources: sources, targets: targets, training: true, rng: &rng)
             GradientClipping.clipByGlobalNorm(model.parameters, maxNorm: 5)
             adam.step()
         }
-        return Result(config: c.name, mode: "train", milliseconds: perStep * 1000, tokensPerSecond: Double(c.batch * c.seq) / perStep,
+        let perStep = times.median
+        return Result(config: c.name, mode: "train", milliseconds: perStep * 1000, spread: times.scaled(by: 1000),
+                      tokensPerSecond: Double(c.batch * c.seq) / perStep,
                       gflops: c.trainingFlops / perStep / 1e9, peakRSSMegabytes: BenchmarkConfig.peakRSSMegabytes)
     }
 
