@@ -26,8 +26,7 @@ struct TranslationEvaluationOptions: ParsableArguments {
         let sourcePath = try DataCatalog.resolve(source!), targetPath = try DataCatalog.resolve(target!)
         let text = try ParallelText.read(source: sourcePath, target: targetPath, lowercase: m.config.lowercase, maxWords: 1000)
         if let note = text.report(source: sourcePath, target: targetPath, maxWords: 1000) { FileHandle.standardError.write((note + "\n").data(using: .utf8)!) }
-        let lines = try TextFile.read(targetPath).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let references = text.pairs.map { lines[$0.line - 1] }
+        let references = text.pairs.map(\.reference)
         let loss = m.evaluateLoss(sources: text.pairs.map { m.sourceIDs($0.source) }, targets: text.pairs.map { m.targetIDs($0.target) })
         var options = DecodingOptions()
         options.beam = beam

@@ -98,11 +98,6 @@ struct TrainTranslate: ParsableCommand {
             let paths = try pairs.paths()
             let train = try pairs.read(paths.train, lowercase: lowercase)
             let valid = try paths.valid.map { try pairs.read($0, lowercase: lowercase) }
-            var references: [String] = []
-            if let p = paths.valid, let valid {
-                let lines = try TextFile.read(p.1).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-                references = valid.pairs.map { lines[$0.line - 1] }
-            }
             let source = Vocabulary(counting: train.pairs.flatMap(\.source), specials: Seq2Seq.specials, minimumCount: minCount)
             let target = Vocabulary(counting: train.pairs.flatMap(\.target), specials: Seq2Seq.specials, minimumCount: minCount)
             let hidden = model.hidden ?? 256, layers = model.layers ?? 1
@@ -115,7 +110,7 @@ struct TrainTranslate: ParsableCommand {
             if let problem = config.problem { throw ValidationError(problem) }
             var rng = SeededRNG(seed: training.seed)
             let seq2seq = Seq2Seq(config: config, source: source, target: target, rng: &rng)
-            let task = TranslationTask(model: seq2seq, train: train.pairs, valid: valid?.pairs ?? [], validReferences: references, batch: batch)
+            let task = TranslationTask(model: seq2seq, train: train.pairs, valid: valid?.pairs ?? [], batch: batch)
             let report = try trainTask(task, training: training, defaultSelect: valid == nil ? nil : "bleu", describe: """
                 data: \(paths.train.0) -> \(paths.train.1): \(train.pairs.count) training pairs, \(valid?.pairs.count ?? 0) validation; vocabulary \(source.count) source, \(target.count) target words (min count \(minCount))
                 model: embedding \(config.embeddingSize) -> \(layers) x bidirectional \(config.cell) \(config.encoderHiddenSize) -> \(attention) attention -> \(layers) x \(config.cell) \(hidden)\(inputFeeding ? " with input feeding" : ""), dropout \(config.dropout), \(seq2seq.parameterCount) parameters

@@ -96,8 +96,9 @@ import Testing
         var rng = SeededRNG(seed: 10)
         let m = Seq2Seq(config: config, source: Self.vocabulary(Self.symbols), target: Self.vocabulary(Self.symbols), rng: &rng)
         let task = TranslationTask(model: m, train: train,
-                                   valid: valid.map { ParallelText.Pair(source: $0, target: $0.reversed(), line: 0) },
-                                   validReferences: valid.map { $0.reversed().joined(separator: " ") }, batch: 32)
+                                   valid: valid.map { ParallelText.Pair(source: $0, target: $0.reversed(), line: 0,
+                                                                        reference: $0.reversed().joined(separator: " ")) },
+                                   batch: 32)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-seq2seq-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -148,6 +149,18 @@ import Testing
         #expect(out.count == 1)
         let rows = m.alignment(source: ["a", "zzz"], target: ["b", "c", "d"])
         #expect(rows.count == 4 && rows.allSatisfy { $0.count == 3 && abs($0.reduce(0, +) - 1) < 1e-5 })
+    }
+
+    @Test("parallel text: pairs by line, empty lines skipped and counted, long ones cut, references lowercased with the words")
+    func parallelText() throws {
+        let dir = TrainerTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "Ein Hund.\n\nZwei Katzen spielen heute.\n".write(toFile: "\(dir)/a.de", atomically: true, encoding: .utf8)
+        try "A dog.\nNothing\nTwo cats play today.\n".write(toFile: "\(dir)/a.en", atomically: true, encoding: .utf8)
+        let t = try ParallelText.read(source: "\(dir)/a.de", target: "\(dir)/a.en", lowercase: true, maxWords: 4)
+        #expect(t.pairs.map(\.line) == [1, 3] && t.emptyLines == [2] && t.truncatedLines == [3])
+        #expect(t.pairs[0].source == ["ein", "hund", "."] && t.pairs[1].target == ["two", "cats", "play", "today"])
+        #expect(t.pairs.map(\.reference) == ["a dog.", "two cats play today."])
     }
 
     @Test("detokenization undoes the tokenizer on ordinary sentences")

@@ -6,6 +6,8 @@ public struct ParallelText: Sendable {
         public var source: [String]
         public var target: [String]
         public var line: Int
+        /// The target line as read (lowercased when reading lowercases): what BLEU compares a translation with.
+        public var reference: String = ""
     }
 
     public var pairs: [Pair]
@@ -31,7 +33,7 @@ public struct ParallelText: Sendable {
                 x = Array(x.prefix(maxWords))
                 y = Array(y.prefix(maxWords))
             }
-            out.pairs.append(Pair(source: x, target: y, line: i + 1))
+            out.pairs.append(Pair(source: x, target: y, line: i + 1, reference: lowercase ? b.lowercased() : b))
         }
         if out.pairs.isEmpty { throw DataError.empty(path: "\(source) and \(target) (no pair of non-empty lines)") }
         return out

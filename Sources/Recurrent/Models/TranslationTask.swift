@@ -32,16 +32,15 @@ public final class TranslationTask: TrainingTask {
     /// How validation decodes for BLEU (greedy by default: fast).
     public var validationDecoding: DecodingOptions = { var o = DecodingOptions(); o.beam = 1; return o }()
 
-    /// `valid` pairs bring their raw reference lines for BLEU.
-    public init(model: Seq2Seq, train: [ParallelText.Pair], valid: [ParallelText.Pair], validReferences: [String], batch: Int) {
-        precondition(valid.count == validReferences.count, "TranslationTask: \(valid.count) validation pairs, \(validReferences.count) references")
+    /// `valid` pairs bring their reference lines for BLEU (``ParallelText/Pair/reference``).
+    public init(model: Seq2Seq, train: [ParallelText.Pair], valid: [ParallelText.Pair], batch: Int) {
         self.model = model
         trainSources = train.map { model.sourceIDs($0.source) }
         trainTargets = train.map { model.targetIDs($0.target) }
         validSources = valid.map { model.sourceIDs($0.source) }
         validTargets = valid.map { model.targetIDs($0.target) }
         validWords = valid.map(\.source)
-        self.validReferences = validReferences
+        validReferences = valid.map(\.reference)
         batcher = LengthBatcher(lengths: trainSources.map(\.count), batchSize: batch)
     }
 
