@@ -163,6 +163,14 @@ import Testing
         #expect(t.pairs.map(\.reference) == ["a dog.", "two cats play today."])
     }
 
+    @Test("the output length limit follows the source length and is capped")
+    func maxLength() {
+        var o = DecodingOptions()
+        #expect(o.maxLength(sourceWords: 10) == 20)
+        o.maxLengthRatio = 1e300
+        #expect(o.maxLength(sourceWords: 5) == 10_005)
+    }
+
     @Test("detokenization undoes the tokenizer on ordinary sentences")
     func detokenization() {
         for line in ["Two young, White males are outside near many bushes.", "A man (in a hat) says \"hello\" to a dog!",

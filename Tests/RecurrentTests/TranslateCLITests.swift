@@ -126,6 +126,7 @@ import Testing
             (["translate", "--model", model, "--input", "\(dir)/p.src", "--attention", "\(dir)/x.html", "--sentence", "9"], 1,
              "p.src: --sentence 9, but the input has 6 lines"),
             (["translate", "--model", model, "--input", "\(dir)/p.src", "--attention", model], 64, "would overwrite an input"),
+            (["translate", "--model", model, "--input", "\(dir)/p.src", "--max-ratio", "0"], 64, "--max-ratio must be positive"),
             (["evaluate", "--model", model, "--source", "\(dir)/p.src"], 64, "give both --source and --target"),
             (["evaluate", "--model", model, "--source", "\(dir)/three.src", "--target", "\(dir)/two.tgt"], 1, "expected as many lines as"),
         ]

@@ -10,7 +10,8 @@ public enum AttentionHeatmap {
         precondition(weights.count == target.count && weights.allSatisfy { $0.count == source.count },
                      "AttentionHeatmap: \(weights.count) rows for \(target.count) target words, each needs \(source.count) values")
         let cell = 28, left = 12 + 8 * (target.map(\.count).max() ?? 1), top = 12 + 8 * (source.map(\.count).max() ?? 1)
-        let width = left + cell * source.count + 12, height = top + cell * target.count + 12
+        // Source labels lean right by about half their length (rotated 60 degrees).
+        let width = left + cell * source.count + 12 + 4 * (source.map(\.count).max() ?? 1), height = top + cell * target.count + 12
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="13">
             <rect width="\(width)" height="\(height)" fill="white"/>

@@ -118,7 +118,10 @@ public struct DecodingOptions: Sendable {
     public init() {}
 
     /// The output length limit for a source of `n` words.
-    public func maxLength(sourceWords n: Int) -> Int { Int((maxLengthRatio * Double(n)).rounded(.up)) + maxLengthExtra }
+    /// (At most 10,000, whatever the ratio.)
+    public func maxLength(sourceWords n: Int) -> Int {
+        Int(min((maxLengthRatio * Double(n)).rounded(.up), 10_000)) + min(max(maxLengthExtra, 0), 10_000)
+    }
 }
 
 extension Seq2Seq {
