@@ -18,14 +18,9 @@ extension RNN {
         var model: String
         @Option(help: "Sentences to translate, one per line (default: standard input).")
         var input: String?
-        @Option(help: "Beam width (1: greedy).")
-        var beam = 5
+        @OptionGroup var decoding: DecodingArguments
         @Option(help: "Print the K best translations of each sentence as 'LINE ||| translation ||| score'.")
         var nBest = 1
-        @Option(help: "Length normalisation: hypotheses are ranked by log p / length^alpha.")
-        var alpha = 0.6
-        @Option(help: "The longest translation is this many times the source length, plus 5 words.")
-        var maxRatio = 1.5
         @Option(help: "Sentences decoded together.")
         var batch = 64
         @Option(help: "Input sentences longer than this many words are cut (and reported).")
@@ -36,10 +31,10 @@ extension RNN {
         var sentence = 1
 
         func validate() throws {
-            guard beam >= 1 else { throw ValidationError("--beam must be at least 1 (1 is greedy), got \(beam)") }
-            guard nBest >= 1 && nBest <= beam else { throw ValidationError("--n-best must lie in 1...\(beam) (the beam width), got \(nBest)") }
+            guard nBest >= 1 && nBest <= decoding.beam else {
+                throw ValidationError("--n-best must lie in 1...\(decoding.beam) (the beam width), got \(nBest)")
+            }
             guard batch >= 1, maxWords >= 1, sentence >= 1 else { throw ValidationError("--batch, --max-words and --sentence must be at least 1") }
-            guard maxRatio > 0, alpha >= 0 else { throw ValidationError("--max-ratio must be positive and --alpha not negative") }
             if let attention, attention == model || attention == input {
                 throw ValidationError("--attention \(attention) would overwrite an input; choose another file")
             }
@@ -64,12 +59,7 @@ extension RNN {
                     }
                     return Array(w.prefix(maxWords))
                 }
-                var options = DecodingOptions()
-                options.beam = beam
-                options.nBest = nBest
-                options.alpha = alpha
-                options.maxLengthRatio = maxRatio
-                options.batch = batch
+                let options = decoding.options(nBest: nBest, batch: batch)
                 let nonEmpty = words.indices.filter { !words[$0].isEmpty }
                 let found = m.translate(nonEmpty.map { words[$0] }, options: options)
                 var results = [[(words: [String], score: Double)]](repeating: [([], 0)], count: lines.count)
