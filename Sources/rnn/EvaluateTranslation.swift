@@ -13,7 +13,9 @@ struct DecodingArguments: ParsableArguments {
 
     func validate() throws {
         guard beam >= 1 else { throw ValidationError("--beam must be at least 1 (1 is greedy), got \(beam)") }
-        guard maxRatio > 0, alpha >= 0 else { throw ValidationError("--max-ratio must be positive and --alpha not negative") }
+        try Check.count(beam, "--beam", in: 1...100)
+        try Check.positive(maxRatio, "--max-ratio")
+        try Check.number(alpha, "--alpha", in: 0...100)
     }
 
     func options(nBest: Int = 1, batch: Int = 64) -> DecodingOptions {
@@ -52,7 +54,12 @@ struct TranslationEvaluationOptions: ParsableArguments {
         let start = Date()
         let s = m.score(sources: text.pairs.map(\.source), references: references, options: options)
         let seconds = Date().timeIntervalSince(start)
-        if let output { try atomicWrite(Data((s.outputs.joined(separator: "\n") + "\n").utf8), to: output) }
+        if let output {
+            try OutputFile.check(output, role: "the translations", content: .any, inputs: [("--source", sourcePath), ("--target", targetPath)])
+            let lock = try OutputFile.lock(output, role: "the translations")
+            defer { lock.release() }
+            try atomicWrite(Data((s.outputs.joined(separator: "\n") + "\n").utf8), to: output)
+        }
         if json {
             print(String(format: #"{"bleu":%.4f,"chrf":%.4f,"loss":%.6f,"perplexity":%.4f,"sentences":%d,"beam":%d,"decode_seconds":%.2f}"#,
                          s.bleu.score, s.chrF.score, loss.loss, exp(loss.loss), references.count, decoding.beam, seconds))

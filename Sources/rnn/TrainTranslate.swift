@@ -31,7 +31,7 @@ struct ParallelDataOptions: ParsableArguments {
             throw ValidationError("give --data NAME --from L1 --to L2, or --source FILE --target FILE")
         }
         if (validSource == nil) != (validTarget == nil) { throw ValidationError("give both --valid-source and --valid-target, or neither") }
-        guard maxWords >= 1 else { throw ValidationError("--max-words must be at least 1") }
+        try Check.count(maxWords, "--max-words", in: 1...100_000)
     }
 
     /// (source, target) paths for training and, when there are any, validation.
@@ -85,8 +85,9 @@ struct TrainTranslate: ParsableCommand {
     @OptionGroup var training: TrainingArguments
 
     func validate() throws {
-        guard batch >= 1, minCount >= 1 else { throw ValidationError("--batch and --min-count must be at least 1") }
-        if let a = attentionSize, a < 1 { throw ValidationError("--attention-size must be at least 1") }
+        try Check.count(batch, "--batch", in: 1...1_000_000)
+        try Check.count(minCount, "--min-count", in: 1...Int.max)
+        if let a = attentionSize { try Check.count(a, "--attention-size", in: 1...1_000_000) }
         if tiedEmbeddings, let e = model.embedding, e != (model.hidden ?? 256) {
             throw ValidationError("--tied-embeddings needs --embedding equal to --hidden (or no --embedding)")
         }
@@ -107,11 +108,13 @@ struct TrainTranslate: ParsableCommand {
                                        decoderHiddenSize: hidden, decoderLayers: layers, attention: attention,
                                        attentionSize: attentionSize ?? hidden, inputFeeding: inputFeeding, dropout: model.dropout,
                                        tiedEmbeddings: tiedEmbeddings)
-            if let problem = config.problem { throw ValidationError(problem) }
+            if let problem = config.problem { throw UsageError(description: problem) }
+            try Check.trainable(config.parameterCount)
             var rng = SeededRNG(seed: training.seed)
             let seq2seq = Seq2Seq(config: config, source: source, target: target, rng: &rng)
             let task = TranslationTask(model: seq2seq, train: train.pairs, valid: valid?.pairs ?? [], batch: batch)
-            let report = try trainTask(task, training: training, defaultSelect: valid == nil ? nil : "bleu", describe: """
+            let inputs = ["--source": paths.train.0, "--target": paths.train.1, "--valid-source": paths.valid?.0, "--valid-target": paths.valid?.1]
+            let report = try trainTask(task, training: training, defaultSelect: valid == nil ? nil : "bleu", inputs: inputs, describe: """
                 data: \(paths.train.0) -> \(paths.train.1): \(train.pairs.count) training pairs, \(valid?.pairs.count ?? 0) validation; vocabulary \(source.count) source, \(target.count) target words (min count \(minCount))
                 model: embedding \(config.embeddingSize) -> \(layers) x bidirectional \(config.cell) \(config.encoderHiddenSize) -> \(attention) attention -> \(layers) x \(config.cell) \(hidden)\(inputFeeding ? " with input feeding" : ""), dropout \(config.dropout), \(seq2seq.parameterCount) parameters
                 """)

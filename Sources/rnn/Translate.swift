@@ -34,7 +34,9 @@ extension RNN {
             guard nBest >= 1 && nBest <= decoding.beam else {
                 throw ValidationError("--n-best must lie in 1...\(decoding.beam) (the beam width), got \(nBest)")
             }
-            guard batch >= 1, maxWords >= 1, sentence >= 1 else { throw ValidationError("--batch, --max-words and --sentence must be at least 1") }
+            try Check.count(batch, "--batch", in: 1...1_000)
+            try Check.count(maxWords, "--max-words", in: 1...100_000)
+            try Check.count(sentence, "--sentence", in: 1...Int.max)
             if let attention, attention == model || attention == input {
                 throw ValidationError("--attention \(attention) would overwrite an input; choose another file")
             }
@@ -84,6 +86,9 @@ extension RNN {
             let rows = m.alignment(source: source, target: target)
             let html = AttentionHeatmap.html(source: source + [Vocabulary.endOfSentence], target: target + [Vocabulary.endOfSentence],
                                              weights: rows, title: "\(name):\(sentence) attention")
+            try OutputFile.check(path, role: "the attention picture", content: .any, inputs: [("--model", model)] + (input.map { [("--input", $0)] } ?? []))
+            let lock = try OutputFile.lock(path, role: "the attention picture")
+            defer { lock.release() }
             try atomicWrite(Data(html.utf8), to: path)
             FileHandle.standardError.write("wrote the attention of line \(sentence) to \(path)\n".data(using: .utf8)!)
         }

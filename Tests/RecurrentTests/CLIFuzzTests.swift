@@ -45,7 +45,11 @@ import Testing
                         "--batch", "4", "--log-every", "1", "--steps", "1", "--minutes", "0.01"]
         let tag = ["train", "tag", "--data", "\(dir)/t.conllu", "--hidden", "4", "--embedding", "4", "--char-hidden", "2", "--char-embedding", "2",
                    "--layers", "1", "--batch", "2", "--log-every", "1", "--steps", "1", "--minutes", "0.01"]
-        for (args, out) in [(lm, "lm"), (classify, "cls"), (tag, "tag")] {
+        try "a b c\nb c d\nc d a\nd a b\n".write(toFile: "\(dir)/pairs.src", atomically: true, encoding: .utf8)
+        try "c b a\nd c b\na d c\nb a d\n".write(toFile: "\(dir)/pairs.tgt", atomically: true, encoding: .utf8)
+        let translate = ["train", "translate", "--source", "\(dir)/pairs.src", "--target", "\(dir)/pairs.tgt", "--hidden", "4", "--embedding", "4",
+                         "--min-count", "1", "--batch", "2", "--log-every", "1", "--steps", "1", "--minutes", "0.01"]
+        for (args, out) in [(lm, "lm"), (classify, "cls"), (tag, "tag"), (translate, "tr")] {
             let r = try CLITests.rnn(args + ["--out", "\(dir)/\(out).safetensors"])
             #expect(r.status == 0, "setup \(out): \(r.stderr)")
         }
@@ -66,6 +70,12 @@ import Testing
              ["--held-out", "--seed"], [:]),
             ("demo", ["demo", "--minutes", "0.01", "--hidden", "4", "--layers", "1", "--validate-every", "1", "--seed", "1", "--out", "\(dir)/demo.safetensors"],
              ["--minutes", "--hidden", "--layers", "--validate-every", "--seed"], noData),
+            ("train translate", translate, training + ["--batch", "--min-count", "--attention-size", "--max-words"], [:]),
+            ("translate", ["translate", "--model", "\(dir)/tr.safetensors", "--input", "\(dir)/pairs.src", "--beam", "2", "--n-best", "1", "--batch", "4",
+                           "--max-words", "10", "--sentence", "1", "--alpha", "0.6", "--max-ratio", "1.5"],
+             ["--beam", "--n-best", "--batch", "--max-words", "--sentence", "--alpha", "--max-ratio"], [:]),
+            ("evaluate translation", ["evaluate", "--model", "\(dir)/tr.safetensors", "--source", "\(dir)/pairs.src", "--target", "\(dir)/pairs.tgt",
+                                      "--beam", "2", "--alpha", "0.6", "--max-ratio", "1.5"], ["--beam", "--alpha", "--max-ratio"], [:]),
             ("bench", ["bench", "--seconds", "0.01", "--threads", "1", "generate-lstm-1x128"], ["--seconds", "--threads"], [:]),
         ]
         return w

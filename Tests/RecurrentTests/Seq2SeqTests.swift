@@ -35,6 +35,7 @@ import Testing
     func gradientsMatchFiniteDifferences(cell: CellKind, attention: AttentionScore, inputFeeding: Bool, tied: Bool) {
         let m = Self.model(cell: cell, attention: attention, inputFeeding: inputFeeding, tied: tied)
         #expect(m.namedParameters.contains { $0.name == "head.weight" } == !tied)
+        #expect(m.config.parameterCount == m.parameterCount)
         let src = Self.sequences(3, lengths: 1...4, seed: 2).map(m.sourceIDs)
         let tgt = Self.sequences(3, lengths: 1...3, seed: 3).map(m.targetIDs)
         func loss() -> Double {

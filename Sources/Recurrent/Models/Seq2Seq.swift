@@ -42,6 +42,28 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
         self.tiedEmbeddings = tiedEmbeddings ? true : nil
     }
 
+    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    public var parameterCount: Int? {
+        let He = encoderHiddenSize, Hd = decoderHiddenSize, E = embeddingSize, P = ParameterCount.self
+        let memory = P.product(2, He)
+        let decoderInput = inputFeeding ? P.sum([E, Hd]) : E
+        let attentionPart: Int?
+        switch attention {
+        case .dot: attentionPart = 0
+        case .general: attentionPart = memory.flatMap { P.product(Hd, $0) }
+        case .additive: attentionPart = P.sum([P.product(attentionSize, Hd), memory.flatMap { P.linear(inputSize: $0, outputSize: attentionSize) },
+                                               attentionSize])
+        }
+        return P.sum([P.embedding(vocabularySize: sourceVocabularySize, embeddingSize: E),
+                      P.recurrent(cell: cell, inputSize: E, hiddenSize: He, layers: encoderLayers, bidirectional: true),
+                      memory.flatMap { m in P.product(cell.hasCellState ? 2 : 1, decoderLayers, Hd).flatMap { P.linear(inputSize: m, outputSize: $0) } },
+                      P.embedding(vocabularySize: targetVocabularySize, embeddingSize: E),
+                      decoderInput.flatMap { P.recurrent(cell: cell, inputSize: $0, hiddenSize: Hd, layers: decoderLayers, bidirectional: false) },
+                      attentionPart,
+                      P.sum([memory, Hd]).flatMap { P.linear(inputSize: $0, outputSize: Hd) },
+                      tied ? targetVocabularySize : P.linear(inputSize: Hd, outputSize: targetVocabularySize)])
+    }
+
     /// Whether the output layer shares the target embedding's table.
     public var tied: Bool { tiedEmbeddings ?? false }
 
@@ -332,6 +354,7 @@ public final class Seq2Seq: Layer {
         guard Array(source.tokens.prefix(4)) == Self.specials, Array(target.tokens.prefix(4)) == Self.specials else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "each vocabulary must start with \(Self.specials)")
         }
+        try checkpoint.requireParameterCount(config.parameterCount)
         var rng = SeededRNG(seed: 0)
         self.init(config: config, source: source, target: target, rng: &rng)
         try checkpoint.load(into: namedParameters)
