@@ -71,8 +71,8 @@ struct TrainTranslate: ParsableCommand {
     var lowercase = false
     @Option(help: "Keep words seen at least this many times in training; the rest become <unk>.")
     var minCount = 2
-    @Option(help: "Attention score: general, dot or additive.")
-    var attention: AttentionScore = .general
+    @Option(help: "Attention score: additive (Bahdanau), general or dot (Luong). On Multi30k additive learned to align where general did not (docs/results.md).")
+    var attention: AttentionScore = .additive
     @Option(help: "Additive attention's hidden size (default: the hidden size).")
     var attentionSize: Int?
     @Flag(help: "Feed each step's attentional vector into the next decoder input (slower: the decoder then runs step by step).")
