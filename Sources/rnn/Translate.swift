@@ -84,12 +84,14 @@ extension RNN {
             let source = words[sentence - 1], target = results[sentence - 1].first?.words ?? []
             guard !source.isEmpty else { throw UserFacingError(description: "\(name):\(sentence): the line is empty; nothing to draw") }
             let rows = m.alignment(source: source, target: target)
-            let html = AttentionHeatmap.html(source: source + [Vocabulary.endOfSentence], target: target + [Vocabulary.endOfSentence],
-                                             weights: rows, title: "\(name):\(sentence) attention")
-            try OutputFile.check(path, role: "the attention picture", content: .any, inputs: [("--model", model)] + (input.map { [("--input", $0)] } ?? []))
-            let lock = try OutputFile.lock(path, role: "the attention picture")
-            defer { lock.release() }
-            try atomicWrite(Data(html.utf8), to: path)
+            let title = "\(name):\(sentence) attention"
+            let heatmap = Heatmap(title: title, values: rows.map { $0.map(Double.init) }, rowLabels: target + [Vocabulary.endOfSentence],
+                                  columnLabels: source + [Vocabulary.endOfSentence], valueLabel: "attention weight")
+            var page = HTMLPage(title: title)
+            page.section("Attention of line \(sentence)",
+                         "Rows: the translation's words; columns: the source words. Each row is the attention weights (summing to 1) of the decoder step that wrote that word.",
+                         heatmap.svg)
+            try page.write(to: path, inputs: [("--model", model)] + (input.map { [("--input", $0)] } ?? []))
             FileHandle.standardError.write("wrote the attention of line \(sentence) to \(path)\n".data(using: .utf8)!)
         }
     }
