@@ -3,7 +3,8 @@
 can be compared on one machine (Scripts/bench_compare.py runs both).
 
 Training: embedding -> nn.RNN/LSTM/GRU -> linear -> cross-entropy -> backward ->
-clip_grad_norm_(5) -> Adam, on random token data, timed after warm-up.
+clip_grad_norm_(5) -> Adam, on random token data, timed after warm-up. Configs with
+dense=True (numeric sequences) feed random values [T, B, emb] straight to the RNN.
 Generation: batch 1, one token at a time through nn.LSTM, sampling from the softmax.
 Times are medians of the timed repetitions; "spread" gives min, p10, median, p90, max, mean and count.
 GFLOP/s counts 3 x (recurrent GEMM flops + output layer flops), as `rnn bench` does.
@@ -24,6 +25,7 @@ TRAIN = {
     "charlm-rnn-2x256": dict(cell="rnn", layers=2, bi=False, vocab=65, emb=64, hidden=256, batch=32, seq=64, head="per-token"),
     "wordlm-lstm-2x200": dict(cell="lstm", layers=2, bi=False, vocab=10000, emb=200, hidden=200, batch=20, seq=20, head="per-token"),
     "classify-bilstm-1x128": dict(cell="lstm", layers=1, bi=True, vocab=20000, emb=100, hidden=128, batch=64, seq=40, head="last-step"),
+    "classify-ts-bilstm-2x64": dict(cell="lstm", layers=2, bi=True, vocab=0, emb=12, hidden=64, batch=16, seq=29, head="last-step", dense=True),
     "big-lstm-1x1024": dict(cell="lstm", layers=1, bi=False, vocab=1000, emb=512, hidden=1024, batch=64, seq=50, head="per-token"),
 }
 # Seq2Seq (Scripts/torch_models.py) with general attention: seq source words and seq target tokens per pair.
@@ -86,14 +88,15 @@ def bench_train(name, c, seconds, bf16=False):
     torch.manual_seed(1)
     kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
     D = 2 if c["bi"] else 1
-    emb = nn.Embedding(c["vocab"], c["emb"])
+    dense = c.get("dense", False)
+    emb = nn.Identity() if dense else nn.Embedding(c["vocab"], c["emb"])
     rnn = kinds[c["cell"]](c["emb"], c["hidden"], c["layers"], bidirectional=c["bi"])
     classes = c["vocab"] if c["head"] == "per-token" else 2
     head = nn.Linear(D * c["hidden"], classes)
     params = list(emb.parameters()) + list(rnn.parameters()) + list(head.parameters())
     opt = torch.optim.Adam(params, lr=1e-3)
     T, B = c["seq"], c["batch"]
-    inputs = torch.randint(0, c["vocab"], (T, B))
+    inputs = torch.randn(T, B, c["emb"]) if dense else torch.randint(0, c["vocab"], (T, B))
     targets = torch.randint(0, classes, (T * B,) if c["head"] == "per-token" else (B,))
 
     def step():

@@ -6,7 +6,7 @@ extension RNN {
     /// `rnn evaluate`: loss of a model on a data file.
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure a model on a data file: loss and bits per character (char) or perplexity (word); BLEU, chrF and perplexity (translate).")
+            abstract: "Measure a model on a data file: loss and bits per character (char) or perplexity (word); BLEU, chrF and perplexity (translate); accuracy and confusion matrix (classifiers); MAE, RMSE, sMAPE and MASE on held-out values (forecasters).")
 
         @Option(help: "A checkpoint written by `rnn train`.")
         var model: String
@@ -34,6 +34,13 @@ extension RNN {
         var temperature: Float = 1
         @Option(help: "Captioning generator: the feature file whose rows --data's captions describe.")
         var features: String?
+        @OptionGroup var series: SeriesFormatOptions
+        @Option(help: "Forecaster: the value column of the series (a header name or 1-based number; default: the last).")
+        var column: String?
+        @Option(help: "Forecaster: missing values in the series: refuse or carry (last value forward).")
+        var missing: MissingValues = .refuse
+        @Flag(help: "Forecaster: also score the seasonal-naive forecast (repeat the last season) and a linear trend.")
+        var baselines = false
 
         func validate() throws {
             if let f = heldOut, !(f > 0 && f < 1) { throw ValidationError("--held-out must lie between 0 and 1, got \(f)") }
@@ -55,6 +62,9 @@ extension RNN {
                 case SequenceClassifier.kind: try evaluateClassifier(try SequenceClassifier(checkpoint: checkpoint), path)
                 case SequenceTagger.kind: try evaluateTagger(try SequenceTagger(checkpoint: checkpoint), path)
                 case ConditionalGenerator.kind: try evaluateGenerator(try ConditionalGenerator(checkpoint: checkpoint), path)
+                case NumericSequenceClassifier.kind:
+                    try evaluateNumeric(try NumericSequenceClassifier(checkpoint: checkpoint), try series.read(path, labelColumn: labelColumn, test: true), json: json)
+                case Forecaster.kind: try evaluateForecaster(try Forecaster(checkpoint: checkpoint), path)
                 default: try evaluateLanguageModel(try LanguageModel(checkpoint: checkpoint), path)
                 }
             }
@@ -93,6 +103,35 @@ extension RNN {
             }
             print(String(format: "%@: accuracy %.4f over %d words, loss %.4f", path, r.metrics.accuracy, r.metrics.total.reduce(0, +), r.loss))
             print(r.metrics.table)
+        }
+
+        func evaluateForecaster(_ forecaster: Forecaster, _ path: String) throws {
+            if missing == .mask { throw ValidationError("--missing mask is for classifiers; a forecaster takes refuse or carry") }
+            let c = forecaster.config
+            let series = try readForecastSeries(path, column: column, missing: missing)
+            guard series.values.count > c.horizon else {
+                throw DataError.malformed(path: path, line: series.firstLine + series.values.count - 1,
+                                          expected: "a series longer than the horizon (\(c.horizon) values held out)", found: "\(series.values.count) values")
+            }
+            let history = Array(series.values.dropLast(c.horizon)), actual = Array(series.values.suffix(c.horizon))
+            var rows = [("\(c.cell) forecaster", try forecaster.forecast(history, path: path, firstLine: series.firstLine))]
+            if baselines {
+                rows.append(("seasonal naive (m=\(c.season))", ForecastEvaluation.seasonalNaive(history, horizon: c.horizon, season: c.season)))
+                rows.append(("linear trend", ForecastEvaluation.linearTrend(history, horizon: c.horizon)))
+            }
+            let scored = rows.map { ($0.0, ForecastEvaluation.scores(actual: actual, forecast: $0.1, history: history, season: c.season)) }
+            if json {
+                func number(_ v: Double) -> String { v.isFinite ? String(format: "%.6f", v) : "null" }
+                print("[" + scored.map { name, s in
+                    #"{"method":"\#(name)","mae":\#(number(s.mae)),"rmse":\#(number(s.rmse)),"smape":\#(number(s.smape)),"mase":\#(number(s.mase))}"#
+                }.joined(separator: ",") + "]")
+                return
+            }
+            print("\(path): the last \(c.horizon) values of \(series.name) held out, forecast from the \(history.count) before them; MASE scaled by the in-sample seasonal-naive error (m=\(c.season))")
+            print("method".padding(toLength: 28, withPad: " ", startingAt: 0) + "       MAE      RMSE   sMAPE%    MASE")
+            for (name, s) in scored {
+                print(name.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%10.3f%10.3f%9.3f%8.3f", s.mae, s.rmse, s.smape, s.mase))
+            }
         }
 
         func evaluateClassifier(_ classifier: SequenceClassifier, _ path: String) throws {

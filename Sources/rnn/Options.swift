@@ -25,20 +25,20 @@ extension Precision: ExpressibleByArgument {}
 struct ModelOptions: ParsableArguments {
     @Option(help: "Recurrent cell: lstm, gru, rnn (tanh) or rnn_relu.")
     var cell: CellKind = .lstm
-    @Option(help: "Number of stacked recurrent layers (default: 2 for lm and tag, 1 for classify).")
+    @Option(help: "Number of stacked recurrent layers (default: 2 for lm, tag and numeric classify, 1 for text classify and forecast).")
     var layers: Int?
-    @Option(help: "Hidden units per layer (default: 512 for lm, 256 for classify, 128 for tag).")
+    @Option(help: "Hidden units per layer (default: 512 for lm, 256 for text classify, 128 for tag, 64 for numeric classify and forecast).")
     var hidden: Int?
     @Option(help: "Embedding size (default: the hidden size for words, 64 for characters; 100 for classify and tag).")
     var embedding: Int?
-    @Option(help: "Dropout on embeddings, between layers and before the output layer.")
-    var dropout: Float = 0
+    @Option(help: "Dropout on embeddings, between layers and before the output layer (default: 0; 0.3 for numeric classify).")
+    var dropout: Float?
 
     func validate() throws {
         if let l = layers { try Check.count(l, "--layers", in: 1...Int.max) }
         if let h = hidden { try Check.count(h, "--hidden", in: 1...Int.max) }
         if let e = embedding { try Check.count(e, "--embedding", in: 1...Int.max) }
-        guard dropout >= 0 && dropout < 1 else { throw ValidationError("--dropout must lie in [0, 1), got \(dropout)") }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must lie in [0, 1), got \(dropout)") }
     }
 }
 

@@ -7,7 +7,11 @@ extension RNN {
     struct Predict: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Classify or tag each line of a file (or standard input) with a trained model.",
-            discussion: "A classifier prints the label and its probability per line; a tagger prints word/TAG per word.")
+            discussion: """
+            A classifier prints the label and its probability per line; a tagger prints word/TAG per word.
+            A numeric-sequence classifier reads a .ts file, a UCR/UEA folder (its test file) or a numeric CSV
+            and prints the label, its probability and file:line per sequence.
+            """)
 
         @Option(help: "A classifier or tagger checkpoint.")
         var model: String
@@ -15,12 +19,25 @@ extension RNN {
         var file: String?
         @Option(help: "Classifier: also print the K most likely labels.")
         var top = 1
+        @OptionGroup var series: SeriesFormatOptions
+        @Option(help: "Numeric CSV: the label column, if any (ignored for prediction).")
+        var labelColumn: String?
 
         func validate() throws { try Check.count(top, "--top", in: 1...Int.max) }
 
         func run() throws {
             try userFacing {
                 let checkpoint = try Checkpoint.read(model)
+                if checkpoint.kind == NumericSequenceClassifier.kind {
+                    guard let file else { throw ValidationError("a numeric-sequence classifier reads a file: give its path") }
+                    let classifier = try NumericSequenceClassifier(checkpoint: checkpoint)
+                    let cases = try series.read(try DataCatalog.resolve(file), labelColumn: labelColumn, test: true).cases
+                    for (c, probs) in zip(cases, classifier.probabilities(try cases.map(classifier.encode))) {
+                        let ranked = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(max(1, top))
+                        print(ranked.map { String(format: "%@\t%.4f", classifier.labels[$0], probs[$0]) }.joined(separator: "\t") + "\t\(c.path):\(c.line)")
+                    }
+                    return
+                }
                 let text: String
                 if let file { text = try TextFile.read(file) } else {
                     text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)

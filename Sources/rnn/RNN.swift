@@ -8,7 +8,7 @@ struct RNN: ParsableCommand {
         commandName: "rnn",
         abstract: "Train, evaluate, sample and benchmark recurrent neural networks.",
         version: Recurrent.version,
-        subcommands: [Demo.self, Train.self, Sample.self, Predict.self, Translate.self, Evaluate.self, Inspect.self, Plot.self, Explain.self, DataCommand.self, Bench.self, Info.self]
+        subcommands: [Demo.self, Train.self, Sample.self, Predict.self, Translate.self, Forecast.self, Evaluate.self, Inspect.self, Plot.self, Explain.self, DataCommand.self, Bench.self, Info.self]
     )
 
     static func main() {

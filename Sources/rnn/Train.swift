@@ -7,7 +7,7 @@ extension RNN {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a model.",
-            subcommands: [TrainLM.self, TrainClassify.self, TrainTag.self, TrainGenerate.self, TrainTranslate.self])
+            subcommands: [TrainLM.self, TrainClassify.self, TrainTag.self, TrainGenerate.self, TrainTranslate.self, TrainForecast.self])
     }
 }
 
@@ -81,7 +81,7 @@ func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, In
     let hidden = m.hidden ?? 512, layers = m.layers ?? 2
     let config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
                                      embeddingSize: m.embedding ?? (c.level == .char ? min(64, hidden) : hidden),
-                                     hiddenSize: hidden, layers: layers, dropout: m.dropout)
+                                     hiddenSize: hidden, layers: layers, dropout: m.dropout ?? 0)
     try Check.trainable(config.parameterCount)
     var rng = SeededRNG(seed: c.training.seed)
     let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
@@ -89,7 +89,7 @@ func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, In
                                  batch: c.batch, seq: c.seq)
     let report = try trainTask(task, training: c.training, inputs: ["--data": c.text == nil ? source : nil, "--valid": validPath], describe: """
         data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
-        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(m.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq)
+        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(config.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq)
         """) { trainer in
         if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
     }

@@ -53,7 +53,7 @@ struct TrainTag: ParsableCommand {
             let config = SequenceTaggerConfig(
                 cell: model.cell, lowercase: lowercase, wordVocabularySize: words.count, wordEmbeddingSize: model.embedding ?? 100,
                 charVocabularySize: charHidden > 0 ? chars.count : 0, charEmbeddingSize: charEmbedding, charHiddenSize: charHidden,
-                hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout, tags: tags, column: column)
+                hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout ?? 0, tags: tags, column: column)
             try Check.trainable(config.parameterCount)
             var rng = SeededRNG(seed: training.seed)
             let tagger = SequenceTagger(config: config, words: words, chars: chars, rng: &rng)

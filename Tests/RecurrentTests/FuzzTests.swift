@@ -98,3 +98,49 @@ import Testing
         }
     }
 }
+
+extension FuzzTests {
+    @Test func tsReaderSurvivesMutations() {
+        let seed = """
+        # comment
+        @problemName Toy
+        @missing true
+        @univariate false
+        @dimensions 2
+        @equalLength false
+        @seriesLength 3
+        @classLabel true up down
+        @data
+        1,2,3:10,20,30:up
+        3,?,1:30,20,10:down
+
+        """
+        Self.run(".ts", seeds: [Array(seed.utf8)], tokens: [":", ",", "?", "@data", "@equalLength true", "@dimensions 99999999999999999999", "@missing false",
+                                                            "NaN", "inf", "1e39", "\n", "#", "@classLabel false", "-0"], seed: 15) { bytes in
+            let text = try TextFile.decode(Data(bytes), path: "fuzz.ts")
+            let set = try TSFile.parse(text, path: "fuzz.ts")
+            for c in set.cases {
+                #expect(c.values.count == c.length * c.channels && c.channels == set.channels && c.length >= 1)
+                #expect(c.values.allSatisfy { $0.isFinite || $0.isNaN })
+            }
+            let scaling = ChannelScaling.fit(set.cases, channels: set.channels)
+            for c in set.cases { _ = try scaling.encode(c, missing: .mask, patch: 2) }
+        }
+    }
+
+    @Test func numericCSVReadersSurviveMutations() {
+        let long = "id,time,x,y,label\na,0,1,2,up\na,1,3,,up\nb,0,5,6,down\n", wide = "label,v1,v2\nup,1,2\ndown,3,?\n"
+        let series = "Date,Passengers\n1949-01,112\n1949-02,118\n"
+        Self.run("numeric csv", seeds: [Array(long.utf8), Array(wide.utf8), Array(series.utf8)],
+                 tokens: [",", "\"", "\n", "?", "NaN", "inf", "id", "label", "\r\n", "1e39"], seed: 16) { bytes in
+            let text = try TextFile.decode(Data(bytes), path: "fuzz.csv")
+            var refused: DataError? = nil
+            for read in [{ _ = try TimeSeriesCSV.parseLong(text, path: "fuzz.csv", idColumn: "1") },
+                         { _ = try TimeSeriesCSV.parseWide(text, path: "fuzz.csv") },
+                         { _ = try TimeSeriesCSV.parseSeries(text, path: "fuzz.csv") }] as [() throws -> Void] {
+                do { try read() } catch let e as DataError { refused = e }
+            }
+            if let refused { throw refused }
+        }
+    }
+}

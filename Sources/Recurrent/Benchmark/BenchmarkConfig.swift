@@ -23,6 +23,9 @@ public struct BenchmarkConfig: Sendable {
     public var batch = 1
     public var seq = 1
     public var head: Head = .perToken
+    /// Numeric input: `embedding` values per step drawn at random, no embedding layer
+    /// (numeric-sequence classification); `vocabulary` is then unused.
+    public var dense = false
     /// Square GEMM size (gemm mode).
     public var size = 0
 
@@ -33,6 +36,9 @@ public struct BenchmarkConfig: Sendable {
         train("wordlm-lstm-2x200", .lstm, layers: 2, vocabulary: 10000, embedding: 200, hidden: 200, batch: 20, seq: 20),
         train("classify-bilstm-1x128", .lstm, layers: 1, bidirectional: true, vocabulary: 20000, embedding: 100, hidden: 128,
               batch: 64, seq: 40, head: .lastStep),
+        // JapaneseVowels' shape: 12 channels, up to 29 steps; the numeric classifier's recurrent stack.
+        BenchmarkConfig(name: "classify-ts-bilstm-2x64", mode: .train, cell: .lstm, layers: 2, bidirectional: true, vocabulary: 0,
+                        embedding: 12, hidden: 64, batch: 16, seq: 29, head: .lastStep, dense: true),
         train("big-lstm-1x1024", .lstm, layers: 1, vocabulary: 1000, embedding: 512, hidden: 1024, batch: 64, seq: 50),
         // Seq2Seq with general attention: source and target vocabularies of `vocabulary`,
         // `seq` source words and `seq` target tokens (with <eos>) per sentence pair.

@@ -76,27 +76,28 @@ public enum ModelBenchmark {
     static func train(_ c: BenchmarkConfig, seconds: Double) -> Result {
         var rng = SeededRNG(seed: 1)
         let T = c.seq, B = c.batch, D = c.bidirectional ? 2 : 1
-        let embedding = Embedding(vocabularySize: c.vocabulary, embeddingSize: c.embedding, rng: &rng)
+        let embedding = Embedding(vocabularySize: max(c.vocabulary, 1), embeddingSize: c.embedding, rng: &rng)
         let rnn = RecurrentLayer(cell: c.cell, inputSize: c.embedding, hiddenSize: c.hidden, layers: c.layers,
                                  bidirectional: c.bidirectional, rng: &rng)
         let classes = c.head == .perToken ? c.vocabulary : 2
         let head = Linear(inputSize: D * c.hidden, outputSize: classes, rng: &rng)
-        let parameters = prefixed("embedding", embedding) + prefixed("rnn", rnn) + prefixed("head", head)
+        let parameters = (c.dense ? [] : prefixed("embedding", embedding)) + prefixed("rnn", rnn) + prefixed("head", head)
         var adam = Adam(parameters: parameters, learningRate: 1e-3)
-        let inputs = (0..<(T * B)).map { _ in rng.nextInt(below: c.vocabulary) }
+        let inputs = c.dense ? [] : (0..<(T * B)).map { _ in rng.nextInt(below: c.vocabulary) }
         let targets = (0..<(c.head == .perToken ? T * B : B)).map { _ in rng.nextInt(below: classes) }
+        let values = c.dense ? Tensor.normal([T, B, c.embedding], rng: &rng) : Tensor.zeros([0])
 
         func step() {
             Parameter.zeroGradients(parameters.map(\.parameter))
-            let e = embedding.forward(ids: inputs, shape: [T, B])
-            let r = rnn.forward(e.output)
+            let e = c.dense ? nil : embedding.forward(ids: inputs, shape: [T, B])
+            let r = rnn.forward(e?.output ?? values)
             let features = c.head == .perToken ? r.output.reshaped([T * B, D * c.hidden]) : lastStep(r.output)
             let out = head.forward(features)
             let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: targets)
             let dFeatures = head.backward(out.trace, gradOutput: ce.gradient)
             let dOutput = c.head == .perToken ? dFeatures.reshaped([T, B, D * c.hidden]) : intoLastStep(dFeatures, T: T)
             let dx = rnn.backward(r.trace, gradOutput: dOutput).gradInput
-            embedding.backward(e.trace, gradOutput: dx)
+            if let e { embedding.backward(e.trace, gradOutput: dx) }
             GradientClipping.clipByGlobalNorm(parameters.map(\.parameter), maxNorm: 5)
             adam.step()
         }

@@ -56,6 +56,16 @@ public struct DataCatalog: Sendable {
         ].map { File(name: "\($0).txt") },
               manual: "download the PyTorch tutorials' data.zip (https://download.pytorch.org/tutorial/data.zip) and copy data/names/*.txt",
               isFolder: true),
+        Entry(name: "timeseries", task: "numeric sequences: classification (UCR/UEA .ts sets) and forecasting (CSV series)", files: [
+            File(name: "JapaneseVowels/JapaneseVowels_TRAIN.ts", sha256: "68a430eabd919cc77f40b1f5f3bc0dcafacc1486bca9260785aeb7d262cc78cd"),
+            File(name: "JapaneseVowels/JapaneseVowels_TEST.ts", sha256: "b3d41d6a0ca3bcad3afb9ca7d4365382aa51341e2e58bae2a574babdda5b9462"),
+            File(name: "BasicMotions/BasicMotions_TRAIN.ts", sha256: "8dc43cc6306cb679c888c01e26f91772ac4441a916da43bac8b79734a538b9d6"),
+            File(name: "BasicMotions/BasicMotions_TEST.ts", sha256: "79213102bc6fca1a398ad98ce1185dff0208fa3d1465e687f48288946b0ff8dc"),
+            File(name: "GunPoint/GunPoint_TRAIN.ts", sha256: "f842401779fd9800d247d8b33121a1a4643710a19b24917dbdd9a060ca8630d5"),
+            File(name: "GunPoint/GunPoint_TEST.ts", sha256: "79332750788a6227b325b96bd0d70130c8eb707b9731f8d7dec62b7a7d36017e"),
+            File(name: "Airline.csv", sha256: "28af0eb869db6d9fbd31d5af03993a0cbf36c0857c3eb046a068c094b60da851"),
+            File(name: "Lynx.csv", sha256: "aa531751f1570541924e78c53fa9ef56422c9593a89faeb01513bba7b2015c77"),
+        ], manual: "pip install aeon==1.6.0 and copy the sets from aeon/datasets/data/ (see the set's SOURCE.md)", isFolder: true),
         Entry(name: "multi30k", task: "English-German translation (sequence to sequence)", files: [
             File(name: "train.en", sha256: "460a15fbd157e34a7a9957ee388c1ca247fe47af3ef25fb50442af6c274e0fc6"),
             File(name: "train.de", sha256: "2c2b73fd2b548fbcde3a875e0a78d6ee94d498bfdee6bd3eae3945779e9ddf72"),
@@ -110,6 +120,10 @@ public struct DataCatalog: Sendable {
         if FileManager.default.fileExists(atPath: argument) { return argument }
         let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)
         if parts.count == 2, let e = entry(parts[0]), e.files.contains(where: { $0.name == parts[1] }) {
+            return try resolve(parts[0], file: parts[1])
+        }
+        // NAME/FOLDER picks a folder of a set (`timeseries/JapaneseVowels`).
+        if parts.count == 2, let e = entry(parts[0]), e.files.contains(where: { $0.name.hasPrefix(parts[1] + "/") }) {
             return try resolve(parts[0], file: parts[1])
         }
         guard let entry = entry(argument) else {

@@ -105,6 +105,16 @@ public struct Checkpoint: Sendable {
         }
     }
 
+    /// Checks the kind is `expected`, decodes the configuration and checks it.
+    /// and that the model it describes is no larger than the file's tensors allow.
+    public func checkedConfig<C: CheckedConfig>(kind expected: String, _ type: C.Type) throws -> C {
+        try require(kind: expected)
+        let config = try decodeConfig(C.self)
+        if let problem = config.problem { throw CheckpointError.badMetadata(path: path, key: "config", reason: problem) }
+        try requireParameterCount(config.parameterCount)
+        return config
+    }
+
     /// Checks the kind is `expected`.
     public func require(kind expected: String) throws {
         guard kind == expected else { throw CheckpointError.wrongKind(path: path, found: kind, expected: expected) }
@@ -142,4 +152,11 @@ public struct Checkpoint: Sendable {
         }
         for (name, p) in parameters { p.value = tensors[name]! }
     }
+}
+
+/// A model configuration that can say what is wrong with it (nil when nothing
+/// is) and how many parameters it describes (nil when that overflows).
+public protocol CheckedConfig: Decodable {
+    var problem: String? { get }
+    var parameterCount: Int? { get }
 }

@@ -5,42 +5,26 @@ public struct LabelError: Error, CustomStringConvertible, Equatable {
     public let description: String
 }
 
-/// Encoded examples: token ids and label ids.
-public struct EncodedExamples: Sendable {
-    public var sequences: [[Int]]
+/// Encoded examples and their label ids.
+public struct LabeledInputs<Input> {
+    public var sequences: [Input]
     public var labels: [Int]
+
+    public init(sequences: [Input], labels: [Int]) {
+        self.sequences = sequences
+        self.labels = labels
+    }
 }
+
+extension LabeledInputs: Sendable where Input: Sendable {}
+
+/// Encoded text examples: token ids and label ids.
+public typealias EncodedExamples = LabeledInputs<[Int]>
 
 extension SequenceClassifier {
     /// Encodes labelled texts; a label the model does not know is an error naming the file and line.
     public func encode(_ examples: [LabeledText]) throws -> EncodedExamples {
-        let ids = Dictionary(uniqueKeysWithValues: config.labels.enumerated().map { ($1, $0) })
-        var out = EncodedExamples(sequences: [], labels: [])
-        for e in examples {
-            guard let label = e.label else {
-                throw DataError.malformed(path: e.path, line: e.line, expected: "a label", found: "none")
-            }
-            guard let id = ids[label] else {
-                throw LabelError(description: "\(e.path):\(e.line): label '\(label)' was not seen in training; the model knows \(config.labels.joined(separator: ", "))")
-            }
-            out.sequences.append(encode(e.text))
-            out.labels.append(id)
-        }
-        return out
-    }
-
-    /// Accuracy, macro-F1 and the confusion matrix on `examples`, with the mean loss.
-    public func evaluate(_ data: EncodedExamples, batch: Int = 64) -> (loss: Double, metrics: ClassificationMetrics) {
-        var metrics = ClassificationMetrics(labels: config.labels)
-        var rng = SeededRNG(seed: 0)
-        var total = 0.0
-        let order = LengthBatcher(lengths: data.sequences.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false)
-        for indices in order {
-            let r = run(indices.map { data.sequences[$0] }, targets: indices.map { data.labels[$0] }, rng: &rng)
-            total += r.loss * Double(indices.count)
-            for (b, i) in indices.enumerated() { metrics.add(truth: data.labels[i], predicted: r.logits.argmax(row: b)) }
-        }
-        return (total / Double(max(data.labels.count, 1)), metrics)
+        EncodedExamples(sequences: examples.map { encode($0.text) }, labels: try labelIDs(examples.map { ($0.label, $0.path, $0.line) }))
     }
 }
 
@@ -48,8 +32,13 @@ extension SequenceClassifier {
 /// `seed` and stratified by label (each label keeps its share; every label with
 /// at least 2 examples gets at least one held-out example).
 public func stratifiedSplit(_ examples: [LabeledText], fraction: Double, seed: UInt64) -> (train: [LabeledText], held: [LabeledText]) {
+    stratifiedSplit(examples, label: \.label, fraction: fraction, seed: seed)
+}
+
+/// ``stratifiedSplit(_:fraction:seed:)`` for any labelled items.
+public func stratifiedSplit<Item>(_ items: [Item], label: (Item) -> String?, fraction: Double, seed: UInt64) -> (train: [Item], held: [Item]) {
     var byLabel: [String: [Int]] = [:]
-    for (i, e) in examples.enumerated() { byLabel[e.label ?? "", default: []].append(i) }
+    for (i, e) in items.enumerated() { byLabel[label(e) ?? "", default: []].append(i) }
     var rng = SeededRNG(seed: seed)
     var held = Set<Int>()
     for label in byLabel.keys.sorted() {
@@ -58,22 +47,22 @@ public func stratifiedSplit(_ examples: [LabeledText], fraction: Double, seed: U
         let n = idx.count >= 2 ? max(1, Int((Double(idx.count) * fraction).rounded())) : 0
         held.formUnion(idx.prefix(n))
     }
-    return (examples.indices.filter { !held.contains($0) }.map { examples[$0] }, held.sorted().map { examples[$0] })
+    return (items.indices.filter { !held.contains($0) }.map { items[$0] }, held.sorted().map { items[$0] })
 }
 
-/// Training a ``SequenceClassifier`` with length-bucketed, shuffled batches.
-public final class ClassificationTask: TrainingTask {
-    public let model: SequenceClassifier
-    public let train: EncodedExamples
-    public let valid: EncodedExamples?
+/// Training any ``ClassifierModel`` (text or numeric) with length-bucketed, shuffled batches.
+public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
+    public let model: Model
+    public let train: LabeledInputs<Model.Input>
+    public let valid: LabeledInputs<Model.Input>?
     let batcher: LengthBatcher
     var batches: [[Int]] = []
 
-    public init(model: SequenceClassifier, train: EncodedExamples, valid: EncodedExamples?, batch: Int) {
+    public init(model: Model, train: LabeledInputs<Model.Input>, valid: LabeledInputs<Model.Input>?, batch: Int) {
         self.model = model
         self.train = train
         self.valid = valid.flatMap { $0.labels.isEmpty ? nil : $0 }
-        batcher = LengthBatcher(lengths: train.sequences.map(\.count), batchSize: batch)
+        batcher = LengthBatcher(lengths: train.sequences.map(model.length(of:)), batchSize: batch)
     }
 
     public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
@@ -81,7 +70,7 @@ public final class ClassificationTask: TrainingTask {
     public var unit: String { "examples" }
     public var hasValidationData: Bool { valid != nil }
     public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) {
-        (SequenceClassifier.kind, model.configJSON, model.vocabulary.tokens)
+        (Model.kind, model.configJSON, model.checkpointVocabulary)
     }
 
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }

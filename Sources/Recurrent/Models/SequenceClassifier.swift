@@ -43,8 +43,7 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
 
     public var problem: String? {
         if vocabularySize < 2 || embeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "sizes must be positive" }
-        if labels.count < 2 { return "a classifier needs at least 2 labels, found \(labels.count)" }
-        if Set(labels).count != labels.count { return "labels must be distinct" }
+        if let problem = classifierLabelsProblem(labels) { return problem }
         return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
     }
 
@@ -58,16 +57,20 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
 
 /// Many-to-one: the seeds' sentiment picture. embedding -> dropout -> stacked
 /// (bi)RNN/LSTM/GRU over each sequence's real steps -> pooling -> dropout ->
-/// linear -> softmax. Parameter names: `embedding.*`, `rnn.*`, `head.*`.
-public final class SequenceClassifier: Layer {
+/// linear -> softmax (the part after the embedding is the shared
+/// ``PooledRecurrentStack``). Parameter names: `embedding.*`, `rnn.*`, `head.*`.
+public final class SequenceClassifier: ClassifierModel {
     public static let kind = "sequence_classifier"
 
     public let config: SequenceClassifierConfig
     public let vocabulary: Vocabulary
     public let embedding: Embedding
-    public let rnn: RecurrentLayer
-    public let head: Linear
+    public let core: PooledRecurrentStack
     let dropout: Dropout
+
+    public var rnn: RecurrentLayer { core.rnn }
+    public var head: Linear { core.head }
+    public var labels: [String] { config.labels }
 
     public init(config: SequenceClassifierConfig, vocabulary: Vocabulary, rng: inout SeededRNG) {
         precondition(config.problem == nil, "SequenceClassifier: \(config.problem ?? "")")
@@ -75,14 +78,14 @@ public final class SequenceClassifier: Layer {
         self.config = config
         self.vocabulary = vocabulary
         embedding = Embedding(vocabularySize: config.vocabularySize, embeddingSize: config.embeddingSize, rng: &rng)
-        rnn = RecurrentLayer(cell: config.cell, inputSize: config.embeddingSize, hiddenSize: config.hiddenSize, layers: config.layers,
-                             bidirectional: config.bidirectional, dropout: config.dropout, rng: &rng)
-        head = Linear(inputSize: rnn.outputSize, outputSize: config.labels.count, rng: &rng)
+        core = PooledRecurrentStack(cell: config.cell, inputSize: config.embeddingSize, hiddenSize: config.hiddenSize,
+                                         layers: config.layers, bidirectional: config.bidirectional, dropout: config.dropout,
+                                         pooling: config.pooling, outputs: config.labels.count, rng: &rng)
         dropout = Dropout(probability: config.dropout)
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        prefixed("embedding", embedding) + prefixed("rnn", rnn) + prefixed("head", head)
+        prefixed("embedding", embedding) + core.namedParameters
     }
 
     /// The token ids of `text` (unknown tokens become `<unk>`; at least one token).
@@ -99,126 +102,27 @@ public final class SequenceClassifier: Layer {
         return (ids, T, sequences.map(\.count))
     }
 
+    public func length(of sequence: [Int]) -> Int { sequence.count }
+
     /// The logits `[B, C]` for a batch of id sequences; with `targets`, also the
     /// mean loss, and in training the gradients are added into the parameters.
     public func run(_ sequences: [[Int]], targets: [Int]? = nil, training: Bool = false,
                     rng: inout SeededRNG) -> (logits: Tensor, loss: Double) {
         let (ids, T, lengths) = Self.pad(sequences, padID: vocabulary.id(Vocabulary.padding) ?? 0)
-        let B = sequences.count, F = rnn.outputSize
-        let e = embedding.forward(ids: ids, shape: [T, B])
-        let d1 = dropout.forward(e.output, training: training, rng: &rng)
-        let r = rnn.forward(d1.output, lengths: lengths, training: training, rng: &rng)
-        let pooled = pool(r.output, final: r.final, lengths: lengths)
-        let d2 = dropout.forward(pooled.features, training: training, rng: &rng)
-        let out = head.forward(d2.output)
-        guard let targets else { return (out.output, .nan) }
-        let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: targets)
-        if training {
-            let dPooled = dropout.backward(d2.trace, gradOutput: head.backward(out.trace, gradOutput: ce.gradient))
-            let (dOutput, dFinal) = unpool(dPooled, pooled: pooled, T: T, B: B, F: F, lengths: lengths)
-            let dx = rnn.backward(r.trace, gradOutput: dOutput, gradFinal: dFinal).gradInput
-            embedding.backward(e.trace, gradOutput: dropout.backward(d1.trace, gradOutput: dx))
-        }
-        return (out.output, Double(ce.loss))
-    }
-
-    // MARK: - Pooling forward and backward
-
-    struct Pooled {
-        var features: Tensor            // [B, F]
-        var argmax: [Int]               // max pooling: the step chosen per (b, j)
-    }
-
-    /// `output` is `[T, B, F]`; returns `[B, F]`.
-    func pool(_ output: Tensor, final: RecurrentState, lengths: [Int]) -> Pooled {
-        let B = lengths.count, F = rnn.outputSize, H = rnn.hiddenSize, D = rnn.directionCount
-        var features = Tensor.zeros([B, F])
-        var argmax = config.pooling == .max ? [Int](repeating: 0, count: B * F) : []
-        output.withUnsafeBufferPointer { po in
-        final.h.withUnsafeBufferPointer { ph in
-        features.withUnsafeMutableBufferPointer { pf in
-            let o = po.baseAddress!, f = pf.baseAddress!
-            switch config.pooling {
-            case .last:
-                // The top layer's rows of h_n are (L-1)*D + d.
-                let top = (rnn.layerCount - 1) * D
-                for b in 0..<B { for d in 0..<D {
-                    (f + b * F + d * H).update(from: ph.baseAddress! + ((top + d) * B + b) * H, count: H)
-                } }
-            case .mean:
-                for b in 0..<B {
-                    let row = f + b * F, scale = 1 / Float(max(lengths[b], 1))
-                    for t in 0..<lengths[b] { let x = o + (t * B + b) * F; for j in 0..<F { row[j] += x[j] } }
-                    for j in 0..<F { row[j] *= scale }
-                }
-            case .max:
-                for b in 0..<B where lengths[b] > 0 {
-                    let row = f + b * F
-                    row.update(from: o + b * F, count: F)
-                    for t in 1..<lengths[b] {
-                        let x = o + (t * B + b) * F
-                        for j in 0..<F where x[j] > row[j] { row[j] = x[j]; argmax[b * F + j] = t }
-                    }
-                }
-            }
-        }}}
-        return Pooled(features: features, argmax: argmax)
-    }
-
-    /// The gradient of pooling: `g` is `[B, F]`; returns the gradient for the
-    /// outputs `[T, B, F]` and, for `.last`, for the final state.
-    func unpool(_ g: Tensor, pooled: Pooled, T: Int, B: Int, F: Int, lengths: [Int]) -> (Tensor, RecurrentState?) {
-        var dOutput = Tensor.zeros([T, B, F])
-        var dFinal: RecurrentState? = nil
-        let H = rnn.hiddenSize, D = rnn.directionCount
-        if config.pooling == .last { dFinal = rnn.zeroState(batch: B) }
-        g.withUnsafeBufferPointer { pg in
-        dOutput.withUnsafeMutableBufferPointer { pd in
-            let gr = pg.baseAddress!, d = pd.baseAddress!
-            switch config.pooling {
-            case .last:
-                let top = (rnn.layerCount - 1) * D
-                dFinal!.h.withUnsafeMutableBufferPointer { ph in
-                    for b in 0..<B { for dir in 0..<D {
-                        (ph.baseAddress! + ((top + dir) * B + b) * H).update(from: gr + b * F + dir * H, count: H)
-                    } }
-                }
-            case .mean:
-                for b in 0..<B {
-                    let scale = 1 / Float(max(lengths[b], 1))
-                    for t in 0..<lengths[b] { let x = d + (t * B + b) * F; for j in 0..<F { x[j] = gr[b * F + j] * scale } }
-                }
-            case .max:
-                for b in 0..<B where lengths[b] > 0 {
-                    for j in 0..<F { d[(pooled.argmax[b * F + j] * B + b) * F + j] = gr[b * F + j] }
-                }
-            }
-        }}
-        return (dOutput, dFinal)
+        let e = embedding.forward(ids: ids, shape: [T, sequences.count])
+        let d = dropout.forward(e.output, training: training, rng: &rng)
+        let r = core.run(d.output, lengths: lengths, training: training, rng: &rng, loss: PooledRecurrentStack.crossEntropy(targets))
+        if let dx = r.gradInput { embedding.backward(e.trace, gradOutput: dropout.backward(d.trace, gradOutput: dx)) }
+        return (r.output, r.loss)
     }
 
     /// Class probabilities for each text.
-    public func predict(_ texts: [String]) -> [[Float]] {
-        var rng = SeededRNG(seed: 0)
-        var out: [[Float]] = []
-        for start in stride(from: 0, to: texts.count, by: 64) {
-            let batch = texts[start..<min(start + 64, texts.count)].map(encode)
-            let logits = run(batch, rng: &rng).logits
-            let C = logits.shape[1]
-            for b in 0..<batch.count {
-                let row = Array(logits.scalars[(b * C)..<((b + 1) * C)])
-                let m = row.max()!
-                let e = row.map { Foundation.exp($0 - m) }
-                let s = e.reduce(0, +)
-                out.append(e.map { $0 / s })
-            }
-        }
-        return out
-    }
+    public func predict(_ texts: [String]) -> [[Float]] { probabilities(texts.map(encode)) }
 
     // MARK: - Checkpoints
 
     public var configJSON: String { canonicalJSON(config) }
+    public var checkpointVocabulary: [String]? { vocabulary.tokens }
 
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)

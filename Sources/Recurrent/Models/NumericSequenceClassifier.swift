@@ -1,0 +1,120 @@
+/// The hyper-parameters of a ``NumericSequenceClassifier``, stored in its
+/// checkpoints together with the scaling fitted on the training data.
+public struct NumericClassifierConfig: Codable, Equatable, Sendable, CheckedConfig {
+    public var cell: CellKind
+    public var hiddenSize: Int
+    public var layers: Int
+    public var bidirectional: Bool
+    public var dropout: Float
+    public var pooling: Pooling
+    /// Class names in id order.
+    public var labels: [String]
+    /// Per-channel standardisation fitted on the training set (`F` channels).
+    public var scaling: ChannelScaling
+    public var missing: MissingValues
+    /// Consecutive steps grouped into one recurrent step (1: none).
+    public var patch: Int
+    /// Dropout on the scaled input values in training (0: none).
+    public var inputDropout: Float
+    /// The standard deviation of Gaussian noise added to the scaled input values in training (0: none).
+    public var inputNoise: Float
+
+    public init(cell: CellKind, hiddenSize: Int, layers: Int, bidirectional: Bool, dropout: Float, pooling: Pooling,
+                labels: [String], scaling: ChannelScaling, missing: MissingValues, patch: Int = 1, inputDropout: Float = 0, inputNoise: Float = 0) {
+        self.cell = cell
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.labels = labels
+        self.scaling = scaling
+        self.missing = missing
+        self.patch = patch
+        self.inputDropout = inputDropout
+        self.inputNoise = inputNoise
+    }
+
+    /// The largest patch accepted (a checkpoint's configuration is checked against it).
+    public static let maximumPatch = 10_000
+
+    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    public var parameterCount: Int? {
+        ParameterCount.sum([ParameterCount.recurrent(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional),
+                            ParameterCount.product(bidirectional ? 2 : 1, hiddenSize).flatMap { ParameterCount.linear(inputSize: $0, outputSize: labels.count) }])
+    }
+
+    /// `I`, the size of one recurrent input step.
+    public var inputSize: Int { scaling.inputSize(missing: missing, patch: patch) }
+
+    public var problem: String? {
+        if hiddenSize < 1 || layers < 1 || patch < 1 || scaling.channels < 1 { return "sizes must be positive" }
+        if patch > Self.maximumPatch { return "patch must lie in 1...\(Self.maximumPatch), got \(patch)" }
+        if scaling.std.count != scaling.channels || !scaling.std.allSatisfy({ $0 > 0 && $0.isFinite }) || !scaling.mean.allSatisfy(\.isFinite) {
+            return "the scaling needs a finite mean and a positive std per channel"
+        }
+        if let problem = classifierLabelsProblem(labels) { return problem }
+        return dropout >= 0 && dropout < 1 && inputDropout >= 0 && inputDropout < 1 ? (inputNoise >= 0 && inputNoise.isFinite ? nil : "input noise must be a finite std >= 0")
+            : "dropout must lie in [0, 1)"
+    }
+}
+
+/// Many-to-one over numeric sequences (sensor traces, speech features):
+/// per-channel standardisation (and missing-value filling or masking) ->
+/// input noise and dropout in training -> the shared ``PooledRecurrentStack`` (stacked (bi)RNN/LSTM/GRU, pooling,
+/// dropout, linear) -> softmax. No embedding: each step's values are the
+/// recurrent input `[T, B, I]`. Parameter names: `rnn.*`, `head.*`.
+public final class NumericSequenceClassifier: ClassifierModel {
+    public static let kind = "numeric_sequence_classifier"
+    public typealias Config = NumericClassifierConfig
+
+    public let config: NumericClassifierConfig
+    public let core: PooledRecurrentStack
+    let inputDropout: Dropout
+
+    public init(config: NumericClassifierConfig, rng: inout SeededRNG) {
+        precondition(config.problem == nil, "NumericSequenceClassifier: \(config.problem ?? "")")
+        self.config = config
+        core = PooledRecurrentStack(cell: config.cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, layers: config.layers,
+                                    bidirectional: config.bidirectional, dropout: config.dropout, pooling: config.pooling,
+                                    outputs: config.labels.count, rng: &rng)
+        inputDropout = Dropout(probability: config.inputDropout)
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] { core.namedParameters }
+    public var labels: [String] { config.labels }
+    public var configJSON: String { canonicalJSON(config) }
+    public var checkpointVocabulary: [String]? { nil }
+    public func length(of input: EncodedSeries) -> Int { input.length }
+
+    /// Scales one case as in training (a wrong channel count or a refused missing value is an error naming its file and line).
+    public func encode(_ c: TimeSeriesCase) throws -> EncodedSeries {
+        try config.scaling.encode(c, missing: config.missing, patch: config.patch)
+    }
+
+    /// Encodes labelled cases; a label the model does not know is an error naming the file and line.
+    public func encode(labeled cases: [TimeSeriesCase]) throws -> LabeledInputs<EncodedSeries> {
+        LabeledInputs(sequences: try cases.map(encode), labels: try labelIDs(cases.map { ($0.label, $0.path, $0.line) }))
+    }
+
+    /// The logits `[B, C]` for a batch; with `targets`, also the mean loss, and in
+    /// training the gradients are added into the parameters.
+    public func run(_ batch: [EncodedSeries], targets: [Int]? = nil, training: Bool = false,
+                    rng: inout SeededRNG) -> (logits: Tensor, loss: Double) {
+        var (x, lengths) = padTimeMajor(batch, inputSize: config.inputSize)
+        if training && config.inputNoise > 0 {
+            for i in 0..<x.count { x.scalars[i] += config.inputNoise * rng.nextNormal() }
+        }
+        let input = inputDropout.forward(x, training: training, rng: &rng).output     // no gradient needed for the data
+        let r = core.run(input, lengths: lengths, training: training, rng: &rng, loss: PooledRecurrentStack.crossEntropy(targets))
+        return (r.output, r.loss)
+    }
+
+    // MARK: - Checkpoints
+
+    public convenience init(checkpoint: Checkpoint) throws {
+        var rng = SeededRNG(seed: 0)
+        self.init(config: try checkpoint.checkedConfig(kind: Self.kind, NumericClassifierConfig.self), rng: &rng)
+        try checkpoint.load(into: namedParameters)
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+extension RNN {
+    /// `rnn forecast`: the next values of a series.
+    struct Forecast: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forecast the values that follow a series with a trained forecaster.",
+            discussion: "Prints one line per future step: its number after the end of the series and the forecast value.")
+
+        @Option(help: "A forecaster checkpoint written by `rnn train forecast`.")
+        var model: String
+        @Option(help: "The series: a CSV file (one row per time step).")
+        var data: String
+        @Option(help: "The value column (a header name or 1-based number; default: the last column).")
+        var column: String?
+        @Option(help: "Missing values in the series: refuse or carry (last value forward).")
+        var missing: MissingValues = .refuse
+        @Flag(help: "Print one JSON list of the forecast values.")
+        var json = false
+
+        func validate() throws {
+            if missing == .mask { throw ValidationError("--missing mask is for classifiers; a forecaster takes refuse or carry") }
+        }
+
+        func run() throws {
+            try userFacing {
+                let forecaster = try Forecaster(checkpoint: try Checkpoint.read(model))
+                let path = try DataCatalog.resolve(data)
+                let series = try readForecastSeries(path, column: column, missing: missing)
+                let values = try forecaster.forecast(series.values, path: path, firstLine: series.firstLine)
+                if json {
+                    print("[" + values.map { String(format: "%.6g", Double($0)) }.joined(separator: ",") + "]")
+                    return
+                }
+                print("\(path): \(series.name), \(series.values.count) values; the next \(values.count):")
+                for (h, v) in values.enumerated() { print(String(format: "+%d\t%.4f", h + 1, Double(v))) }
+            }
+        }
+    }
+}
