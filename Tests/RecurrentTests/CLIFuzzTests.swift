@@ -38,6 +38,9 @@ import Testing
         try conllu.write(toFile: "\(dir)/t.conllu", atomically: true, encoding: .utf8)
         try "good great\nbad poor\n".write(toFile: "\(dir)/lines.txt", atomically: true, encoding: .utf8)
         try fm.createDirectory(atPath: "\(dir)/empty", withIntermediateDirectories: true)
+        try ("t,v\n" + (0..<40).map { "\($0),\(10 + $0 % 4)" }.joined(separator: "\n") + "\n").write(toFile: "\(dir)/s.csv", atomically: true, encoding: .utf8)
+        try ("@classLabel true up down\n@data\n" + (0..<8).map { i in (0..<6).map { String(i % 2 == 0 ? $0 : 6 - $0) }.joined(separator: ",") + (i % 2 == 0 ? ":up" : ":down") }
+            .joined(separator: "\n") + "\n").write(toFile: "\(dir)/n.ts", atomically: true, encoding: .utf8)
 
         let lm = ["train", "lm", "--data", "\(dir)/book.txt", "--layers", "1", "--hidden", "4", "--embedding", "4", "--seq", "4", "--batch", "2",
                   "--log-every", "1", "--steps", "1", "--minutes", "0.01"]
@@ -49,7 +52,11 @@ import Testing
         try "c b a\nd c b\na d c\nb a d\n".write(toFile: "\(dir)/pairs.tgt", atomically: true, encoding: .utf8)
         let translate = ["train", "translate", "--source", "\(dir)/pairs.src", "--target", "\(dir)/pairs.tgt", "--hidden", "4", "--embedding", "4",
                          "--min-count", "1", "--batch", "2", "--log-every", "1", "--steps", "1", "--minutes", "0.01"]
-        for (args, out) in [(lm, "lm"), (classify, "cls"), (tag, "tag"), (translate, "tr")] {
+        let forecast = ["train", "forecast", "--data", "\(dir)/s.csv", "--horizon", "2", "--window", "4", "--hidden", "4", "--batch", "4",
+                        "--log-every", "1", "--steps", "1", "--minutes", "0.01"]
+        let numeric = ["train", "classify", "--data", "\(dir)/n.ts", "--hidden", "4", "--batch", "4", "--patch", "2", "--log-every", "1",
+                       "--steps", "1", "--minutes", "0.01"]
+        for (args, out) in [(lm, "lm"), (classify, "cls"), (tag, "tag"), (translate, "tr"), (forecast, "fc"), (numeric, "num")] {
             let r = try CLITests.rnn(args + ["--out", "\(dir)/\(out).safetensors"])
             #expect(r.status == 0, "setup \(out): \(r.stderr)")
         }
@@ -60,6 +67,9 @@ import Testing
         w.baselines = [
             ("train lm", lm, training + ["--seq", "--batch", "--min-count", "--schedule"], [:]),
             ("train classify", classify, training + ["--valid-split", "--batch", "--min-count"], [:]),
+            ("train forecast", forecast, training.filter { $0 != "--embedding" } + ["--horizon", "--window", "--difference", "--season", "--batch"], [:]),
+            ("train classify numeric", numeric, training.filter { $0 != "--embedding" } + ["--batch", "--patch", "--input-dropout", "--input-noise", "--valid-split"], [:]),
+            ("forecast", ["forecast", "--model", "\(dir)/fc.safetensors", "--data", "\(dir)/s.csv"], [], [:]),
             ("train tag", tag, training + ["--batch", "--min-count", "--char-hidden", "--char-embedding"], [:]),
             ("sample", ["sample", "--model", "\(dir)/lm.safetensors", "--length", "5", "--temperature", "1", "--top-k", "3", "--seed", "1"],
              ["--length", "--temperature", "--top-k", "--seed"], [:]),
