@@ -80,7 +80,7 @@ struct TrainGenerate: ParsableCommand {
             let width: Int = source == .label ? conditionSize : (featureRows?.shape[1] ?? 0)
             let config = ConditionalGeneratorConfig(
                 level: level, cell: model.cell, vocabularySize: vocabulary.count, embeddingSize: model.embedding ?? 32,
-                hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout, source: source,
+                hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout ?? 0, source: source,
                 conditionSize: width, labels: labels,
                 feedEveryStep: source != .none && feedEveryStep)
             if let problem = config.problem { throw UserFacingError(description: "\(path): \(problem)") }
