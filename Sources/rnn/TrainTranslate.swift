@@ -106,7 +106,7 @@ struct TrainTranslate: ParsableCommand {
                                        targetVocabularySize: target.count, embeddingSize: tiedEmbeddings ? hidden : (model.embedding ?? hidden),
                                        encoderHiddenSize: attention == .dot ? hidden / 2 : hidden, encoderLayers: layers,
                                        decoderHiddenSize: hidden, decoderLayers: layers, attention: attention,
-                                       attentionSize: attentionSize ?? hidden, inputFeeding: inputFeeding, dropout: model.dropout,
+                                       attentionSize: attentionSize ?? hidden, inputFeeding: inputFeeding, dropout: model.dropout ?? 0,
                                        tiedEmbeddings: tiedEmbeddings)
             if let problem = config.problem { throw UsageError(description: problem) }
             try Check.trainable(config.parameterCount)
