@@ -91,16 +91,17 @@ def main():
 
     def contenders(name):
         common = ["--threads", str(args.threads), "--seconds", str(args.seconds)]
-        if args.precision == "bf16" and not name.startswith(("generate-", "sgemm-")):
-            common += ["--precision", "bf16"]
+        bf16 = ["--precision", "bf16"] if args.precision == "bf16" else []
+        # PyTorch trains under autocast in bf16; its generation stays float (no such option there).
+        theirs = bf16 if not name.startswith(("generate-", "sgemm-")) else []
         out = []
         for o in ours:
             env = dict(os.environ)
             env.pop("RNN_BLAS", None)
             if OURS[o]:
                 env["RNN_BLAS"] = OURS[o]
-            out.append((f"ours-{o}", [args.rnn, "bench", "--json", *common, name], env))
-        out.append(("pytorch", [sys.executable, os.path.join(HERE, "bench_pytorch.py"), "--config", name, *common], None))
+            out.append((f"ours-{o}", [args.rnn, "bench", "--json", *common, *(bf16 if not name.startswith("sgemm-") else []), name], env))
+        out.append(("pytorch", [sys.executable, os.path.join(HERE, "bench_pytorch.py"), "--config", name, *common, *theirs], None))
         if have_onnx and name.startswith("generate-"):
             out.append(("onnxruntime", [sys.executable, os.path.join(HERE, "bench_onnx.py"), "--config", name, *common], None))
         return out
