@@ -55,7 +55,7 @@ extension RNN {
         func run() throws {
             try userFacing {
                 let checkpoint = try Checkpoint.read(model)
-                if translation.source != nil { return try translation.evaluate(try Seq2Seq(checkpoint: checkpoint), json: json) }
+                if translation.source != nil { return try translation.evaluate(try Seq2Seq(checkpoint: checkpoint), model: model, json: json) }
                 guard let data else { throw ValidationError("--data is needed for a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))") }
                 let path = try DataCatalog.resolve(data)
                 switch checkpoint.kind {

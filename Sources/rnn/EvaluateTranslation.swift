@@ -44,7 +44,7 @@ struct TranslationEvaluationOptions: ParsableArguments {
         if let output, output == source || output == target { throw ValidationError("--output \(output) would overwrite an input") }
     }
 
-    func evaluate(_ m: Seq2Seq, json: Bool) throws {
+    func evaluate(_ m: Seq2Seq, model: String, json: Bool) throws {
         let sourcePath = try DataCatalog.resolve(source!), targetPath = try DataCatalog.resolve(target!)
         let text = try ParallelText.read(source: sourcePath, target: targetPath, lowercase: m.config.lowercase, maxWords: 1000)
         if let note = text.report(source: sourcePath, target: targetPath, maxWords: 1000) { FileHandle.standardError.write((note + "\n").data(using: .utf8)!) }
@@ -55,7 +55,8 @@ struct TranslationEvaluationOptions: ParsableArguments {
         let s = m.score(sources: text.pairs.map(\.source), references: references, options: options)
         let seconds = Date().timeIntervalSince(start)
         if let output {
-            try OutputFile.check(output, role: "the translations", content: .any, inputs: [("--source", sourcePath), ("--target", targetPath)])
+            // Only a file this command can replace: absent, or not one of its inputs (the checkpoint included).
+            try OutputFile.check(output, role: "the translations", content: .any, inputs: [("--model", model), ("--source", sourcePath), ("--target", targetPath)])
             let lock = try OutputFile.lock(output, role: "the translations")
             defer { lock.release() }
             try atomicWrite(Data((s.outputs.joined(separator: "\n") + "\n").utf8), to: output)

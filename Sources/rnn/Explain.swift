@@ -33,6 +33,9 @@ struct ExplainActivations: ParsableCommand {
     @Option(help: "Use at most this many tokens of the text (characters or words; at most 5000).")
     var maxTokens = 1000
 
+    /// The longest line (one example) a classifier is explained on.
+    static let maxClassifierLineTokens = 300
+
     func validate() throws {
         // The page holds every unit's value at every token: 5,000 tokens of a 2 x 512 LSTM make about 30 MB.
         guard maxTokens >= 1 && maxTokens <= 5000 else { throw ValidationError("--max-tokens must lie in 1...5000, got \(maxTokens)") }
@@ -60,10 +63,24 @@ struct ExplainActivations: ParsableCommand {
                 describe = "\(model): \(c.level)-level language model, \(c.layers) x \(c.cell) \(c.hiddenSize), vocabulary \(c.vocabularySize)"
             case SequenceClassifier.kind:
                 let classifier = try SequenceClassifier(checkpoint: checkpoint)
-                var lines: [String] = [], count = 0
+                // Each line is one example, and measuring which tokens moved its prediction runs it once
+                // per token left out: cost grows with the square of a line's length, so long lines are cut.
+                var lines: [String] = [], count = 0, cut = 0
+                let tokenizer = classifier.config.tokenizer
                 for line in content.split(separator: "\n") where count < maxTokens {
-                    lines.append(String(line))
-                    count += classifier.config.tokenizer.tokens(String(line)).count
+                    var tokens = tokenizer.tokens(String(line))
+                    let room = min(Self.maxClassifierLineTokens, maxTokens - count)
+                    if tokens.count > room {
+                        tokens = Array(tokens.prefix(room))
+                        cut += 1
+                        lines.append(tokens.joined(separator: tokenizer == .char ? "" : " "))
+                    } else {
+                        lines.append(String(line))
+                    }
+                    count += tokens.count
+                }
+                if cut > 0 {
+                    print("\(path): \(cut) line(s) cut to their first \(Self.maxClassifierLineTokens) tokens (or what --max-tokens left)")
                 }
                 recording = ActivationRecording(classifier, text: lines.joined(separator: "\n"))
                 let c = classifier.config

@@ -40,7 +40,13 @@ extension RNN {
                 }
                 let text: String
                 if let file { text = try TextFile.read(file) } else {
-                    text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                    guard let data = try? FileHandle.standardInput.readToEnd() ?? Data() else {
+                        throw UserFacingError(description: "<stdin>: cannot read standard input (closed, or a folder); give the input file as an argument")
+                    }
+                    guard let decoded = String(data: data, encoding: .utf8) else {
+                        throw UserFacingError(description: "<stdin>: invalid UTF-8; expected UTF-8 text (convert with iconv)")
+                    }
+                    text = decoded
                 }
                 let lines = text.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 switch checkpoint.kind {

@@ -91,7 +91,7 @@ public struct TrainingCurves: Sendable {
             page.body.append("<meta http-equiv=\"refresh\" content=\"\(s)\"><p class=\"meta\">Training is running: this page reloads every \(s) s.</p>")
         }
         let describe = runs.map { run in
-            let last = run.log.records.last?["step"].map { "up to step \(Int($0))" } ?? ""
+            let last = run.log.records.last?["step"].map { "up to step \(String(format: "%.0f", $0))" } ?? ""
             let skipped = run.log.skipped.isEmpty ? "" : "; \(run.log.skipped.count) broken line(s) skipped (line \(run.log.skipped.map { String($0.line) }.prefix(5).joined(separator: ", ")))"
             return "\(escapeXML(run.name)): \(run.log.records.count) records \(last)\(escapeXML(skipped))"
         }
