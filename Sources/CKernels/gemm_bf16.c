@@ -200,6 +200,10 @@ int ck_sgemm_bf16(int transA, int transB, long M, long N, long K, float alpha,
 #if defined(__x86_64__)
     if (!ck_has_bf16()) return 0;
     if (M <= 0 || N <= 0) return 1;
+    const long mcMax = BF_MC, ncMax = BF_NC, kpMax = BF_KC / 2;
+    uint32_t *Ap = words(&tl_bf_a, &tl_bf_cap_a, (size_t)(mcMax * kpMax));
+    uint32_t *Bp = words(&tl_bf_b, &tl_bf_cap_b, (size_t)((N < ncMax ? (N + BF_NR - 1) / BF_NR * BF_NR : ncMax) * kpMax));
+    if (!Ap || !Bp) return 0;  // out of memory, before C is touched: the caller uses the float path
     if (beta == 0) {
         for (long i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
     } else if (beta != 1) {
@@ -207,10 +211,6 @@ int ck_sgemm_bf16(int transA, int transB, long M, long N, long K, float alpha,
             for (long j = 0; j < N; j++) C[i * ldc + j] *= beta;
     }
     if (K <= 0 || alpha == 0) return 1;
-    const long mcMax = BF_MC, ncMax = BF_NC, kpMax = BF_KC / 2;
-    uint32_t *Ap = words(&tl_bf_a, &tl_bf_cap_a, (size_t)(mcMax * kpMax));
-    uint32_t *Bp = words(&tl_bf_b, &tl_bf_cap_b, (size_t)((N < ncMax ? (N + BF_NR - 1) / BF_NR * BF_NR : ncMax) * kpMax));
-    if (!Ap || !Bp) return 0;  // out of memory: the caller uses the float path
     float edge[BF_MR * BF_NR] __attribute__((aligned(64)));
     for (long j0 = 0; j0 < N; j0 += ncMax) {
         long nc = N - j0 < ncMax ? N - j0 : ncMax;
@@ -271,7 +271,21 @@ int ck_sgemm_packed_bf16(long M, long N, long K, const float *A, long lda, const
     const long pairs = (K + 1) / 2;
     // The rows of A as pairs, once: a batch of states is small (rows x K).
     uint32_t *ap = words(&tl_bf_a, &tl_bf_cap_a, (size_t)(BF_MR * pairs));
-    if (!ap) return 0;
+    if (!ap) {  // out of memory: the same products, one element at a time
+        for (long i = 0; i < M; i++)
+            for (long j = 0; j < N; j++) {
+                const uint32_t *bcol = Bp + (j / BF_NR) * pairs * BF_NR + j % BF_NR;
+                float s = 0;
+                for (long p = 0; p < pairs; p++) {
+                    float a0 = ck_float_from_bf16(ck_bf16_from_float(A[i * lda + 2 * p]));
+                    float a1 = 2 * p + 1 < K ? ck_float_from_bf16(ck_bf16_from_float(A[i * lda + 2 * p + 1])) : 0;
+                    s += a0 * ck_float_from_bf16((uint16_t)(bcol[p * BF_NR] & 0xffffu))
+                       + a1 * ck_float_from_bf16((uint16_t)(bcol[p * BF_NR] >> 16));
+                }
+                C[i * ldc + j] = (beta != 0 ? C[i * ldc + j] : 0) + s;
+            }
+        return 1;
+    }
     float edge[BF_MR * BF_NR] __attribute__((aligned(64)));
     for (long p0 = 0; p0 < M; p0 += BF_MR) {
         long rows = M - p0 < BF_MR ? M - p0 : BF_MR;
