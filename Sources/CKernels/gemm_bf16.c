@@ -51,46 +51,40 @@ static inline uint32_t pair(float even, float odd) {
 
 // MARK: - Packing
 
-// Ap: ceil(mc / MR) panels; panel element (pair p, row r) at p * MR + r.
-static void pack_a_bf16(long mc, long kc, float alpha, const float *A, long lda, int transA, long i0, long k0, uint32_t *Ap) {
+// Packs `count` lines of X (rows of A, columns of B) starting at line `l0`,
+// over K from k0 to k0 + kc, into panels `width` lines wide: panel element
+// (pair p, line r) at p * width + r holds the line's elements 2p and 2p+1,
+// scaled by `scale`, zero beyond the matrix edge. Element (line l, k) of X is
+// X[k * ld + l] when `kMajor` (transposed A, plain B), else X[l * ld + k].
+static void pack_pairs(int width, long count, long kc, float scale, const float *X, long ld, int kMajor,
+                       long l0, long k0, uint32_t *out) {
     const long pairs = (kc + 1) / 2;
-    for (long q = 0; q < mc; q += BF_MR) {
-        long rows = mc - q < BF_MR ? mc - q : BF_MR;
+    for (long q = 0; q < count; q += width) {
+        long lines = count - q < width ? count - q : width;
         for (long p = 0; p < pairs; p++) {
-            uint32_t *dst = Ap + p * BF_MR;
+            uint32_t *dst = out + p * width;
             long k = k0 + 2 * p;
             int hasOdd = 2 * p + 1 < kc;
-            for (long r = 0; r < rows; r++) {
-                long i = i0 + q + r;
-                float even = transA ? A[k * lda + i] : A[i * lda + k];
-                float odd = hasOdd ? (transA ? A[(k + 1) * lda + i] : A[i * lda + k + 1]) : 0;
-                dst[r] = pair(alpha * even, alpha * odd);
+            for (long r = 0; r < lines; r++) {
+                long l = l0 + q + r;
+                float even = kMajor ? X[k * ld + l] : X[l * ld + k];
+                float odd = hasOdd ? (kMajor ? X[(k + 1) * ld + l] : X[l * ld + k + 1]) : 0;
+                dst[r] = pair(scale * even, scale * odd);
             }
-            for (long r = rows; r < BF_MR; r++) dst[r] = 0;
+            for (long r = lines; r < width; r++) dst[r] = 0;
         }
-        Ap += pairs * BF_MR;
+        out += pairs * width;
     }
 }
 
-// Bp: ceil(nc / NR) panels; panel element (pair p, column j) at p * NR + j.
+// Ap: ceil(mc / MR) panels of op(A)'s rows, scaled by alpha.
+static void pack_a_bf16(long mc, long kc, float alpha, const float *A, long lda, int transA, long i0, long k0, uint32_t *Ap) {
+    pack_pairs(BF_MR, mc, kc, alpha, A, lda, transA, i0, k0, Ap);
+}
+
+// Bp: ceil(nc / NR) panels of op(B)'s columns.
 static void pack_b_bf16(long nc, long kc, const float *B, long ldb, int transB, long k0, long j0, uint32_t *Bp) {
-    const long pairs = (kc + 1) / 2;
-    for (long q = 0; q < nc; q += BF_NR) {
-        long cols = nc - q < BF_NR ? nc - q : BF_NR;
-        for (long p = 0; p < pairs; p++) {
-            uint32_t *dst = Bp + p * BF_NR;
-            long k = k0 + 2 * p;
-            int hasOdd = 2 * p + 1 < kc;
-            for (long j = 0; j < cols; j++) {
-                long col = j0 + q + j;
-                float even = transB ? B[col * ldb + k] : B[k * ldb + col];
-                float odd = hasOdd ? (transB ? B[col * ldb + k + 1] : B[(k + 1) * ldb + col]) : 0;
-                dst[j] = pair(even, odd);
-            }
-            for (long j = cols; j < BF_NR; j++) dst[j] = 0;
-        }
-        Bp += pairs * BF_NR;
-    }
+    pack_pairs(BF_NR, nc, kc, 1, B, ldb, !transB, j0, k0, Bp);
 }
 
 #if defined(__x86_64__)
