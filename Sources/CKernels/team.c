@@ -170,6 +170,8 @@ int ck_team_try_run(ck_team *t, ck_team_fn fn, void *context, int with_barriers)
 
 long ck_team_slow_waits(ck_team *t) { return atomic_load(&t->slow_waits); }
 
+int ck_team_helper_sleeping(ck_team *t) { return atomic_load(&t->sleeping); }
+
 void ck_team_sync(ck_team *t) {
     // Arrivals are numbered 1, 2, 3, ...; the two members of barrier n arrive
     // as 2n-1 and 2n, and both leave once 2n have arrived.

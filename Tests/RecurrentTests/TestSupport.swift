@@ -63,3 +63,17 @@ func expectGradientsMatchFiniteDifferences(_ parameters: [(name: String, paramet
         }
     }
 }
+
+/// The shared data sets (`RNN_DATA_DIR`), for tests that need them: such tests
+/// carry `.enabled(if: SharedData.has("set/file"), ...)` and show as skipped
+/// where the data is absent.
+enum SharedData {
+    /// The data directory, when `RNN_DATA_DIR` is set.
+    static var directory: String? { DataCatalog.dataDirectory }
+
+    /// Whether every relative path exists under the data directory.
+    static func has(_ paths: String...) -> Bool {
+        guard let dir = directory else { return false }
+        return paths.allSatisfy { FileManager.default.fileExists(atPath: "\(dir)/\($0)") }
+    }
+}

@@ -150,6 +150,8 @@ void ck_team_run(ck_team *team, ck_team_fn fn, void *context);
 int ck_team_try_run(ck_team *team, ck_team_fn fn, void *context, int with_barriers);
 /// How many barrier waits so far took a millisecond or more (the other member had no core).
 long ck_team_slow_waits(ck_team *team);
+/// 1 while the helper thread sleeps on its condition variable (idle), else 0.
+int ck_team_helper_sleeping(ck_team *team);
 /// A barrier for the two members inside `fn`: returns once both have called it.
 /// Both members must call it the same number of times in a run.
 void ck_team_sync(ck_team *team);

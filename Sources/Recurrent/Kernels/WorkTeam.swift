@@ -66,6 +66,9 @@ public final class WorkTeam: @unchecked Sendable {
     /// How many barrier waits so far took a millisecond or more.
     var slowWaits: Int { ck_team_slow_waits(team) }
 
+    /// Whether the helper thread is asleep (idle past its spinning time).
+    var helperIsAsleep: Bool { ck_team_helper_sleeping(team) != 0 }
+
     /// Rows `0..<m` split in two (multiples of 4), as `(member) -> rows`.
     static func half(_ m: Int, _ member: Int) -> Range<Int> {
         let cut = min(m, (m / 2 + 3) / 4 * 4)

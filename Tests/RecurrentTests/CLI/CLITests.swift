@@ -20,6 +20,21 @@ import Testing
 
     static func tempDir() -> String { TrainerTests.tempDir() }
 
+    /// Polls `condition` until it holds or `seconds` pass; whether it held.
+    static func waitUntil(seconds: Double = 60, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() > deadline { return false }
+            usleep(10_000)
+        }
+        return true
+    }
+
+    /// A file's modification date, or nil when it does not exist.
+    static func modificationDate(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+
     @discardableResult
     static func rnn(_ args: [String], environment: [String: String] = [:], interruptAfter: String? = nil,
                     timeout: Double? = nil) throws -> Result {
@@ -160,8 +175,12 @@ import Testing
             p.arguments = args + (round == 0 ? [] : ["--resume"])
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
+            // Kill at a random moment after this round has written a checkpoint of its own.
+            let resumePath = "\(dir)/tales.resume.safetensors"
+            let before = Self.modificationDate(resumePath)
             try p.run()
-            usleep(UInt32(400_000 + rng.nextInt(below: 900_000)))
+            #expect(Self.waitUntil { Self.modificationDate(resumePath).map { $0 != before } ?? false }, "round \(round): no checkpoint written")
+            usleep(UInt32(rng.nextInt(below: 600_000)))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
             #expect(p.terminationReason == .uncaughtSignal)
@@ -191,9 +210,15 @@ import Testing
         let out = Pipe()
         p.standardOutput = out
         try p.run()
-        usleep(800_000)
+        // Signal once training has started: the first step's line is out.
+        var text = ""
+        while !text.contains("step 1 ") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
         kill(p.processIdentifier, SIGTERM)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 130 && text.contains("interrupted: checkpoint written"), "\(p.terminationStatus) \(text)")
         _ = try LanguageModel(contentsOf: "\(dir)/q.safetensors")

@@ -143,9 +143,11 @@ import Testing
         #expect(refused, "tryRun must refuse while the team is running")
         #expect(logged[0] == phases && logged[1] == phases)
         #expect(behind[0] == 0 && behind[1] == 0, "a member passed the barrier before the other arrived")
-        // Idle long enough for the helper to go to sleep, then run again: with a
+        // Wait until the helper has gone to sleep, then run again: with a
         // barrier, so the helper itself must wake and take member 1.
-        usleep(5_000)
+        let asleep = ContinuousClock.now + .seconds(10)
+        while !team.helperIsAsleep && ContinuousClock.now < asleep { sched_yield() }
+        #expect(team.helperIsAsleep, "the idle helper never went to sleep")
         var ran = [false, false]
         #expect(team.tryRun(barriers: true) { ran[$0] = true; team.sync() })
         #expect(ran == [true, true])

@@ -11,15 +11,18 @@ import Testing
         #expect(SHA256.hex(long) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
-    @Test func catalogHashesMatchTheSharedCopies() throws {
-        guard let dir = DataCatalog.dataDirectory else {
-            print("skipped: RNN_DATA_DIR is not set"); return
-        }
-        for entry in DataCatalog.entries where ["tinyshakespeare", "wikitext-2"].contains(entry.name) {
+    static let sharedSets = ["tinyshakespeare", "wikitext-2"]
+    static var sharedFiles: [String] {
+        DataCatalog.entries.filter { sharedSets.contains($0.name) }.flatMap { e in e.files.map { "\(e.name)/\($0.name)" } }
+    }
+
+    @Test(.enabled(if: SharedData.directory != nil && sharedFiles.allSatisfy { SharedData.has($0) },
+                   "needs RNN_DATA_DIR with tinyshakespeare and wikitext-2"))
+    func catalogHashesMatchTheSharedCopies() throws {
+        let dir = try #require(SharedData.directory)
+        for entry in DataCatalog.entries where Self.sharedSets.contains(entry.name) {
             for file in entry.files {
-                guard let data = FileManager.default.contents(atPath: "\(dir)/\(entry.name)/\(file.name)") else {
-                    print("skipped: \(entry.name)/\(file.name) absent"); continue
-                }
+                let data = try #require(FileManager.default.contents(atPath: "\(dir)/\(entry.name)/\(file.name)"))
                 #expect(SHA256.hex(data) == file.sha256, "\(entry.name)/\(file.name)")
             }
         }
@@ -54,15 +57,17 @@ import Testing
         #expect(b2.T == 2 && b2.targets == [9, 20, 10, 21])
     }
 
-    @Test func resolveFindsSetsFilesAndExplainsMissingOnes() throws {
-        if let dir = DataCatalog.dataDirectory, FileManager.default.fileExists(atPath: "\(dir)/wikitext-2/wiki.test.tokens") {
-            #expect(try DataCatalog.resolve("tinyshakespeare") == "\(dir)/tinyshakespeare/input.txt")
-            #expect(try DataCatalog.resolve("wikitext-2/wiki.test.tokens") == "\(dir)/wikitext-2/wiki.test.tokens")
-            #expect(try DataCatalog.resolve("names") == "\(dir)/names")      // one file per class: the folder
-            #expect(try ClassificationData.read(try DataCatalog.resolve("names")).count == 20_074)
-        } else {
-            print("skipped the lookups: RNN_DATA_DIR does not hold the shared data")
-        }
+    @Test(.enabled(if: SharedData.has("tinyshakespeare/input.txt", "wikitext-2/wiki.test.tokens", "names"),
+                   "needs RNN_DATA_DIR with tinyshakespeare, wikitext-2 and names"))
+    func resolveFindsTheSharedSetsAndFiles() throws {
+        let dir = try #require(SharedData.directory)
+        #expect(try DataCatalog.resolve("tinyshakespeare") == "\(dir)/tinyshakespeare/input.txt")
+        #expect(try DataCatalog.resolve("wikitext-2/wiki.test.tokens") == "\(dir)/wikitext-2/wiki.test.tokens")
+        #expect(try DataCatalog.resolve("names") == "\(dir)/names")      // one file per class: the folder
+        #expect(try ClassificationData.read(try DataCatalog.resolve("names")).count == 20_074)
+    }
+
+    @Test func resolveExplainsMissingSets() throws {
         do {
             _ = try DataCatalog.resolve("names-that-do-not-exist")
             Issue.record("resolved a missing set")
