@@ -120,8 +120,9 @@ import Testing
     /// The team's contract: both members run, a barrier orders their phases,
     /// a second caller is turned away while the team is busy, and the helper
     /// wakes again after sleeping.
-    @Test func workTeamRunsSyncsAndRefusesASecondCaller() throws {
-        guard let team = WorkTeam() else { return }      // one thread: nothing to test
+    @Test(.enabled(if: WorkTeam.shared != nil, "one thread (RNN_THREADS=1 or one core): no team to test"))
+    func workTeamRunsSyncsAndRefusesASecondCaller() throws {
+        let team = try #require(WorkTeam())
         let phases = 50
         let logged = UnsafeMutablePointer<Int>.allocate(capacity: 2)     // phases each member has logged
         logged.initialize(repeating: 0, count: 2)
