@@ -79,6 +79,10 @@ struct TrainTranslate: ParsableCommand {
     var inputFeeding = false
     @Flag(help: "Tie the output layer's weight to the target embedding (the embedding size becomes the hidden size).")
     var tiedEmbeddings = false
+    @Option(help: "Scheduled sampling: the largest probability of feeding the decoder its own prediction instead of the reference word in training (0: never).")
+    var scheduledSampling = 0.0
+    @Option(help: "Epochs over which the scheduled-sampling probability rises linearly from 0.")
+    var samplingRamp = 2.0
     @Option(help: "Sentence pairs per batch.")
     var batch = 64
     @OptionGroup var model: ModelOptions
@@ -88,6 +92,10 @@ struct TrainTranslate: ParsableCommand {
         try Check.count(batch, "--batch", in: 1...1_000_000)
         try Check.count(minCount, "--min-count", in: 1...Int.max)
         if let a = attentionSize { try Check.count(a, "--attention-size", in: 1...1_000_000) }
+        guard scheduledSampling.isFinite, (0...1).contains(scheduledSampling) else {
+            throw ValidationError("--scheduled-sampling must be a probability in 0...1, got \(scheduledSampling)")
+        }
+        guard samplingRamp.isFinite, samplingRamp >= 0 else { throw ValidationError("--sampling-ramp must be 0 or more epochs, got \(samplingRamp)") }
         if tiedEmbeddings, let e = model.embedding, e != (model.hidden ?? 256) {
             throw ValidationError("--tied-embeddings needs --embedding equal to --hidden (or no --embedding)")
         }
@@ -113,10 +121,12 @@ struct TrainTranslate: ParsableCommand {
             var rng = SeededRNG(seed: training.seed)
             let seq2seq = Seq2Seq(config: config, source: source, target: target, rng: &rng)
             let task = TranslationTask(model: seq2seq, train: train.pairs, valid: valid?.pairs ?? [], batch: batch)
+            if scheduledSampling > 0 { task.scheduledSampling = ScheduledSampling(probability: scheduledSampling, rampEpochs: samplingRamp) }
+            let sampling = scheduledSampling > 0 ? String(format: "; scheduled sampling up to %.2f over %g epochs", scheduledSampling, samplingRamp) : ""
             let inputs = ["--source": paths.train.0, "--target": paths.train.1, "--valid-source": paths.valid?.0, "--valid-target": paths.valid?.1]
             let report = try trainTask(task, training: training, defaultSelect: valid == nil ? nil : "bleu", inputs: inputs, describe: """
                 data: \(paths.train.0) -> \(paths.train.1): \(train.pairs.count) training pairs, \(valid?.pairs.count ?? 0) validation; vocabulary \(source.count) source, \(target.count) target words (min count \(minCount))
-                model: embedding \(config.embeddingSize) -> \(layers) x bidirectional \(config.cell) \(config.encoderHiddenSize) -> \(attention) attention -> \(layers) x \(config.cell) \(hidden)\(inputFeeding ? " with input feeding" : ""), dropout \(config.dropout), \(seq2seq.parameterCount) parameters
+                model: embedding \(config.embeddingSize) -> \(layers) x bidirectional \(config.cell) \(config.encoderHiddenSize) -> \(attention) attention -> \(layers) x \(config.cell) \(hidden)\(inputFeeding ? " with input feeding" : ""), dropout \(config.dropout), \(seq2seq.parameterCount) parameters\(sampling)
                 """)
             if let loss = report.lastValidationLoss {
                 print(String(format: "validation loss %.4f nats/word (perplexity %.2f); best %@ %.4f", loss, exp(loss),

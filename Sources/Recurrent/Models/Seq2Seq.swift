@@ -253,19 +253,25 @@ public final class Seq2Seq: Layer {
     /// The mean cross-entropy over the real target tokens of a batch, under
     /// teacher forcing; in training the gradients are added into the parameters.
     /// `targets` are target ids without `<bos>`/`<eos>`.
-    /// - Returns: the mean loss, the number of target tokens it averages over, and
-    ///   the attention weights `[T, B, S]` (for alignment pictures).
-    public func run(sources: [[Int]], targets: [[Int]], training: Bool = false, rng: inout SeededRNG)
-        -> (loss: Double, count: Int, weights: Tensor)
+    ///
+    /// `fed`, when given, replaces what the decoder reads after `<bos>`: `fed[b][t]`
+    /// is fed in place of `targets[b][t]` (same lengths), while the loss still
+    /// scores `targets` (scheduled sampling feeds the model's own predictions).
+    /// - Returns: the mean loss, the number of target tokens it averages over, the
+    ///   attention weights `[T, B, S]` (for alignment pictures), and `predictions[b][t]`,
+    ///   the most likely word at target position `t` (`targets[b].count` of them).
+    public func run(sources: [[Int]], targets: [[Int]], fed: [[Int]]? = nil, training: Bool = false, rng: inout SeededRNG)
+        -> (loss: Double, count: Int, weights: Tensor, predictions: [[Int]])
     {
         precondition(sources.count == targets.count && !sources.isEmpty, "Seq2Seq.run: \(sources.count) sources, \(targets.count) targets")
+        precondition(fed.map { $0.map(\.count) == targets.map(\.count) } ?? true, "Seq2Seq.run: fed tokens must match the targets' lengths")
         let B = sources.count, T = (targets.map(\.count).max() ?? 0) + 1, Hd = config.decoderHiddenSize
         let encoded = encode(sources, training: training, rng: &rng)
         let keys = attention.keys(encoded.memory)
         var inputIDs = [Int](repeating: Self.padID, count: T * B), targetIDs = [Int](repeating: -100, count: T * B)
         for (b, y) in targets.enumerated() {
             inputIDs[b] = Self.bosID
-            for (t, id) in y.enumerated() { inputIDs[(t + 1) * B + b] = id; targetIDs[t * B + b] = id }
+            for (t, id) in y.enumerated() { inputIDs[(t + 1) * B + b] = fed?[b][t] ?? id; targetIDs[t * B + b] = id }
             targetIDs[y.count * B + b] = Self.eosID
         }
         let emb = targetEmbedding.forward(ids: inputIDs, shape: [T, B])
@@ -331,7 +337,8 @@ public final class Seq2Seq: Layer {
             targetEmbedding.backward(emb.trace, gradOutput: dropout.backward(demb.trace, gradOutput: g.gradEmbedding))
             encodeBackward(encoded, gradMemory: g.gradMemory, gradInitial: g.gradInitial)
         }
-        return (Double(ce.loss), ce.counted, weights)
+        let predictions = targets.enumerated().map { b, y in (0..<y.count).map { t in out.output.argmax(row: t * B + b) } }
+        return (Double(ce.loss), ce.counted, weights, predictions)
     }
 
     // MARK: - Checkpoints

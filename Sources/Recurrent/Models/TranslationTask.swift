@@ -31,6 +31,9 @@ public final class TranslationTask: TrainingTask {
     var batches: [[Int]] = []
     /// How validation decodes for BLEU (greedy by default: fast).
     public var validationDecoding: DecodingOptions = { var o = DecodingOptions(); o.beam = 1; return o }()
+    /// Feed the model's own predictions in training (nil: always the reference words).
+    public var scheduledSampling: ScheduledSampling?
+    var epoch = 0
 
     /// `valid` pairs bring their reference lines for BLEU (``ParallelText/Pair/reference``).
     public init(model: Seq2Seq, train: [ParallelText.Pair], valid: [ParallelText.Pair], batch: Int) {
@@ -52,11 +55,26 @@ public final class TranslationTask: TrainingTask {
         (Seq2Seq.kind, model.configJSON, model.checkpointVocabulary)
     }
 
-    public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
+    public func startEpoch(_ epoch: Int, seed: UInt64) {
+        self.epoch = epoch
+        batches = batcher.batches(epoch: epoch, seed: seed)
+    }
+
+    /// The scheduled-sampling probability for batch `index` of the current epoch.
+    func samplingProbability(batch index: Int) -> Double {
+        scheduledSampling?.probability(afterEpochs: Double(epoch) + Double(index) / Double(max(batchesPerEpoch, 1))) ?? 0
+    }
 
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let indices = batches[index]
-        let r = model.run(sources: indices.map { trainSources[$0] }, targets: indices.map { trainTargets[$0] }, training: true, rng: &rng)
+        let sources = indices.map { trainSources[$0] }, targets = indices.map { trainTargets[$0] }
+        var fed: [[Int]]? = nil
+        let p = samplingProbability(batch: index)
+        if p > 0 {
+            let guesses = model.run(sources: sources, targets: targets, rng: &rng).predictions
+            fed = ScheduledSampling.mix(targets: targets, predictions: guesses, p: p, rng: &rng)
+        }
+        let r = model.run(sources: sources, targets: targets, fed: fed, training: true, rng: &rng)
         return (r.loss, r.count)
     }
 

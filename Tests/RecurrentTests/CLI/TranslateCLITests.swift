@@ -118,6 +118,12 @@ import Testing
              "p.src: --sentence 9, but the input has 6 lines"),
             (["translate", "--model", model, "--input", "\(dir)/p.src", "--attention", model], 64, "would overwrite an input"),
             (["translate", "--model", model, "--input", "\(dir)/p.src", "--max-ratio", "0"], 64, "--max-ratio must be positive"),
+            (train + ["--source", "\(dir)/p.src", "--target", "\(dir)/p.tgt", "--scheduled-sampling", "1.5"], 64,
+             "--scheduled-sampling must be a probability in 0...1, got 1.5"),
+            (train + ["--source", "\(dir)/p.src", "--target", "\(dir)/p.tgt", "--scheduled-sampling", "nan"], 64,
+             "--scheduled-sampling must be a probability in 0...1, got nan"),
+            (train + ["--source", "\(dir)/p.src", "--target", "\(dir)/p.tgt", "--scheduled-sampling", "0.2", "--sampling-ramp=-1"], 64,
+             "--sampling-ramp must be 0 or more epochs, got -1.0"),
             (["evaluate", "--model", model, "--source", "\(dir)/p.src"], 64, "give both --source and --target"),
             (["evaluate", "--model", model, "--source", "\(dir)/three.src", "--target", "\(dir)/two.tgt"], 1, "expected as many lines as"),
         ]

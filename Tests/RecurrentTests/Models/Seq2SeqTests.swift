@@ -180,3 +180,72 @@ import Testing
         }
     }
 }
+
+/// Scheduled sampling: feeding other words than the references, and the model's own predictions.
+@Suite struct ScheduledSamplingTests {
+    @Test("teacher-forced predictions fed back reproduce greedy decoding, position by position", arguments: [false, true])
+    func predictionsFedBackAreGreedy(inputFeeding: Bool) {
+        let m = Seq2SeqTests.model(cell: .lstm, inputFeeding: inputFeeding, hidden: 8, seed: 4)
+        let sentences = Seq2SeqTests.sequences(9, lengths: 1...6, seed: 5)
+        var greedy = DecodingOptions()
+        greedy.beam = 1
+        let outputs = m.translate(sentences, options: greedy).map { m.targetIDs($0.first?.words ?? []) }
+        #expect(outputs.contains { $0.count > 1 }, "the greedy outputs are too short to test anything")
+        var rng = SeededRNG(seed: 0)
+        let r = m.run(sources: sentences.map(m.sourceIDs), targets: outputs, fed: outputs, rng: &rng)
+        // Greedy picked g_t as the most likely word after <bos> g_0 ... g_{t-1}: so does the teacher-forced pass.
+        #expect(r.predictions == outputs)
+    }
+
+    @Test("fed words change what the decoder reads, not what the loss scores")
+    func fedWordsChangeTheInputsOnly() {
+        let m = Seq2SeqTests.model(cell: .gru, hidden: 6)
+        let src = Seq2SeqTests.sequences(4, lengths: 2...4, seed: 2).map(m.sourceIDs)
+        let tgt = Seq2SeqTests.sequences(4, lengths: 2...4, seed: 3).map(m.targetIDs)
+        var rng = SeededRNG(seed: 0)
+        let plain = m.run(sources: src, targets: tgt, rng: &rng)
+        let same = m.run(sources: src, targets: tgt, fed: tgt, rng: &rng)
+        let other = m.run(sources: src, targets: tgt, fed: tgt.map { $0.map { _ in Seq2Seq.unknownID } }, rng: &rng)
+        #expect(plain.loss == same.loss && plain.count == same.count)
+        #expect(other.loss != plain.loss && other.count == plain.count)
+    }
+
+    @Test("the probability ramps linearly over the epochs, then stays")
+    func probabilityRamps() {
+        let s = ScheduledSampling(probability: 0.4, rampEpochs: 2)
+        #expect(s.probability(afterEpochs: 0) == 0 && s.probability(afterEpochs: 1) == 0.2)
+        #expect(s.probability(afterEpochs: 2) == 0.4 && s.probability(afterEpochs: 7) == 0.4)
+        #expect(ScheduledSampling(probability: 0.3, rampEpochs: 0).probability(afterEpochs: 0) == 0.3)
+        var rng = SeededRNG(seed: 1)
+        let targets = [[1, 2, 3], [4]], guesses = [[7, 8, 9], [6]]
+        #expect(ScheduledSampling.mix(targets: targets, predictions: guesses, p: 0, rng: &rng) == targets)
+        #expect(ScheduledSampling.mix(targets: targets, predictions: guesses, p: 1, rng: &rng) == guesses)
+        let half = (0..<200).flatMap { _ in ScheduledSampling.mix(targets: [[0]], predictions: [[1]], p: 0.5, rng: &rng)[0] }
+        #expect((70...130).contains(half.reduce(0, +)))
+    }
+
+    @Test("a task at probability 1 trains on exactly its own teacher-forced predictions")
+    func taskFeedsItsPredictions() {
+        let m = Seq2SeqTests.model(cell: .gru, hidden: 6)
+        let words = Seq2SeqTests.sequences(6, lengths: 2...4, seed: 9)
+        let pairs = words.map { ParallelText.Pair(source: $0, target: $0.reversed(), line: 1, reference: $0.reversed().joined(separator: " ")) }
+        let task = TranslationTask(model: m, train: pairs, valid: [], batch: 6)
+        task.scheduledSampling = ScheduledSampling(probability: 1, rampEpochs: 0)
+        task.startEpoch(0, seed: 1)
+        #expect(task.samplingProbability(batch: 0) == 1)
+        m.zeroGradients()
+        var rng = SeededRNG(seed: 3)
+        let sampled = task.trainBatch(0, rng: &rng)
+        let viaTask = m.parameters.map(\.grad.scalars)
+
+        let indices = task.batches[0]
+        let sources = indices.map { task.trainSources[$0] }, targets = indices.map { task.trainTargets[$0] }
+        var r2 = SeededRNG(seed: 3)
+        let guesses = m.run(sources: sources, targets: targets, rng: &r2).predictions
+        #expect(guesses != targets, "an untrained model's guesses should differ from the references")
+        m.zeroGradients()
+        let direct = m.run(sources: sources, targets: targets, fed: guesses, training: true, rng: &r2)
+        #expect(direct.loss == sampled.loss)
+        #expect(m.parameters.map(\.grad.scalars) == viaTask)
+    }
+}
