@@ -71,6 +71,8 @@ struct TrainTranslate: ParsableCommand {
     var lowercase = false
     @Option(help: "Keep words seen at least this many times in training; the rest become <unk>.")
     var minCount = 2
+    @Option(help: "Subword units: learn this many byte-pair merges from both sides' training words and read and write pieces (0: whole words).")
+    var bpe = 0
     @Option(help: "Attention score: additive (Bahdanau), general or dot (Luong). On Multi30k additive learned to align where general did not (docs/results.md).")
     var attention: AttentionScore = .additive
     @Option(help: "Additive attention's hidden size (default: the hidden size).")
@@ -91,6 +93,7 @@ struct TrainTranslate: ParsableCommand {
     func validate() throws {
         try Check.count(batch, "--batch", in: 1...1_000_000)
         try Check.count(minCount, "--min-count", in: 1...Int.max)
+        try Check.count(bpe, "--bpe", in: 0...1_000_000)
         if let a = attentionSize { try Check.count(a, "--attention-size", in: 1...1_000_000) }
         guard scheduledSampling.isFinite, (0...1).contains(scheduledSampling) else {
             throw ValidationError("--scheduled-sampling must be a probability in 0...1, got \(scheduledSampling)")
@@ -107,15 +110,17 @@ struct TrainTranslate: ParsableCommand {
             let paths = try pairs.paths()
             let train = try pairs.read(paths.train, lowercase: lowercase)
             let valid = try paths.valid.map { try pairs.read($0, lowercase: lowercase) }
-            let source = Vocabulary(counting: train.pairs.flatMap(\.source), specials: Seq2Seq.specials, minimumCount: minCount)
-            let target = Vocabulary(counting: train.pairs.flatMap(\.target), specials: Seq2Seq.specials, minimumCount: minCount)
+            let subwords = bpe == 0 ? nil : BytePairEncoding(learningFrom: train.pairs.flatMap { $0.source + $0.target }, merges: bpe)
+            let units = { (words: [String]) in subwords?.pieces(words) ?? words }
+            let source = Vocabulary(counting: train.pairs.flatMap { units($0.source) }, specials: Seq2Seq.specials, minimumCount: minCount)
+            let target = Vocabulary(counting: train.pairs.flatMap { units($0.target) }, specials: Seq2Seq.specials, minimumCount: minCount)
             let hidden = model.hidden ?? 256, layers = model.layers ?? 1
             let config = Seq2SeqConfig(cell: model.cell, lowercase: lowercase, sourceVocabularySize: source.count,
                                        targetVocabularySize: target.count, embeddingSize: tiedEmbeddings ? hidden : (model.embedding ?? hidden),
                                        encoderHiddenSize: attention == .dot ? hidden / 2 : hidden, encoderLayers: layers,
                                        decoderHiddenSize: hidden, decoderLayers: layers, attention: attention,
                                        attentionSize: attentionSize ?? hidden, inputFeeding: inputFeeding, dropout: model.dropout ?? 0,
-                                       tiedEmbeddings: tiedEmbeddings)
+                                       tiedEmbeddings: tiedEmbeddings, subwords: subwords)
             if let problem = config.problem { throw UsageError(description: problem) }
             try Check.trainable(config.parameterCount)
             var rng = SeededRNG(seed: training.seed)
@@ -125,7 +130,7 @@ struct TrainTranslate: ParsableCommand {
             let sampling = scheduledSampling > 0 ? String(format: "; scheduled sampling up to %.2f over %g epochs", scheduledSampling, samplingRamp) : ""
             let inputs = ["--source": paths.train.0, "--target": paths.train.1, "--valid-source": paths.valid?.0, "--valid-target": paths.valid?.1]
             let report = try trainTask(task, training: training, defaultSelect: valid == nil ? nil : "bleu", inputs: inputs, describe: """
-                data: \(paths.train.0) -> \(paths.train.1): \(train.pairs.count) training pairs, \(valid?.pairs.count ?? 0) validation; vocabulary \(source.count) source, \(target.count) target words (min count \(minCount))
+                data: \(paths.train.0) -> \(paths.train.1): \(train.pairs.count) training pairs, \(valid?.pairs.count ?? 0) validation; vocabulary \(source.count) source, \(target.count) target \(subwords.map { "subword pieces (\($0.merges.count) byte-pair merges)" } ?? "words") (min count \(minCount))
                 model: embedding \(config.embeddingSize) -> \(layers) x bidirectional \(config.cell) \(config.encoderHiddenSize) -> \(attention) attention -> \(layers) x \(config.cell) \(hidden)\(inputFeeding ? " with input feeding" : ""), dropout \(config.dropout), \(seq2seq.parameterCount) parameters\(sampling)
                 """)
             if let loss = report.lastValidationLoss {

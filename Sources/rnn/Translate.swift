@@ -85,11 +85,11 @@ extension RNN {
             guard !source.isEmpty else { throw UserFacingError(description: "\(name):\(sentence): the line is empty; nothing to draw") }
             let rows = m.alignment(source: source, target: target)
             let title = "\(name):\(sentence) attention"
-            let heatmap = Heatmap(title: title, values: rows.map { $0.map(Double.init) }, rowLabels: target + [Vocabulary.endOfSentence],
-                                  columnLabels: source + [Vocabulary.endOfSentence], valueLabel: "attention weight")
+            let heatmap = Heatmap(title: title, values: rows.map { $0.map(Double.init) }, rowLabels: m.units(target) + [Vocabulary.endOfSentence],
+                                  columnLabels: m.units(source) + [Vocabulary.endOfSentence], valueLabel: "attention weight")
             var page = HTMLPage(title: title)
             page.section("Attention of line \(sentence)",
-                         "Rows: the translation's words; columns: the source words. Each row is the attention weights (summing to 1) of the decoder step that wrote that word.",
+                         "Rows: the translation's words (or subword pieces); columns: the source's. Each row is the attention weights (summing to 1) of the decoder step that wrote that word.",
                          heatmap.svg)
             try page.write(to: path, inputs: [("--model", model)] + (input.map { [("--input", $0)] } ?? []))
             FileHandle.standardError.write("wrote the attention of line \(sentence) to \(path)\n".data(using: .utf8)!)

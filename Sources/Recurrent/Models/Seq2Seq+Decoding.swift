@@ -132,26 +132,29 @@ extension Seq2Seq {
         var out: [[(words: [String], score: Double)]] = []
         for start in stride(from: 0, to: sentences.count, by: options.batch) {
             let chunk = Array(sentences[start..<min(start + options.batch, sentences.count)])
-            let decoder = Seq2SeqDecoder(model: self, sources: chunk.map(sourceIDs))
-            let limits = chunk.map { options.maxLength(sourceWords: $0.count) }
+            let ids = chunk.map(sourceIDs)
+            let decoder = Seq2SeqDecoder(model: self, sources: ids)
+            let limits = ids.map { options.maxLength(sourceWords: $0.count - 1) }      // in units, without <eos>
             if options.beam == 1 {
-                out += decoder.greedy(maxLengths: limits).map { [(words: $0.tokens.map(target.token), score: 0)] }
+                out += decoder.greedy(maxLengths: limits).map { [(words: words($0.tokens.map(target.token)), score: 0)] }
             } else {
                 let search = BeamSearch(width: options.beam, maxLength: limits.max() ?? 0, endToken: Self.eosID, lengthPenalty: options.alpha)
                 let found = search.search(decoder, from: decoder.initialState, first: Array(repeating: Self.bosID, count: chunk.count),
                                           maxLengths: limits)
-                out += found.map { hs in hs.prefix(options.nBest).map { (words: $0.tokens.map(target.token), score: $0.score) } }
+                out += found.map { hs in hs.prefix(options.nBest).map { (words: words($0.tokens.map(target.token)), score: $0.score) } }
             }
         }
         return out
     }
 
     /// The attention weights of `target` words given `source` words under teacher
-    /// forcing: one row per target word and one for `<eos>`, each over the source words and `<eos>`.
-    public func alignment(source: [String], target words: [String]) -> [[Float]] {
+    /// forcing: one row per target unit and one for `<eos>`, each over the source
+    /// units and `<eos>` (units: ``units(_:)``, the words or their subword pieces).
+    public func alignment(source: [String], target: [String]) -> [[Float]] {
         var rng = SeededRNG(seed: 0)
-        let r = run(sources: [sourceIDs(source)], targets: [targetIDs(words)], rng: &rng)
-        let S = source.count + 1
-        return (0...words.count).map { t in Array(r.weights.scalars[(t * S)..<((t + 1) * S)]) }
+        let targetIDs = targetIDs(target)
+        let r = run(sources: [sourceIDs(source)], targets: [targetIDs], rng: &rng)
+        let S = units(source).count + 1
+        return (0...targetIDs.count).map { t in Array(r.weights.scalars[(t * S)..<((t + 1) * S)]) }
     }
 }

@@ -22,10 +22,14 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
     /// The output layer's weight is the target embedding's table (Press and Wolf 2017;
     /// needs `embeddingSize == decoderHiddenSize`). Absent in older checkpoints: false.
     public var tiedEmbeddings: Bool?
+    /// Subword units: words are read and written as byte-pair-encoded pieces
+    /// (``BytePairEncoding``, learned jointly on both sides). Absent: whole words.
+    public var subwords: BytePairEncoding?
 
     public init(cell: CellKind, lowercase: Bool, sourceVocabularySize: Int, targetVocabularySize: Int, embeddingSize: Int,
                 encoderHiddenSize: Int, encoderLayers: Int, decoderHiddenSize: Int, decoderLayers: Int,
-                attention: AttentionScore, attentionSize: Int, inputFeeding: Bool, dropout: Float, tiedEmbeddings: Bool = false) {
+                attention: AttentionScore, attentionSize: Int, inputFeeding: Bool, dropout: Float, tiedEmbeddings: Bool = false,
+                subwords: BytePairEncoding? = nil) {
         self.cell = cell
         self.lowercase = lowercase
         self.sourceVocabularySize = sourceVocabularySize
@@ -40,6 +44,7 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
         self.inputFeeding = inputFeeding
         self.dropout = dropout
         self.tiedEmbeddings = tiedEmbeddings ? true : nil
+        self.subwords = subwords
     }
 
     /// The model's parameter count, or nil when it overflows (check ``problem`` first).
@@ -157,14 +162,26 @@ public final class Seq2Seq: Layer {
 
     // MARK: - Words and ids
 
-    /// Source ids of tokenized words, `<unk>` for unknown ones, with `<eos>` appended.
-    public func sourceIDs(_ words: [String]) -> [Int] {
-        words.map { source.id(config.lowercase ? $0.lowercased() : $0) ?? Self.unknownID } + [Self.eosID]
+    /// The units the model reads for tokenized words: the words (lowercased
+    /// when the model lowercases), or their subword pieces.
+    public func units(_ words: [String]) -> [String] {
+        let cased = config.lowercase ? words.map { $0.lowercased() } : words
+        return config.subwords?.pieces(cased) ?? cased
     }
 
-    /// Target ids of tokenized words (`<unk>` for unknown ones), without `<bos>`/`<eos>`.
+    /// Words from the units the model writes (subword pieces joined).
+    public func words(_ units: [String]) -> [String] {
+        config.subwords == nil ? units : BytePairEncoding.join(units)
+    }
+
+    /// Source ids of tokenized words, `<unk>` for unknown units, with `<eos>` appended.
+    public func sourceIDs(_ words: [String]) -> [Int] {
+        units(words).map { source.id($0) ?? Self.unknownID } + [Self.eosID]
+    }
+
+    /// Target ids of tokenized words (`<unk>` for unknown units), without `<bos>`/`<eos>`.
     public func targetIDs(_ words: [String]) -> [Int] {
-        words.map { target.id(config.lowercase ? $0.lowercased() : $0) ?? Self.unknownID }
+        units(words).map { target.id($0) ?? Self.unknownID }
     }
 
     // MARK: - Encoder
