@@ -20,6 +20,8 @@ let package = Package(
     targets: [
         // The few hot loops that need AVX2/FMA/AVX-512, chosen at run time.
         .target(name: "CKernels"),
+        // The `rnn` process's own policy: Ctrl-C handling and allocator settings.
+        .target(name: "CProcess"),
         .target(
             name: "Recurrent",
             dependencies: ["CKernels"],
@@ -29,6 +31,7 @@ let package = Package(
             name: "rnn",
             dependencies: [
                 "Recurrent",
+                "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -23,7 +23,7 @@ extension RNN {
         var seed: UInt64 = 1
 
         func validate() throws {
-            try Check.positive(minutes, "--minutes", atMost: Check.maximumMinutes, " (a year)")
+            if let why = TrainingBudget(minutes: minutes).problem(names: .options) { throw ValidationError(why) }
             try Check.count(hidden, "--hidden", in: 1...Int.max)
             try Check.count(layers, "--layers", in: 1...Int.max)
             try Check.count(validateEvery, "--validate-every", in: 1...Int.max)
@@ -34,7 +34,7 @@ extension RNN {
                 "--data", "tinyshakespeare", "--cell", "lstm", "--layers", "\(layers)", "--hidden", "\(hidden)",
                 "--embedding", "64", "--seq", "64", "--batch", "32", "--optimizer", "adam", "--lr", "2e-3",
                 "--minutes", "\(minutes)", "--validate-every", "\(validateEvery)", "--log-every", "25",
-                "--seed", "\(seed)", "--out", out,
+                "--seed", "\(seed)", "--out", out, "--force",
             ])
             var lastModel: LanguageModel?
             try userFacing {

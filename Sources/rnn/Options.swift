@@ -72,7 +72,7 @@ struct TrainingArguments: ParsableArguments {
     var patience: Int?
     @Option(help: "What picks the best checkpoint and drives early stopping: loss, accuracy (classify and tag; their default) or bleu (translate; its default).")
     var select: String?
-    @Option(help: "Print progress every N steps.")
+    @Option(help: "Print a progress line and a metrics line every N steps (a terminal's progress line is redrawn several times a second).")
     var logEvery = 50
     @Option(help: "Random seed for initialisation, dropout and shuffling.")
     var seed: UInt64 = 1
@@ -84,18 +84,19 @@ struct TrainingArguments: ParsableArguments {
     var plot: String?
     @Flag(help: "Continue from the .resume.safetensors file beside --out.")
     var resume = false
+    @Flag(help: "Replace the checkpoint and resume file that an earlier run left at --out (refused without it).")
+    var force = false
+    @Option(help: "Start from the weights of this checkpoint (fine-tuning: same model, new optimizer, schedule and step count).")
+    var initFrom: String?
     @Flag(help: "Skip batches whose loss or gradients are not finite instead of stopping.")
     var skipNonfinite = false
     @Option(help: "Precision of the matrix products: fp32, or bf16 (bfloat16 products with float accumulation, float weights, gradients and optimizer; needs a CPU with AVX512-BF16).")
     var precision: Precision = .fp32
 
     func validate() throws {
-        if minutes == nil && epochs == nil && steps == nil {
-            throw ValidationError("give a training budget: --minutes, --epochs or --steps")
-        }
-        if let m = minutes { try Check.positive(m, "--minutes", atMost: Check.maximumMinutes, " (a year)") }
-        if let e = epochs { try Check.count(e, "--epochs", in: 1...Int.max) }
-        if let s = steps { try Check.count(s, "--steps", in: 1...Int.max) }
+        if let why = budget.problem(names: .options) { throw ValidationError(why) }
+        if resume && force { throw ValidationError("give --resume (continue the run at --out) or --force (replace it), not both") }
+        if resume && initFrom != nil { throw ValidationError("give --resume (continue the run at --out) or --init-from (new run from other weights), not both") }
         if let lr { try Check.positive(lr, "--lr") }
         try Check.number(clip, "--clip", in: 0...Float.greatestFiniteMagnitude, " (0 disables clipping)")
         try Check.number(momentum, "--momentum", in: 0...Float.greatestFiniteMagnitude)
@@ -115,6 +116,9 @@ struct TrainingArguments: ParsableArguments {
             throw ValidationError("--select must be loss, accuracy, macro_f1 or bleu (translate), got '\(select)'")
         }
     }
+
+    /// The training budget the options give.
+    var budget: TrainingBudget { TrainingBudget(epochs: epochs, steps: steps, minutes: minutes) }
 
     func parsedSchedule(totalSteps: Int?) throws -> LearningRateSchedule {
         let parts = schedule.split(separator: ":").map(String.init)
@@ -146,9 +150,7 @@ struct TrainingArguments: ParsableArguments {
         config.weightDecay = weightDecay
         config.alpha = alpha
         var o = TrainingOptions(output: out, optimizer: config)
-        o.epochs = epochs
-        o.maxSteps = steps
-        o.maxSeconds = minutes.map { $0 * 60 }
+        o.budget = budget
         o.validateEvery = validateEvery
         o.clipNorm = clip > 0 ? clip : nil
         o.earlyStoppingPatience = patience

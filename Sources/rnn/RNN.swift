@@ -17,7 +17,7 @@ struct RNN: ParsableCommand {
             FileHandle.standardError.write(Data("Error: \(problems.joined(separator: "; "))\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
-        Memory.keepFreedMemory()
+        ProcessPolicy.keepFreedMemory()
         // The GEMM backend per class of product is timed once per machine and kept in the user cache.
         GEMMBackend.calibrationCachePath = DataCatalog.cacheDirectory + "/gemm-calibration.json"
         do {

@@ -108,39 +108,3 @@ struct TrainClassify: ParsableCommand {
         }
     }
 }
-
-/// Runs the shared loop for any task: resume, progress, summary, and exit
-/// status 130 after an interruption (the checkpoint is written first).
-@discardableResult
-func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: String? = nil, inputs: [String: String?] = [:],
-               describe: String, configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
-    let options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect,
-                                       inputs: inputs.compactMapValues { $0 })
-    Precision.processDefault = training.precision
-    let trainer = try Trainer(task: task, options: options)
-    configure(trainer)
-    let plot = try training.plot.map {
-        try LivePlot(metrics: training.metrics ?? "", page: $0, inputs: [("--metrics", training.metrics ?? ""), ("--out", training.out)])
-    }
-    if let plot { trainer.afterMetrics = { plot.draw() } }
-    let resumePath = TrainingOptions.resumePath(for: options.output)
-    if training.resume {
-        guard FileManager.default.fileExists(atPath: resumePath) else {
-            throw TrainingError.resumeMismatch(path: resumePath, reason: "no such file; train without --resume first")
-        }
-        try trainer.resume(from: resumePath)
-        print("resuming from \(resumePath) at step \(trainer.progress.step), epoch \(trainer.progress.epoch + 1)")
-    }
-    print(describe)
-    print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(Precision.current == .bf16 ? "bf16" : GEMMBackend.inUse), \(Threads.count) threads")
-    let report = try trainer.run()
-    plot?.draw(final: true)
-    print(String(format: "trained %d steps (%d epochs) in %@ at %.0f %@/s; model: %@; resume file: %@", report.progress.step,
-                 report.progress.epoch, Trainer.duration(report.progress.elapsedSeconds), report.throughput, task.unit, options.output, resumePath))
-    if report.stop == .interrupted {
-        print("interrupted: checkpoint written; continue with the same command and --resume")
-        throw ExitCode(130)
-    }
-    if report.stop == .earlyStopping { print("stopped early: no improvement in \(options.earlyStoppingPatience ?? 0) validations") }
-    return report
-}

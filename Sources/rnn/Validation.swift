@@ -33,9 +33,6 @@ enum Check {
         }
     }
 
-    /// The longest `--minutes` accepted: a year.
-    static let maximumMinutes = 525_600.0
-
     /// Refuses a model too large to train or load here: more than 2^31 - 1
     /// parameters, or (with gradients and two optimizer moments, 16 bytes per
     /// parameter) more than this machine's memory. `parameterCount` is nil

@@ -158,9 +158,6 @@ void ck_team_sync(ck_team *team);
 /// Stops and joins the helper.
 void ck_team_destroy(ck_team *team);
 
-/// Asks the C allocator to keep freed large blocks for reuse instead of
-/// returning them to the system (glibc; returns 1 when applied, 0 elsewhere).
-int ck_keep_freed_memory(void);
 
 /// Turns on flush-to-zero and denormals-are-zero for the calling thread and
 /// returns the previous mode for `ck_denormals_restore` (x86; a no-op elsewhere).
@@ -171,14 +168,6 @@ void ck_denormals_restore(unsigned previous);
 void ck_set_serial(int on);
 /// Whether the calling thread is marked by ck_set_serial.
 int ck_serial(void);
-
-/// Installs SIGINT/SIGTERM handlers that only record the signal.
-void ck_install_stop_handlers(void);
-/// Restores the default SIGINT/SIGTERM behaviour.
-void ck_restore_stop_handlers(void);
-/// The signal received since installation (0 for none).
-int ck_stop_signal(void);
-void ck_clear_stop_signal(void);
 
 #ifdef __cplusplus
 }

@@ -90,14 +90,6 @@ public struct Checkpoint: Sendable {
         try SafeTensorsFile.write(tensors, metadata: metadata, to: path)
     }
 
-    /// A vocabulary of `tokens` read from this checkpoint, refusing duplicates.
-    public func vocabulary(_ tokens: [String]) throws -> Vocabulary {
-        guard Set(tokens).count == tokens.count else {
-            throw CheckpointError.badMetadata(path: path, key: "vocabulary", reason: "has duplicate tokens")
-        }
-        return Vocabulary(tokens: tokens)
-    }
-
     /// Decodes the configuration JSON.
     public func decodeConfig<C: Decodable>(_ type: C.Type) throws -> C {
         do { return try JSONDecoder().decode(C.self, from: Data(config.utf8)) } catch {
@@ -134,23 +126,25 @@ public struct Checkpoint: Sendable {
         }
     }
 
-    /// Copies the tensors into `parameters` after checking that the names match
+    /// The tensors named in `expected`, after checking that the names match
     /// exactly (none missing, none extra besides those under `ignoringPrefixes`),
     /// shapes agree and values are finite.
     /// A resume file (it has `training_state`) is a model checkpoint too: its
     /// `optimizer.` and `carried.` tensors are skipped.
-    public func load(into parameters: [(name: String, parameter: Parameter)], ignoringPrefixes: [String] = []) throws {
+    public func tensors(matching expected: [(name: String, shape: [Int])], ignoringPrefixes: [String] = []) throws -> [String: Tensor] {
         let ignoringPrefixes = ignoringPrefixes + (metadata["training_state"] != nil ? ["optimizer.", "carried."] : [])
-        let expected = Set(parameters.map(\.name))
-        for name in tensors.keys.sorted() where !expected.contains(name) && !ignoringPrefixes.contains(where: { name.hasPrefix($0) }) {
+        let names = Set(expected.map(\.name))
+        for name in tensors.keys.sorted() where !names.contains(name) && !ignoringPrefixes.contains(where: { name.hasPrefix($0) }) {
             throw CheckpointError.unexpectedTensor(path: path, name: name)
         }
-        for (name, p) in parameters {
+        var found: [String: Tensor] = [:]
+        for (name, shape) in expected {
             guard let t = tensors[name] else { throw CheckpointError.missingTensor(path: path, name: name) }
-            guard t.shape == p.shape else { throw CheckpointError.shapeMismatch(path: path, name: name, expected: p.shape, found: t.shape) }
+            guard t.shape == shape else { throw CheckpointError.shapeMismatch(path: path, name: name, expected: shape, found: t.shape) }
             guard t.scalars.allSatisfy({ $0.isFinite }) else { throw CheckpointError.nonFinite(path: path, name: name) }
+            found[name] = t
         }
-        for (name, p) in parameters { p.value = tensors[name]! }
+        return found
     }
 }
 

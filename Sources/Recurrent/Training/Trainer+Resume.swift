@@ -1,33 +1,5 @@
 import Foundation
 
-/// The options a resume file records (metadata `training_options`), so that
-/// `--resume` can say what changed instead of silently ignoring it.
-struct RecordedOptions: Codable, Equatable {
-    var epochs: Int?
-    var maxSteps: Int?
-    var maxSeconds: Double?
-    var clipNorm: Float?
-    var validateEvery: Int
-    var earlyStoppingPatience: Int?
-    var selectMetric: String?
-    var seed: UInt64
-    var schedule: LearningRateSchedule
-    var batchesPerEpoch: Int
-
-    init(_ o: TrainingOptions, batchesPerEpoch: Int) {
-        epochs = o.epochs
-        maxSteps = o.maxSteps
-        maxSeconds = o.maxSeconds
-        clipNorm = o.clipNorm
-        validateEvery = o.validateEvery
-        earlyStoppingPatience = o.earlyStoppingPatience
-        selectMetric = o.selectMetric
-        seed = o.seed
-        schedule = o.schedule
-        self.batchesPerEpoch = batchesPerEpoch
-    }
-}
-
 extension Trainer {
     // MARK: - Resume file
 
@@ -84,7 +56,7 @@ extension Trainer {
 
         try applyChangedOptions(ck.metadata["training_options"], to: &restored, learningRateChanged: learningRateChanged, notes: &notes, refuse)
 
-        try ck.load(into: task.parameters, ignoringPrefixes: ["optimizer.", "carried."])
+        try loadWeights(from: ck)
         var state: [String: Tensor] = [:], carried: [String: Tensor] = [:]
         for (name, t) in ck.tensors {
             if name.hasPrefix("optimizer.") { state[String(name.dropFirst(10))] = t }
@@ -105,8 +77,9 @@ extension Trainer {
     /// Refuses optimizer settings that the saved optimizer state cannot carry; returns whether only the learning rate changed.
     private func checkOptimizer(_ json: String?, step: Int, notes: inout [String], _ refuse: (String) -> TrainingError) throws -> Bool {
         guard let json else { return false }
-        guard let saved = try? JSONDecoder().decode(OptimizerConfig.self, from: Data(json.utf8)) else {
-            throw refuse("its optimizer settings cannot be read: \(json)")
+        let saved: OptimizerConfig
+        do { saved = try JSONDecoder().decode(OptimizerConfig.self, from: Data(json.utf8)) } catch {
+            throw refuse("its optimizer settings cannot be read (\(Self.decodingProblem(error)))")
         }
         let now = options.optimizer
         if saved.kind != now.kind {
@@ -176,9 +149,9 @@ extension Trainer {
         if scheduleChanged || learningRateChanged {
             p.scheduler = LearningRateScheduler(schedule: options.schedule, baseRate: options.optimizer.learningRate)
         }
-        if let s = options.maxSteps, p.step >= s { notes.append("resume: --steps \(s) was already reached at step \(p.step); nothing left to train") }
-        if let e = options.epochs, p.epoch >= e { notes.append("resume: --epochs \(e) were already done at epoch \(p.epoch); nothing left to train") }
-        if let t = options.maxSeconds, p.elapsedSeconds >= t {
+        if let s = options.budget.steps, p.step >= s { notes.append("resume: --steps \(s) was already reached at step \(p.step); nothing left to train") }
+        if let e = options.budget.epochs, p.epoch >= e { notes.append("resume: --epochs \(e) were already done (\(p.epoch) epochs); nothing left to train") }
+        if let t = options.budget.seconds, p.elapsedSeconds >= t {
             notes.append("resume: the \(Trainer.duration(t)) budget was already spent (\(Trainer.duration(p.elapsedSeconds))); nothing left to train")
         }
     }
@@ -204,15 +177,20 @@ extension Trainer {
         return nil
     }
 
-    /// The fields of two configuration JSON objects that differ, as `field: file -> asked`.
+    /// The fields of two configuration JSON objects that differ, as
+    /// `field is X in the file, Y now` (nested fields by dotted path); never
+    /// the whole object.
     static func difference(saved: String, asked: String) -> String {
-        func object(_ s: String) -> [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(s.utf8))) as? [String: Any] }
-        guard let a = object(saved), let b = object(asked) else { return saved }
-        let fields = Set(a.keys).union(b.keys).sorted().compactMap { key -> String? in
-            let x = a[key].map { "\($0)" } ?? "absent", y = b[key].map { "\($0)" } ?? "absent"
-            return x == y ? nil : "\(key) is \(x) in the file, \(y) now"
+        func object(_ s: String) -> Any? { try? JSONSerialization.jsonObject(with: Data(s.utf8)) }
+        func fields(_ a: Any?, _ b: Any?, _ path: String) -> [String] {
+            if let x = a as? [String: Any], let y = b as? [String: Any] {
+                return Set(x.keys).union(y.keys).sorted().flatMap { fields(x[$0], y[$0], path.isEmpty ? $0 : path + "." + $0) }
+            }
+            let x = a.map { "\($0)" } ?? "absent", y = b.map { "\($0)" } ?? "absent"
+            return x == y ? [] : ["\(path.isEmpty ? "the configuration" : path) is \(x) in the file, \(y) now"]
         }
-        return fields.isEmpty ? saved : fields.joined(separator: "; ")
+        let found = fields(object(saved), object(asked), "")
+        return found.isEmpty ? "the two configurations differ in their JSON text only" : found.joined(separator: "; ")
     }
 
     static func decodingProblem(_ error: Error) -> String {

@@ -188,7 +188,7 @@ import Testing
         o.metricsPath = dir + "/metrics.jsonl"
         let report = try TrainerTests.quiet(Trainer(task: ClassificationTask(model: model, train: data, valid: data, batch: 2), options: o)).run()
         let accuracies = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["accuracy"] as? Double }
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["valid_accuracy"] as? Double }
         #expect(report.progress.bestScore == accuracies.max())
         let saved = try Checkpoint.read(dir + "/model.safetensors")
         #expect(saved.metadata["valid_accuracy"].flatMap(Double.init) == accuracies.max())

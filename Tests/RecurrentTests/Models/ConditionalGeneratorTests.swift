@@ -28,7 +28,7 @@ import Testing
         let m = Self.model(cell: cell, feed: feed, layers: 2)
         let task = ConditionalGenerationTask(model: m, train: try Self.examples(m), valid: nil, batch: 3)
         var options = TrainingOptions(output: TrainerTests.tempDir() + "/g.safetensors", optimizer: OptimizerConfig(kind: .adam, learningRate: 0.02))
-        options.maxSteps = 150
+        options.budget = TrainingBudget(steps: 150)
         options.logEvery = 1000
         let trainer = try Trainer(task: task, options: options)
         trainer.log = { _ in }

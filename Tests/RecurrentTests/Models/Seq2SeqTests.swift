@@ -104,7 +104,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var o = TrainingOptions(output: "\(dir)/rev.safetensors", optimizer: OptimizerConfig(kind: .adam, learningRate: 1e-2))
-        o.maxSteps = 300
+        o.budget = TrainingBudget(steps: 300)
         o.validateEvery = 100
         o.selectMetric = "bleu"
         o.logEvery = 1000

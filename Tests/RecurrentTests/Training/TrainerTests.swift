@@ -24,7 +24,7 @@ import Testing
 
     static func options(_ dir: String, steps: Int, validateEvery: Int = 5) -> TrainingOptions {
         var o = TrainingOptions(output: "\(dir)/model.safetensors", optimizer: OptimizerConfig(kind: .adam, learningRate: 1e-2))
-        o.maxSteps = steps
+        o.budget = TrainingBudget(steps: steps)
         o.validateEvery = validateEvery
         o.logEvery = 1000
         o.seed = 7
@@ -95,8 +95,8 @@ import Testing
     @Test func invalidOptionsAreRefusedBeforeAnyWork() {
         let task = Self.makeTask()
         var noBudget = Self.options(Self.tempDir(), steps: 1)
-        noBudget.maxSteps = nil
-        #expect(throws: TrainingError.invalidOption("give a budget: epochs, steps or minutes")) { try Trainer(task: task, options: noBudget) }
+        noBudget.budget = TrainingBudget()
+        #expect(throws: TrainingError.invalidOption("give a training budget: minutes, epochs or steps")) { try Trainer(task: task, options: noBudget) }
         var negative = Self.options(Self.tempDir(), steps: 1)
         negative.optimizer.learningRate = -1
         #expect(throws: TrainingError.invalidOption("learning rate must be a positive number, got -1.0")) { try Trainer(task: task, options: negative) }

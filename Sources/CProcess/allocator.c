@@ -1,13 +1,13 @@
 // Allocator tuning for training loops that free and reallocate the same large
 // buffers every step: glibc returns blocks above its mmap threshold to the
 // kernel on free, so each step page-faults (and zero-fills) them afresh.
-#include "CKernels.h"
+#include "CProcess.h"
 #include <stdlib.h>  // defines __GLIBC__ on glibc systems
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
-int ck_keep_freed_memory(void) {
+int cp_keep_freed_memory(void) {
 #if defined(__GLIBC__)
     // Serve blocks up to 32 MiB (glibc's largest allowed threshold) from the
     // heap, and keep up to 1 GiB of freed heap memory for reuse.

@@ -1,0 +1,72 @@
+/// How long to train: any of a number of epochs, of optimizer steps, or of
+/// minutes; training stops when the first one given is reached. The one place
+/// that says what a valid budget is, how far a run has got through it, and
+/// when it is spent (the `rnn` options check theirs through ``problem(names:)``).
+public struct TrainingBudget: Codable, Equatable, Sendable {
+    /// Stop after this many epochs (nil: no epoch limit).
+    public var epochs: Int?
+    /// Stop after this many optimizer steps in all (nil: no step limit).
+    public var steps: Int?
+    /// Stop after this much training time in all, in minutes (nil: no time limit).
+    public var minutes: Double?
+
+    public init(epochs: Int? = nil, steps: Int? = nil, minutes: Double? = nil) {
+        self.epochs = epochs
+        self.steps = steps
+        self.minutes = minutes
+    }
+
+    /// The longest time budget accepted: a year, in minutes.
+    public static let longestMinutes = 525_600.0
+
+    /// The time budget in seconds.
+    public var seconds: Double? { minutes.map { $0 * 60 } }
+
+    /// How a problem names each part of the budget: `epochs` in the library,
+    /// `--epochs` in the `rnn` tool.
+    public struct Names: Sendable {
+        public var epochs: String, steps: String, minutes: String
+        public init(epochs: String, steps: String, minutes: String) {
+            self.epochs = epochs
+            self.steps = steps
+            self.minutes = minutes
+        }
+        public static let plain = Names(epochs: "epochs", steps: "steps", minutes: "minutes")
+        public static let options = Names(epochs: "--epochs", steps: "--steps", minutes: "--minutes")
+    }
+
+    /// What is wrong with the budget, in a sentence that names the part with
+    /// `names`, or nil: at least one part is given, epochs and steps are at
+    /// least 1, minutes positive and at most a year.
+    public func problem(names: Names = .plain) -> String? {
+        if epochs == nil && steps == nil && minutes == nil {
+            return "give a training budget: \(names.minutes), \(names.epochs) or \(names.steps)"
+        }
+        if let e = epochs, e < 1 { return "\(names.epochs) must be at least 1, got \(e)" }
+        if let s = steps, s < 1 { return "\(names.steps) must be at least 1, got \(s)" }
+        if let m = minutes, !(m > 0 && m <= Self.longestMinutes) {
+            return "\(names.minutes) must be positive and at most \(Self.longestMinutes) (a year), got \(m)"
+        }
+        return nil
+    }
+
+    /// Whether a run at `progress` (`elapsed` seconds of training in all) has spent the budget.
+    public func isSpent(_ progress: TrainingProgress, elapsed: Double) -> Bool {
+        if let e = epochs, progress.epoch >= e { return true }
+        if let s = steps, progress.step >= s { return true }
+        if let t = seconds, elapsed >= t { return true }
+        return false
+    }
+
+    /// How far through the budget a run at `progress` is, in 0...1 (the part
+    /// nearest its end decides), with `batchesPerEpoch` batches per epoch.
+    public func fraction(_ progress: TrainingProgress, elapsed: Double, batchesPerEpoch: Int) -> Double {
+        var f = 0.0
+        if let t = seconds { f = max(f, elapsed / t) }
+        if let s = steps { f = max(f, Double(progress.step) / Double(s)) }
+        if let e = epochs {
+            f = max(f, (Double(progress.epoch) + Double(progress.batchIndex) / Double(max(batchesPerEpoch, 1))) / Double(e))
+        }
+        return f.isFinite ? min(max(f, 0), 1) : 0
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Why training stopped with an error. Messages say what happened, where, and what to do.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case invalidOption(String)
+    case nonFiniteLoss(step: Int, lastFiniteLoss: Double?, checkpoint: String?)
+    case nonFiniteGradient(step: Int, checkpoint: String?)
+    case resumeMismatch(path: String, reason: String)
+    /// `--init-from` names a file that does not hold this model.
+    case initMismatch(path: String, reason: String)
+    case noTrainingData(String)
+
+    public var description: String {
+        func kept(_ c: String?) -> String { c.map { " The last good checkpoint, \($0), is intact." } ?? "" }
+        switch self {
+        case let .invalidOption(why): return "invalid training option: \(why)"
+        case let .nonFiniteLoss(step, last, c):
+            return "the loss became NaN or infinite at step \(step) (last finite loss: \(last.map { String(format: "%.4f", $0) } ?? "none")); lower the learning rate or clip gradients.\(kept(c))"
+        case let .nonFiniteGradient(step, c):
+            return "the gradients became NaN or infinite at step \(step); lower the learning rate or clip gradients.\(kept(c))"
+        case let .resumeMismatch(path, reason): return "\(path): cannot resume: \(reason)"
+        case let .initMismatch(path, reason): return "\(path): cannot initialise from it: \(reason)"
+        case let .noTrainingData(why): return "no training data: \(why)"
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// Where training stands: saved in the resume file so `--resume` continues exactly.
+public struct TrainingProgress: Codable, Equatable, Sendable {
+    /// Optimizer steps taken (skipped batches included).
+    public var step = 0
+    /// Epochs completed; the epoch in progress is `epoch + 1` (see ``displayEpoch``).
+    public var epoch = 0
+    /// The next batch of the current epoch.
+    public var batchIndex = 0
+    public var rngState: [String]
+    public var scheduler: LearningRateScheduler
+    public var bestLoss: Double? = nil
+    /// The best value of the selected metric, when one is selected.
+    public var bestScore: Double? = nil
+    public var validationsWithoutImprovement = 0
+    public var elapsedSeconds = 0.0
+    public var skippedBatches = 0
+    public var lastLoss: Double? = nil
+    /// Batches per epoch when this was saved (absent in older resume files):
+    /// a resume with another batch size maps ``batchIndex`` onto the new epoch.
+    public var batchesPerEpoch: Int? = nil
+}
+
+extension TrainingProgress {
+    /// The 1-based epoch the last step belongs to (the first epoch before any
+    /// step): what the screen, the metrics file and the checkpoints call the epoch.
+    /// ``epoch`` itself counts the epochs completed.
+    public var displayEpoch: Int { batchIndex == 0 && epoch > 0 ? epoch : epoch + 1 }
+}
