@@ -27,10 +27,13 @@ let package = Package(
             dependencies: ["CKernels"],
             linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
+        // `rnn bench`'s named configs (shared with Scripts/bench_pytorch.py) and timing; not part of the library.
+        .target(name: "Benchmarks", dependencies: ["Recurrent"]),
         .executableTarget(
             name: "rnn",
             dependencies: [
                 "Recurrent",
+                "Benchmarks",
                 "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -90,8 +90,9 @@ struct TrainClassify: ParsableCommand {
             var rng = SeededRNG(seed: training.seed)
             let classifier = SequenceClassifier(config: config, vocabulary: vocabulary, rng: &rng)
             if let embeddings {
-                let found = try PretrainedEmbeddings.load(embeddings, into: classifier.embedding.weight, vocabulary: vocabulary, lowercase: lowercase)
-                print("embeddings: \(found) of \(vocabulary.count) vocabulary words found in \(embeddings)")
+                let pretrained = try PretrainedEmbeddings.load(embeddings, vocabulary: vocabulary, dimension: classifier.embedding.embeddingSize, lowercase: lowercase)
+                classifier.embedding.copyRows(pretrained.found, from: pretrained.vectors)
+                print("embeddings: \(pretrained.found.count) of \(vocabulary.count) vocabulary words found in \(embeddings)")
             }
             let task = ClassificationTask(model: classifier, train: try classifier.encode(trainExamples),
                                           valid: try validExamples.map { try classifier.encode($0) }, batch: batch ?? 64)

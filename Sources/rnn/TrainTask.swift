@@ -13,9 +13,9 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
     if let model = training.initFrom { inputs["--init-from"] = model }
     var options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect, inputs: inputs)
     options.provenance = provenance(inputs: inputs.filter { $0.key != "--init-from" })
-    try refuseToReplaceAnotherRun(options.output, training)
     Precision.processDefault = training.precision
-    let trainer = try Trainer(task: task, options: options)
+    let trainer = try Trainer(task: task, options: options)     // checks every output first
+    try refuseToReplaceAnotherRun(options.output, training)
     configure(trainer)
     let plot = try training.plot.map {
         try LivePlot(metrics: training.metrics ?? "", page: $0, inputs: [("--metrics", training.metrics ?? ""), ("--out", training.out)])
@@ -53,7 +53,8 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
 }
 
 /// Refuses, unless `--resume` or `--force`, to start a new run whose
-/// checkpoint or resume file is already there from an earlier run.
+/// checkpoint or resume file is already there from an earlier run (after
+/// ``Trainer`` has checked that any file there is a checkpoint at all).
 private func refuseToReplaceAnotherRun(_ output: String, _ training: TrainingArguments) throws {
     guard !training.resume && !training.force else { return }
     let fm = FileManager.default

@@ -4,13 +4,14 @@ import Foundation
 /// followed by its numbers, separated by spaces; word2vec files start with a
 /// "count dimension" line, which is recognised and skipped.
 public enum PretrainedEmbeddings {
-    /// Copies the vectors of words in `vocabulary` into `weight` (`[V, E]`).
-    /// - Returns: how many vocabulary words were found.
-    @discardableResult
-    public static func load(_ path: String, into weight: Parameter, vocabulary: Vocabulary, lowercase: Bool) throws -> Int {
-        let E = weight.shape[1]
+    /// The vectors of the words of `vocabulary` found in `path`, `E` numbers each.
+    /// - Returns: `vectors` `[V, E]` (row `id` holds the word's vector, zeros
+    ///   for words not found) and the ids `found`, in the order they appear in the file;
+    ///   the model copies those rows into its embedding.
+    public static func load(_ path: String, vocabulary: Vocabulary, dimension E: Int, lowercase: Bool) throws -> (vectors: Tensor, found: [Int]) {
         let text = try TextFile.read(path)
-        var found = 0
+        var vectors = Tensor.zeros([vocabulary.count, E])
+        var found: [Int] = []
         var seen = Set<Int>()
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = i + 1
@@ -35,10 +36,10 @@ public enum PretrainedEmbeddings {
                 }
                 values.append(v)
             }
-            weight.value.scalars.replaceSubrange((id * E)..<((id + 1) * E), with: values)
+            vectors.scalars.replaceSubrange((id * E)..<((id + 1) * E), with: values)
             seen.insert(id)
-            found += 1
+            found.append(id)
         }
-        return found
+        return (vectors, found)
     }
 }

@@ -21,6 +21,13 @@ public final class Embedding: Layer {
 
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight)] }
 
+    /// Replaces the rows `ids` of the weight with the same rows of `vectors` `[V, E]` (pretrained word vectors).
+    public func copyRows(_ ids: [Int], from vectors: Tensor) {
+        precondition(vectors.shape == weight.shape, "Embedding(\(vocabularySize), \(embeddingSize)): vectors of shape \(vectors.shape)")
+        let E = embeddingSize
+        for id in ids { weight.value.scalars.replaceSubrange((id * E)..<((id + 1) * E), with: vectors.scalars[(id * E)..<((id + 1) * E)]) }
+    }
+
     /// Looks up each id; `ids` holds `shape.product` ids in row-major order.
     public func forward(ids: [Int], shape: [Int]) -> (output: Tensor, trace: Trace) {
         precondition(shape.reduce(1, *) == ids.count, "Embedding: \(ids.count) ids do not fill shape \(shape)")

@@ -203,7 +203,7 @@ public final class Seq2Seq: Layer {
 
     /// Runs the encoder and the bridge over `sources` (ids ending in `<eos>`).
     func encode(_ sources: [[Int]], training: Bool, rng: inout SeededRNG) -> Encoded {
-        let (ids, S, lengths) = SequenceClassifier.pad(sources, padID: Self.padID)
+        let (ids, S, lengths) = Padding.timeMajor(sources, padID: Self.padID)
         let B = sources.count, He = config.encoderHiddenSize, Le = config.encoderLayers
         let e = sourceEmbedding.forward(ids: ids, shape: [S, B])
         let de = dropout.forward(e.output, training: training, rng: &rng)

@@ -94,21 +94,13 @@ public final class SequenceClassifier: ClassifierModel {
         return ids.isEmpty ? [vocabulary.unknownID ?? 0] : ids
     }
 
-    /// A padded time-major batch `[T, B]` of id sequences, with their lengths.
-    static func pad(_ sequences: [[Int]], padID: Int) -> (ids: [Int], T: Int, lengths: [Int]) {
-        let T = sequences.map(\.count).max() ?? 0, B = sequences.count
-        var ids = [Int](repeating: padID, count: T * B)
-        for (b, s) in sequences.enumerated() { for (t, id) in s.enumerated() { ids[t * B + b] = id } }
-        return (ids, T, sequences.map(\.count))
-    }
-
     public func length(of sequence: [Int]) -> Int { sequence.count }
 
     /// The logits `[B, C]` for a batch of id sequences; with `targets`, also the
     /// mean loss, and in training the gradients are added into the parameters.
     public func run(_ sequences: [[Int]], targets: [Int]? = nil, training: Bool = false,
                     rng: inout SeededRNG) -> (logits: Tensor, loss: Double) {
-        let (ids, T, lengths) = Self.pad(sequences, padID: vocabulary.id(Vocabulary.padding) ?? 0)
+        let (ids, T, lengths) = Padding.timeMajor(sequences, padID: vocabulary.id(Vocabulary.padding) ?? 0)
         let e = embedding.forward(ids: ids, shape: [T, sequences.count])
         let d = dropout.forward(e.output, training: training, rng: &rng)
         let r = core.run(d.output, lengths: lengths, training: training, rng: &rng, loss: PooledRecurrentStack.crossEntropy(targets))

@@ -196,7 +196,7 @@ public final class SequenceTagger: Layer {
             let ids = w.unicodeScalars.map { chars.idOrUnknown(String($0)) ?? 0 }
             return ids.isEmpty ? [chars.unknownID ?? 0] : ids
         }
-        let (ids, T, lengths) = SequenceClassifier.pad(sequences, padID: chars.id(Vocabulary.padding) ?? 0)
+        let (ids, T, lengths) = Padding.timeMajor(sequences, padID: chars.id(Vocabulary.padding) ?? 0)
         let N = words.count
         let e = charEmbedding!.forward(ids: ids, shape: [T, N])
         let r = charRNN.forward(e.output, lengths: lengths, training: training, rng: &rng)

@@ -22,11 +22,12 @@ extension Trainer {
     }
 
     /// Writes the resume file, and the model too when there is no validation
-    /// data to choose the best one by (the model is then the last).
+    /// data to choose the best one by (the model is then the last), or when
+    /// no validation has saved one yet (a run stopped before its first).
     func saveCheckpoints(_ r: TrainingRun) throws {
         progress.elapsedSeconds = r.elapsed()
         try writeResumeFile(r)
-        if !task.hasValidationData { try writeModel(validation: nil) }
+        if !task.hasValidationData || (progress.bestLoss == nil && progress.bestScore == nil) { try writeModel(validation: nil) }
     }
 
     /// The resume file: the model, the optimizer's state, the carried state

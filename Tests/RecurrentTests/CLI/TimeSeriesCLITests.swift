@@ -69,7 +69,7 @@ import Testing
         let values = try #require(try JSONSerialization.jsonObject(with: Data(forecast.stdout.utf8)) as? [Double])
         #expect(values.count == 6 && values.allSatisfy { abs($0 - 10) < 1.5 }, "\(values)")
         let recursive = try CLITests.rnn(["train", "forecast", "--data", data, "--horizon", "6", "--window", "12", "--strategy", "recursive",
-                                          "--loss", "mae", "--difference", "1", "--hidden", "8", "--steps", "20", "--out", model])
+                                          "--loss", "mae", "--difference", "1", "--hidden", "8", "--steps", "20", "--out", model, "--force"])
         #expect(recursive.status == 0 && recursive.stdout.contains("6 recursive, mae loss, difference lag 1"), "\(recursive.stdout)\(recursive.stderr)")
     }
 

@@ -122,19 +122,25 @@ import Testing
 
     @Test func pretrainedVectorsLoadAndMismatchesAreReported() throws {
         let vocabulary = Vocabulary(tokens: ["<pad>", "<unk>", "good", "bad"])
-        let weight = Parameter(.zeros([4, 3]))
         let glove = Self.write("good 0.1 0.2 0.3\nunseen 1 1 1\nbad -1 -2 -3\n", "g.txt")
-        #expect(try PretrainedEmbeddings.load(glove, into: weight, vocabulary: vocabulary, lowercase: false) == 2)
-        #expect(Array(weight.value.scalars[6..<12]) == [0.1, 0.2, 0.3, -1, -2, -3])
+        let loaded = try PretrainedEmbeddings.load(glove, vocabulary: vocabulary, dimension: 3, lowercase: false)
+        #expect(loaded.found == [2, 3] && loaded.vectors.shape == [4, 3])
+        #expect(Array(loaded.vectors.scalars[6..<12]) == [0.1, 0.2, 0.3, -1, -2, -3])
+        var rng = SeededRNG(seed: 1)
+        let embedding = Embedding(vocabularySize: 4, embeddingSize: 3, rng: &rng)
+        let untouched = Array(embedding.weight.value.scalars[0..<6])
+        embedding.copyRows(loaded.found, from: loaded.vectors)
+        #expect(Array(embedding.weight.value.scalars[6..<12]) == [0.1, 0.2, 0.3, -1, -2, -3])
+        #expect(Array(embedding.weight.value.scalars[0..<6]) == untouched, "rows not found keep their initial values")
         let w2v = Self.write("2 3\nGood 1 2 3\nbad 4 5 6\n", "w.txt")
-        #expect(try PretrainedEmbeddings.load(w2v, into: weight, vocabulary: vocabulary, lowercase: true) == 2)
+        #expect(try PretrainedEmbeddings.load(w2v, vocabulary: vocabulary, dimension: 3, lowercase: true).found == [2, 3])
         let wrongDimension = Self.write("good 1 2\n", "d.txt")
         #expect(throws: DataError.malformed(path: wrongDimension, line: 1, expected: "a word and 3 numbers", found: "2 numbers")) {
-            try PretrainedEmbeddings.load(wrongDimension, into: weight, vocabulary: vocabulary, lowercase: false)
+            try PretrainedEmbeddings.load(wrongDimension, vocabulary: vocabulary, dimension: 3, lowercase: false)
         }
         let notNumber = Self.write("good 1 x 3\n", "n.txt")
         #expect(throws: DataError.malformed(path: notNumber, line: 1, expected: "a number", found: "'x'")) {
-            try PretrainedEmbeddings.load(notNumber, into: weight, vocabulary: vocabulary, lowercase: false)
+            try PretrainedEmbeddings.load(notNumber, vocabulary: vocabulary, dimension: 3, lowercase: false)
         }
     }
 

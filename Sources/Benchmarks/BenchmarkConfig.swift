@@ -1,3 +1,4 @@
+import Recurrent
 import Foundation
 
 /// A named benchmark, shared with Scripts/bench_pytorch.py so the two can be

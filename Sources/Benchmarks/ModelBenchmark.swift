@@ -1,3 +1,4 @@
+import Recurrent
 import Foundation
 
 /// The distribution of repeated timings: median and spread.
@@ -151,12 +152,21 @@ public enum ModelBenchmark {
         let config = LanguageModelConfig(level: .char, cell: c.cell, vocabularySize: c.vocabulary, embeddingSize: c.embedding,
                                          hiddenSize: c.hidden, layers: c.layers, dropout: 0)
         let model = LanguageModel(config: config, vocabulary: vocabulary, rng: &rng)
-        let generator = TokenGenerator(model)
-        var token = 0
-        let options = SamplingOptions()
-        let times = timed(seconds: seconds, warmup: 50) {
-            token = pickToken(generator.next(token), options, &rng)
-        }
+        // The time between two emitted tokens is one step of the generator and
+        // one draw from its distribution; the first 50 tokens warm up.
+        var intervals: [Double] = []
+        var emitted = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        repeat {
+            var last: UInt64? = nil
+            model.generate(prime: [0], length: 200, rng: &rng) { _ in
+                let now = DispatchTime.now().uptimeNanoseconds
+                if let last, emitted >= 50 { intervals.append(Double(now - last) / 1e9) }
+                emitted += 1
+                last = now
+            }
+        } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds || intervals.count < 3
+        let times = TimingSummary(intervals)
         let perToken = times.median
         let G = Double(c.cell.gateCount), H = Double(c.hidden)
         var flops = 2 * H * Double(c.vocabulary)

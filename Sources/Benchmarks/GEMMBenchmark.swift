@@ -1,3 +1,4 @@
+import Recurrent
 import Foundation
 
 /// Times square single-precision GEMM with one backend (nil: the one that serves the shape).
