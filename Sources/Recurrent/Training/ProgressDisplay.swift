@@ -40,6 +40,8 @@ final class ProgressDisplay: @unchecked Sendable {
     private let width: () -> Int
     /// Training seconds so far (this run and the ones it resumes); set before ``start()``.
     var elapsed: () -> Double = { 0 }
+    /// Writes terminal output as it is, without a newline (tests capture it).
+    var draw: (String) -> Void = { text in print(text, terminator: ""); fflush(nil) }
     private let budgetSeconds: Double?
     private let lock = NSLock()
     private var status = Status()
@@ -74,7 +76,7 @@ final class ProgressDisplay: @unchecked Sendable {
         lock.withLock {
             guard running else { return }
             running = false
-            if shown { redraw(); print(""); fflush(nil) }
+            if shown { redraw(); draw("\n") }
             shown = false
         }
     }
@@ -102,7 +104,7 @@ final class ProgressDisplay: @unchecked Sendable {
     /// Runs `body` (which prints lines that stay) with the status line cleared, then redraws it below them.
     func above(_ body: () -> Void) {
         lock.withLock {
-            if interactive && shown { print("\r\u{1B}[K", terminator: "") }
+            if interactive && shown { draw("\r\u{1B}[K") }
             body()
             if interactive && shown { redraw() }
         }
@@ -111,9 +113,7 @@ final class ProgressDisplay: @unchecked Sendable {
     // MARK: - Drawing (called with the lock held)
 
     private func redraw() {
-        let line = Self.fit(fields(status, elapsed: elapsed()), width: width())
-        print("\r" + line + "\u{1B}[K", terminator: "")
-        fflush(nil)
+        draw("\r" + Self.fit(fields(status, elapsed: elapsed()), width: width()) + "\u{1B}[K")
     }
 
     /// The status as fields, each with a priority: the lowest go first when the line is too wide.

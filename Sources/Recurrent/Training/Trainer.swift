@@ -87,6 +87,7 @@ public final class Trainer {
     }
 
     func startRun() throws -> TrainingRun {
+        progress.batchesPerEpoch = task.batchesPerEpoch
         let display = ProgressDisplay(interactive: interactive, log: log, width: terminalWidth, budgetSeconds: options.budget.seconds)
         let r = TrainingRun(display: display, metrics: try options.metricsPath.map { try makeMetricsWriter($0) },
                             earlierSeconds: progress.elapsedSeconds, firstStep: progress.step)
