@@ -1,8 +1,11 @@
 import Foundation
 
 /// A metrics file as `rnn train --metrics` writes it: one JSON object of
-/// numbers per line (`step`, `time` in seconds since the start of training,
-/// `loss`, `valid_loss`, `accuracy`, `lr`, `grad_norm`, ...).
+/// numbers per line (`step`, `epoch` (1-based), `time` in training seconds,
+/// `timestamp` in seconds since 1970, `loss`, `lr`, `grad_norm`,
+/// `tokens_per_s` or `examples_per_s` ...; on validation lines `valid_loss`,
+/// `valid_accuracy`, `valid_perplexity` ...). Files written before the
+/// `valid_` prefix have `accuracy`, `perplexity` ... and read the same way.
 public struct MetricsLog: Sendable {
     public let path: String
     /// The records in file order; a `null` value is NaN.
@@ -54,12 +57,13 @@ public struct MetricsLog: Sendable {
 
     /// The metric names present, in a stable order (losses first).
     public var metricNames: [String] {
-        let names = Set(records.flatMap(\.keys)).subtracting(["step", "epoch", "time"])
+        let names = Set(records.flatMap(\.keys)).subtracting(["step", "epoch", "time", "timestamp"])
         return names.sorted { (Self.rank($0), $0) < (Self.rank($1), $1) }
     }
 
     static func rank(_ name: String) -> Int {
-        let order = ["loss", "valid_loss", "perplexity", "valid_perplexity", "accuracy", "macro_f1", "bleu", "lr", "grad_norm"]
+        let order = ["loss", "valid_loss", "perplexity", "valid_perplexity", "valid_bits_per_char", "accuracy", "valid_accuracy",
+                     "macro_f1", "valid_macro_f1", "bleu", "valid_bleu", "lr", "grad_norm"]
         return order.firstIndex(of: name) ?? (name.hasSuffix("_per_s") ? order.count + 1 : order.count)
     }
 }

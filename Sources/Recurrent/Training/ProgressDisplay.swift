@@ -132,8 +132,10 @@ final class ProgressDisplay: @unchecked Sendable {
         }
         if let loss = s.loss { f.append((String(format: "loss %.4f", loss), 7)) }
         if let v = s.lastValidation { f.append((v, 6)) }
-        f.append((String(format: "lr %.2e", Double(s.learningRate)), 1))
-        f.append((String(format: "|g| %.2f", Double(s.gradientNorm)), 0))
+        if s.loss != nil {
+            f.append((String(format: "lr %.2e", Double(s.learningRate)), 1))
+            f.append((String(format: "|g| %.2f", Double(s.gradientNorm)), 0))
+        }
         if let r = s.rate { f.append((String(format: "%.0f %@/s", r, s.unit), 3)) }
         f.append((Trainer.duration(elapsed), 5))
         if fraction > 0 { f.append(("eta " + Trainer.duration(max(0, elapsed / min(fraction, 1) - elapsed)), 4)) }
