@@ -59,8 +59,10 @@ public final class Trainer {
     /// nothing, writes nothing and returns ``TrainingReport/Stop/alreadyDone``.
     @discardableResult
     public func run() throws -> TrainingReport {
+        if options.budget.isSpent(progress, elapsed: progress.elapsedSeconds) {
+            return TrainingReport(progress: progress, stop: .alreadyDone, lastValidationLoss: nil, lastMetrics: [:], throughput: 0)
+        }
         let r = try startRun()
-        if options.budget.isSpent(progress, elapsed: r.elapsed()) { return report(r, stop: .alreadyDone) }
         r.display.update { $0 = statusBase($0) }
         r.display.start()
         defer { r.display.stop() }
@@ -90,7 +92,7 @@ public final class Trainer {
         progress.batchesPerEpoch = task.batchesPerEpoch
         let display = ProgressDisplay(interactive: interactive, log: log, width: terminalWidth, budgetSeconds: options.budget.seconds)
         let r = TrainingRun(display: display, metrics: try options.metricsPath.map { try makeMetricsWriter($0) },
-                            earlierSeconds: progress.elapsedSeconds, firstStep: progress.step)
+                            parameters: task.parameters.map(\.parameter), earlierSeconds: progress.elapsedSeconds, firstStep: progress.step)
         display.elapsed = { [weak r] in r?.elapsed() ?? 0 }
         return r
     }
@@ -104,7 +106,7 @@ public final class Trainer {
     /// the update, and the step's progress. A non-finite loss or gradient
     /// stops the run with an error (or, with ``TrainingOptions/skipNonFinite``, skips the batch).
     func step(_ r: TrainingRun) throws {
-        let parameters = task.parameters.map(\.parameter)
+        let parameters = r.parameters
         Parameter.zeroGradients(parameters)
         let result = task.trainBatch(progress.batchIndex, rng: &rng)
         var norm = Float.nan

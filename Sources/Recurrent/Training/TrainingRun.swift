@@ -6,6 +6,8 @@ import Foundation
 final class TrainingRun {
     let display: ProgressDisplay
     let metrics: MetricsWriter?
+    /// The task's parameters, walked once per run.
+    let parameters: [Parameter]
     let start = Date()
     /// Training seconds before this run (a resumed run continues the count).
     let earlierSeconds: Double
@@ -21,9 +23,10 @@ final class TrainingRun {
     /// Whether this run has written the resume file (errors then name it as intact).
     var wroteCheckpoint = false
 
-    init(display: ProgressDisplay, metrics: MetricsWriter?, earlierSeconds: Double, firstStep: Int) {
+    init(display: ProgressDisplay, metrics: MetricsWriter?, parameters: [Parameter], earlierSeconds: Double, firstStep: Int) {
         self.display = display
         self.metrics = metrics
+        self.parameters = parameters
         self.earlierSeconds = earlierSeconds
         self.firstStep = firstStep
     }
