@@ -101,7 +101,8 @@ struct TrainGenerate: ParsableCommand {
             case .label: conditionText = "\(labels.count) labels, embedding \(conditionSize)"
             case .features: conditionText = "\(config.conditionSize) features from \(features!)"
             }
-            try trainTask(task, training: training, describe: """
+            let inputs: [String: String?] = source == .features ? ["--features": features, "--captions": path] : ["--data": path]
+            try trainTask(task, training: training, inputs: inputs, describe: """
                 data: \(path): \(trainExamples.count) training and \(validExamples.count) validation sequences, vocabulary \(vocabulary.count) (\(level))
                 model: condition \(conditionText)\(config.feedEveryStep ? ", fed every step" : ", initial state only") -> \(config.layers) x \(config.cell) \(config.hiddenSize), embedding \(config.embeddingSize), dropout \(config.dropout), \(generator.parameterCount) parameters
                 """)

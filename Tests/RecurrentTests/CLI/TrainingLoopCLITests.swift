@@ -149,6 +149,19 @@ import Testing
         #expect(inspect.stdout.contains("data: {\"--data\":\"\(data)\"}"), "\(inspect.stdout)")
     }
 
+    @Test func trainGenerateRecordsItsDataAndNeverWritesOverIt() throws {
+        let dir = CLITests.tempDir()
+        let data = "\(dir)/words.tsv", text = "text\tlabel\ncat\ta\ndog\tb\ncat\ta\ndog\tb\n"
+        try text.write(toFile: data, atomically: true, encoding: .utf8)
+        let common = ["train", "generate", "--data", data, "--valid-split", "0", "--layers", "1", "--hidden", "8", "--steps", "2"]
+        let over = try CLITests.rnn(common + ["--out", data])
+        #expect(over.status == 1 && over.stderr.contains("\(data): cannot write the checkpoint here: it is this command's --data"), "\(over.stderr)")
+        #expect(try String(contentsOfFile: data, encoding: .utf8) == text)
+        let ok = try CLITests.rnn(common + ["--out", "\(dir)/g.safetensors"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(try Checkpoint.read("\(dir)/g.safetensors").metadata["data"] == "{\"--data\":\"\(data)\"}")
+    }
+
     @Test func conflictingRunOptionsAreUsageErrors() throws {
         let dir = CLITests.tempDir()
         let base = ["train", "lm", "--text", "hello", "--steps", "1", "--out", dir + "/m.safetensors"]
