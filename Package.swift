@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Data-parallel training over MPI (`rnn train ... --distributed` under mpirun)
+// is built only with RNN_MPI=1 in the environment: it needs Open MPI
+// (Debian: libopenmpi-dev, found by pkg-config as ompi-c). A plain
+// `swift build` / `swift test` needs no MPI.
+let withMPI = Context.environment["RNN_MPI"] == "1"
+
 let package = Package(
     name: "Recurrent",
     platforms: [.macOS(.v13)],
@@ -36,7 +42,8 @@ let package = Package(
                 "Benchmarks",
                 "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ] + (withMPI ? ["RecurrentMPI"] : []),
+            swiftSettings: withMPI ? [.define("RNN_MPI")] : []
         ),
 
         // MARK: - Tests
@@ -45,5 +52,10 @@ let package = Package(
             dependencies: ["Recurrent"],
             resources: [.copy("Fixtures")]
         ),
-    ]
+    ] + (withMPI ? [
+        // MPI: Open MPI's C API through a header of small inline functions, and the communicator over it.
+        .systemLibrary(name: "COpenMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "RecurrentMPI", dependencies: ["Recurrent", "COpenMPI"]),
+    ] : [])
 )

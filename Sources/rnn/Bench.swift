@@ -11,6 +11,7 @@ extension RNN {
             discussion: """
             Configs: \(BenchmarkConfig.all.map(\.name).joined(separator: ", ")).
             `rnn bench gemm` times square 1024 and 2048 sgemm with every available backend.
+            `mpirun -np N rnn bench allreduce` times the float all-reduce from 1 KB to 64 MB over the ranks (needs RNN_MPI=1).
             Times are medians of the timed repetitions; --json adds their spread (min, p10, p90, max, mean, count).
             Peak RSS is the process's; run one config per process (Scripts/bench_compare.py does) for a per-config figure.
             """)
@@ -31,7 +32,7 @@ extension RNN {
         var selected: [String] { configs + configOptions }
 
         func validate() throws {
-            for name in selected where name != "gemm" && BenchmarkConfig.named(name) == nil {
+            for name in selected where name != "gemm" && name != "allreduce" && BenchmarkConfig.named(name) == nil {
                 throw ValidationError("unknown benchmark '\(name)'; choose from: gemm, \(BenchmarkConfig.all.map(\.name).joined(separator: ", "))")
             }
             try Check.positive(seconds, "--seconds", atMost: 3600, " (an hour)")
@@ -49,6 +50,7 @@ extension RNN {
             }
             Precision.processDefault = precision
             if selected == ["gemm"] { return gemmComparison() }
+            if selected.contains("allreduce") { return try allReduceBenchmark(seconds: seconds) }
             let names = selected.isEmpty ? BenchmarkConfig.all.map(\.name) : selected
             if !json { print("gemm \(precision == .bf16 ? "bf16" : GEMMBackend.inUse), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
             for name in names {

@@ -21,6 +21,7 @@ extension RNN {
                 unlink(path)
             }
             print(SystemReport.current.text)
+            print("mpi: " + (mpiBuiltIn ? "built in (--distributed under mpirun)" : "not built in (build with RNN_MPI=1 for --distributed)"))
         }
     }
 }

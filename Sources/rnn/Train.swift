@@ -39,6 +39,7 @@ struct TrainLM: ParsableCommand {
     @Option(help: "Parallel streams per batch.")
     var batch = 32
     @OptionGroup var training: TrainingArguments
+    @OptionGroup var parallel: DistributedOptions
 
     func validate() throws {
         if (data == nil) == (text == nil) { throw ValidationError("give exactly one of --data FILE|NAME and --text TEXT") }
@@ -48,12 +49,37 @@ struct TrainLM: ParsableCommand {
     }
 
     func run() throws {
-        try userFacing { try runLanguageModelTraining(self, afterValidation: nil) }
+        try userFacing { try distributedRun(parallel.distributed) { try runLanguageModelTraining(self, communicator: $0, afterValidation: nil) } }
     }
 }
 
 /// The work behind `rnn train lm` and `rnn demo`.
-func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, Int, Double) -> Void)?) throws {
+func runLanguageModelTraining(_ c: TrainLM, communicator: Communicator? = nil, afterValidation: ((LanguageModel, Int, Double) -> Void)?) throws {
+    let (corpus, source, validPath) = try collectively(communicator, "read the data") { try readLanguageModelCorpus(c) }
+    let m = c.model
+    let hidden = m.hidden ?? 512, layers = m.layers ?? 2
+    let config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
+                                     embeddingSize: m.embedding ?? (c.level == .char ? min(64, hidden) : hidden),
+                                     hiddenSize: hidden, layers: layers, dropout: m.dropout ?? 0)
+    try Check.trainable(config.parameterCount)
+    var rng = SeededRNG(seed: c.training.seed)
+    let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
+    let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
+                                 batch: c.batch, seq: c.seq)
+    let report = try trainTask(task, training: c.training, inputs: ["--data": c.text == nil ? source : nil, "--valid": validPath], describe: """
+        data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
+        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(config.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq)
+        """, communicator: communicator) { trainer in
+        if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
+    }
+    if let loss = report.lastValidationLoss {
+        let extra = c.level == .char ? String(format: "%.3f bits/char", loss / log(2.0)) : String(format: "perplexity %.2f", exp(loss))
+        print(String(format: "validation loss %.4f nats/token (%@); best %.4f", loss, extra, report.progress.bestLoss ?? loss))
+    }
+}
+
+/// The corpus `rnn train lm` reads (`--data` or `--text`, and `--valid`), checked to fill one batch.
+private func readLanguageModelCorpus(_ c: TrainLM) throws -> (corpus: LanguageModelCorpus, source: String, validPath: String?) {
     let trainText: String, validText: String?
     let source: String
     var validPath = try c.valid.map { try DataCatalog.resolve($0) }
@@ -77,24 +103,5 @@ func runLanguageModelTraining(_ c: TrainLM, afterValidation: ((LanguageModel, In
     if corpus.train.count < needed {
         throw DataError.tooShort(path: source, tokens: corpus.train.count, needed: needed)
     }
-    let m = c.model
-    let hidden = m.hidden ?? 512, layers = m.layers ?? 2
-    let config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
-                                     embeddingSize: m.embedding ?? (c.level == .char ? min(64, hidden) : hidden),
-                                     hiddenSize: hidden, layers: layers, dropout: m.dropout ?? 0)
-    try Check.trainable(config.parameterCount)
-    var rng = SeededRNG(seed: c.training.seed)
-    let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
-    let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
-                                 batch: c.batch, seq: c.seq)
-    let report = try trainTask(task, training: c.training, inputs: ["--data": c.text == nil ? source : nil, "--valid": validPath], describe: """
-        data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
-        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(config.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq)
-        """) { trainer in
-        if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
-    }
-    if let loss = report.lastValidationLoss {
-        let extra = c.level == .char ? String(format: "%.3f bits/char", loss / log(2.0)) : String(format: "perplexity %.2f", exp(loss))
-        print(String(format: "validation loss %.4f nats/token (%@); best %.4f", loss, extra, report.progress.bestLoss ?? loss))
-    }
+    return (corpus, source, validPath)
 }

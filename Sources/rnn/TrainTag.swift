@@ -30,6 +30,7 @@ struct TrainTag: ParsableCommand {
     var batch = 32
     @OptionGroup var model: ModelOptions
     @OptionGroup var training: TrainingArguments
+    @OptionGroup var parallel: DistributedOptions
 
     func validate() throws {
         guard batch >= 1, minCount >= 1, charHidden >= 0, charEmbedding >= 1 else {
@@ -38,32 +39,37 @@ struct TrainTag: ParsableCommand {
     }
 
     func run() throws {
-        try userFacing {
+        try userFacing { try distributedRun(parallel.distributed) { try train(communicator: $0) } }
+    }
+
+    /// With `communicator`, one rank of data-parallel training: each takes a share of every batch by words.
+    private func train(communicator: Communicator?) throws {
+        let (path, train, validPath, validSentences) = try collectively(communicator, "read the data") {
             let path = try DataCatalog.resolve(data)
             let train = try CoNLLU.sentences(try TextFile.read(path), path: path, column: column)
             guard !train.isEmpty else { throw DataError.empty(path: path + " (no sentences)") }
             let validPath = try valid.map { try DataCatalog.resolve($0) }
-            let validSentences = try validPath.map { try CoNLLU.sentences(try TextFile.read($0), path: $0, column: column) }
-            let tags = Array(Set(train.flatMap(\.tags))).sorted()
-            guard tags.count >= 2 else { throw UserFacingError(description: "\(path): a tagger needs at least 2 tags, found \(tags)") }
-            let words = Vocabulary(counting: train.flatMap(\.words).map { lowercase ? $0.lowercased() : $0 },
-                                   specials: [Vocabulary.padding, Vocabulary.unknown], minimumCount: minCount)
-            let chars = Vocabulary(counting: train.flatMap(\.words).flatMap { $0.unicodeScalars.map { String($0) } },
-                                   specials: [Vocabulary.padding, Vocabulary.unknown])
-            let config = SequenceTaggerConfig(
-                cell: model.cell, lowercase: lowercase, wordVocabularySize: words.count, wordEmbeddingSize: model.embedding ?? 100,
-                charVocabularySize: charHidden > 0 ? chars.count : 0, charEmbeddingSize: charEmbedding, charHiddenSize: charHidden,
-                hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout ?? 0, tags: tags, column: column)
-            try Check.trainable(config.parameterCount)
-            var rng = SeededRNG(seed: training.seed)
-            let tagger = SequenceTagger(config: config, words: words, chars: chars, rng: &rng)
-            let validPair = try validSentences.map { ($0.map(\.words), try tagger.encodeTags($0, path: validPath!)) }
-            let task = TaggingTask(model: tagger, train: (train.map(\.words), try tagger.encodeTags(train, path: path)),
-                                   valid: validPair, batch: batch)
-            try trainTask(task, training: training, defaultSelect: "accuracy", inputs: ["--data": path, "--valid": validPath], describe: """
-                data: \(path): \(train.count) training sentences (\(train.reduce(0) { $0 + $1.words.count }) words), \(validSentences?.count ?? 0) validation; \(tags.count) tags; \(words.count) words, \(chars.count) characters
-                model: word embedding \(config.wordEmbeddingSize) + char BiLSTM \(charHidden) -> \(config.layers) x bidirectional \(config.cell) \(config.hiddenSize), dropout \(config.dropout), \(tagger.parameterCount) parameters
-                """)
+            return (path, train, validPath, try validPath.map { try CoNLLU.sentences(try TextFile.read($0), path: $0, column: column) })
         }
+        let tags = Array(Set(train.flatMap(\.tags))).sorted()
+        guard tags.count >= 2 else { throw UserFacingError(description: "\(path): a tagger needs at least 2 tags, found \(tags)") }
+        let words = Vocabulary(counting: train.flatMap(\.words).map { lowercase ? $0.lowercased() : $0 },
+                               specials: [Vocabulary.padding, Vocabulary.unknown], minimumCount: minCount)
+        let chars = Vocabulary(counting: train.flatMap(\.words).flatMap { $0.unicodeScalars.map { String($0) } },
+                               specials: [Vocabulary.padding, Vocabulary.unknown])
+        let config = SequenceTaggerConfig(
+            cell: model.cell, lowercase: lowercase, wordVocabularySize: words.count, wordEmbeddingSize: model.embedding ?? 100,
+            charVocabularySize: charHidden > 0 ? chars.count : 0, charEmbeddingSize: charEmbedding, charHiddenSize: charHidden,
+            hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout ?? 0, tags: tags, column: column)
+        try Check.trainable(config.parameterCount)
+        var rng = SeededRNG(seed: training.seed)
+        let tagger = SequenceTagger(config: config, words: words, chars: chars, rng: &rng)
+        let validPair = try validSentences.map { ($0.map(\.words), try tagger.encodeTags($0, path: validPath!)) }
+        let task = TaggingTask(model: tagger, train: (train.map(\.words), try tagger.encodeTags(train, path: path)),
+                               valid: validPair, batch: batch)
+        try trainTask(task, training: training, defaultSelect: "accuracy", inputs: ["--data": path, "--valid": validPath], describe: """
+            data: \(path): \(train.count) training sentences (\(train.reduce(0) { $0 + $1.words.count }) words), \(validSentences?.count ?? 0) validation; \(tags.count) tags; \(words.count) words, \(chars.count) characters
+            model: word embedding \(config.wordEmbeddingSize) + char BiLSTM \(charHidden) -> \(config.layers) x bidirectional \(config.cell) \(config.hiddenSize), dropout \(config.dropout), \(tagger.parameterCount) parameters
+            """, communicator: communicator)
     }
 }

@@ -8,14 +8,18 @@ import Recurrent
 /// status 130 after an interruption (the checkpoint is written first).
 @discardableResult
 func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: String? = nil, inputs: [String: String?] = [:],
-               describe: String, configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
+               describe: String, communicator: Communicator? = nil, configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
     var inputs = inputs.compactMapValues { $0 }
     if let model = training.initFrom { inputs["--init-from"] = model }
     var options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect, inputs: inputs)
     options.provenance = provenance(inputs: inputs.filter { $0.key != "--init-from" })
     Precision.processDefault = training.precision
-    let trainer = try Trainer(task: task, options: options)     // checks every output first
-    try refuseToReplaceAnotherRun(options.output, training)
+    let distributed = try startDistributed(communicator, task: task, training: training)
+    let trainer = try collectively(communicator, "start training") { () throws -> Trainer in
+        let trainer = try Trainer(task: task, options: options, distributed: distributed)     // checks every output first
+        try refuseToReplaceAnotherRun(options.output, training)
+        return trainer
+    }
     configure(trainer)
     let plot = try training.plot.map {
         try LivePlot(metrics: training.metrics ?? "", page: $0, inputs: [("--metrics", training.metrics ?? ""), ("--out", training.out)])
@@ -26,16 +30,21 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
         guard FileManager.default.fileExists(atPath: resumePath) else {
             throw TrainingError.resumeMismatch(path: resumePath, reason: "no such file; train without --resume first")
         }
-        try trainer.resume(from: resumePath)
+        try collectively(communicator, "resume") { try trainer.resume(from: resumePath) }
         print("resuming from \(resumePath) at step \(trainer.progress.step), epoch \(trainer.progress.displayEpoch)")
     }
-    if let model = training.initFrom { print(try trainer.initialize(from: model)) }
-    print(describe)
+    if let model = training.initFrom { print(try collectively(communicator, "read --init-from") { try trainer.initialize(from: model) }) }
+    print(describe + (distributed.map { "\ndistributed: \($0.size) ranks, each \(task.batchesPerEpoch) batches per epoch of its share" } ?? ""))
     print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(Precision.current == .bf16 ? "bf16" : GEMMBackend.inUse), \(Threads.count) threads")
     ProcessPolicy.installStopHandlers()
     defer { ProcessPolicy.restoreStopHandlers() }
     trainer.stopRequested = { ProcessPolicy.stopRequested }
     let report = try trainer.run()
+    if let distributed {
+        let hash = try distributed.requireEqualParameters()
+        print("ranks agree: the parameters are bitwise equal on all \(distributed.size) ranks (hash \(String(hash, radix: 16)))")
+        print("rank 0 " + distributed.timing.summary)
+    }
     if report.stop == .alreadyDone {
         print("nothing to train: this run already finished at step \(report.progress.step) (\(report.epochsDescription)); "
               + "give a larger --steps, --epochs or --minutes with --resume to train further. \(options.output) is unchanged")

@@ -151,16 +151,21 @@ public final class RecurrentLayer: Layer {
     ///   - gradOutput: the gradient for the output, `[T, B, D*H]`.
     ///   - gradFinal: the gradient for the final state, or nil when the loss does not use it.
     /// - Returns: the gradient for `x` (`[T, B, I]`) and for the initial state.
-    public func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState? = nil)
+    /// `gradientsReady` is told each layer's parameters (both directions) as
+    /// soon as their gradients are final, the top layer first.
+    public func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState? = nil,
+                         gradientsReady: GradientsReady? = nil)
         -> (gradInput: Tensor, gradInitial: RecurrentState)
     {
-        let r = backward(trace, gradOutput: gradOutput, gradFinal: gradFinal, recordingStateGradients: false)
+        let r = backward(trace, gradOutput: gradOutput, gradFinal: gradFinal, recordingStateGradients: false,
+                         gradientsReady: gradientsReady)
         return (r.gradInput, r.gradInitial)
     }
 
     /// The backward pass; with `recordingStateGradients`, also `|dL/dh_t|`
     /// over the batch for every pass (index `l*D + d`) and time index `t`.
-    func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState?, recordingStateGradients: Bool)
+    func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState?, recordingStateGradients: Bool,
+                  gradientsReady: GradientsReady? = nil)
         -> (gradInput: Tensor, gradInitial: RecurrentState, stateGradientNorms: [[Double]])
     {
         let T = trace.T, B = trace.B, H = hiddenSize, D = directionCount
@@ -196,6 +201,7 @@ public final class RecurrentLayer: Layer {
                 }
             }
             dOut = dInput!
+            gradientsReady?(passes[l].flatMap { $0.namedParameters.map(\.parameter) })
         }
         return (dOut, gradInitial, norms)
     }

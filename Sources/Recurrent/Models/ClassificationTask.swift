@@ -57,6 +57,8 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
     public let valid: LabeledInputs<Model.Input>?
     let batcher: LengthBatcher
     var batches: [[Int]] = []
+    /// Data-parallel: this rank's place among the ranks sharing each batch.
+    var share: (rank: Int, size: Int)? = nil
 
     public init(model: Model, train: LabeledInputs<Model.Input>, valid: LabeledInputs<Model.Input>?, batch: Int) {
         self.model = model
@@ -76,9 +78,16 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
 
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
-        let indices = batches[index]
+        let indices = share.map { batcher.share(of: batches[index], rank: $0.rank, size: $0.size) } ?? batches[index]
+        guard !indices.isEmpty else { return (0, 0) }
         let r = model.run(indices.map { train.sequences[$0] }, targets: indices.map { train.labels[$0] }, training: true, rng: &rng)
         return (r.loss, indices.count)
+    }
+
+    /// Each batch is split among the ranks by tokens (``LengthBatcher/share(of:rank:size:)``).
+    public func shard(rank: Int, size: Int) -> String? {
+        share = (rank, size)
+        return nil
     }
 
     public func validate() -> (loss: Double, metrics: [String: Double])? {

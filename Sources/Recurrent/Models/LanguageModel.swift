@@ -72,9 +72,13 @@ public final class LanguageModel: Layer {
     /// (both `[T, B]`, time-major), starting from `initial`. With `training`,
     /// dropout is applied and gradients are added into every parameter.
     ///
+    /// `gradientsReady` is told the head's, each recurrent layer's (top first)
+    /// and the embedding's parameters as backward finishes their gradients.
+    ///
     /// - Returns: the mean loss, the number of tokens, and the final state (to carry to the next batch).
     public func loss(inputs: [Int], targets: [Int], T: Int, B: Int, initial: RecurrentState?,
-                     training: Bool, rng: inout SeededRNG) -> (loss: Double, count: Int, final: RecurrentState) {
+                     training: Bool, rng: inout SeededRNG, gradientsReady: GradientsReady? = nil)
+        -> (loss: Double, count: Int, final: RecurrentState) {
         let H = config.hiddenSize
         let e = embedding.forward(ids: inputs, shape: [T, B])
         let d1 = dropout.forward(e.output, training: training, rng: &rng)
@@ -84,9 +88,12 @@ public final class LanguageModel: Layer {
         let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: targets)
         if training {
             let dFeatures = head.backward(out.trace, gradOutput: ce.gradient)
+            // A weight the head shares with the embedding (tying) is not final until the embedding's backward.
+            gradientsReady?(head.parameters.filter { p in !embedding.parameters.contains { $0 === p } })
             let dOut = dropout.backward(d2.trace, gradOutput: dFeatures.reshaped([T, B, H]))
-            let dEmbedded = rnn.backward(r.trace, gradOutput: dOut).gradInput
+            let dEmbedded = rnn.backward(r.trace, gradOutput: dOut, gradientsReady: gradientsReady).gradInput
             embedding.backward(e.trace, gradOutput: dropout.backward(d1.trace, gradOutput: dEmbedded))
+            gradientsReady?(embedding.parameters)
         }
         return (Double(ce.loss), ce.counted, r.final)
     }

@@ -36,9 +36,14 @@ public struct LanguageModelCorpus: Sendable {
 /// the recurrent state from batch to batch as char-rnn does.
 public final class LanguageModelTask: TrainingTask {
     public let model: LanguageModel
-    public let train: TokenStream
+    public private(set) var train: TokenStream
     public let valid: TokenStream?
     var carried: RecurrentState?
+    public var gradientsReady: GradientsReady?
+    /// Data-parallel: this rank's streams are `first ..< first + train.batchSize` of `globalBatch`.
+    private var shardRange: (first: Int, globalBatch: Int)? = nil
+    /// Data-parallel: this rank's rows of the validation streams (nil when it has none).
+    private var validShare: TokenStream? = nil
 
     /// - Parameters:
     ///   - batch: `B`, the number of parallel streams; `seq`: `T`, steps per batch.
@@ -71,7 +76,7 @@ public final class LanguageModelTask: TrainingTask {
         if index == 0 { carried = nil }
         let b = train.batch(index)
         let r = model.loss(inputs: b.inputs, targets: b.targets, T: b.T, B: train.batchSize, initial: carried,
-                           training: true, rng: &rng)
+                           training: true, rng: &rng, gradientsReady: gradientsReady)
         carried = r.final
         return (r.loss, r.count)
     }
@@ -79,7 +84,21 @@ public final class LanguageModelTask: TrainingTask {
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
         let r = model.evaluate(valid)
-        return (r.loss, model.config.level == .char ? ["bits_per_char": r.loss / log(2.0)] : ["perplexity": exp(r.loss)])
+        return validation(fromSums: [r.loss * Double(r.tokens), Double(r.tokens)])
+    }
+
+    /// Data-parallel: the summed loss and token count of this rank's rows of the validation streams.
+    public func validationSums() -> [Double]? {
+        guard shardRange != nil, valid != nil else { return nil }
+        guard let validShare else { return [0, 0] }
+        let r = model.evaluate(validShare)
+        return [r.loss * Double(r.tokens), Double(r.tokens)]
+    }
+
+    /// The mean loss (nats per token) and bits per character or perplexity from summed loss and tokens.
+    public func validation(fromSums sums: [Double]) -> (loss: Double, metrics: [String: Double]) {
+        let loss = sums.count == 2 && sums[1] > 0 ? sums[0] / sums[1] : .nan
+        return (loss, model.config.level == .char ? ["bits_per_char": loss / log(2.0)] : ["perplexity": exp(loss)])
     }
 
     public var carriedState: [(name: String, tensor: Tensor)] {
@@ -87,14 +106,48 @@ public final class LanguageModelTask: TrainingTask {
         return [("h", carried.h)] + (carried.c.map { [("c", $0)] } ?? [])
     }
 
-    /// `h` (and `c` for an LSTM) of `[L, B, H]`.
+    /// `h` (and `c` for an LSTM) of `[L, B, H]` (data-parallel: `B` of all ranks together,
+    /// as ``Trainer`` gathers them for the resume file).
     public var carriedStateShapes: [String: [Int]] {
-        let shape = [model.config.layers, train.batchSize, model.config.hiddenSize]
+        let shape = [model.config.layers, shardRange?.globalBatch ?? train.batchSize, model.config.hiddenSize]
         return model.config.cell.hasCellState ? ["h": shape, "c": shape] : ["h": shape]
     }
 
     public func restoreCarriedState(_ tensors: [String: Tensor]) throws {
-        carried = tensors["h"].map { RecurrentState(h: $0, c: tensors["c"]) }
+        func mine(_ t: Tensor) -> Tensor {
+            guard let shard = shardRange else { return t }
+            let L = t.shape[0], H = t.shape[2], b = train.batchSize
+            var part = Tensor.zeros([L, b, H])
+            for l in 0..<L {
+                for j in 0..<b * H { part.scalars[(l * b) * H + j] = t.scalars[(l * shard.globalBatch + shard.first) * H + j] }
+            }
+            return part
+        }
+        carried = tensors["h"].map { RecurrentState(h: mine($0), c: tensors["c"].map(mine)) }
+    }
+
+    /// Rank `rank` of `size` takes streams `rank*B/size ..< (rank+1)*B/size` of
+    /// the `B` contiguous streams one process would read: the same tokens in
+    /// the same places, so `size` ranks of `B/size` streams compute what one
+    /// process with `B` computes. `B` must divide by `size`.
+    public func shard(rank: Int, size: Int) -> String? {
+        let B = train.batchSize
+        guard shardRange == nil else { return "the training stream is already split among ranks" }
+        guard B % size == 0 else {
+            return "--batch \(B) does not divide among \(size) ranks; give a multiple of \(size)"
+        }
+        let b = B / size, L = train.streamLength
+        let mine = Array(train.ids[(rank * b * L)..<((rank + 1) * b * L)])
+        train = TokenStream(ids: mine, batchSize: b, sequenceLength: train.sequenceLength)
+        shardRange = (rank * b, B)
+        carried = nil
+        // Validation: rows `rank*V/size ..< (rank+1)*V/size` of the V validation streams (some ranks may have none).
+        if let valid {
+            let first = rank * valid.batchSize / size, end = (rank + 1) * valid.batchSize / size
+            let rows = Array(valid.ids[(first * valid.streamLength)..<(end * valid.streamLength)])
+            validShare = end > first ? TokenStream(ids: rows, batchSize: end - first, sequenceLength: valid.sequenceLength) : nil
+        }
+        return nil
     }
 }
 

@@ -39,11 +39,18 @@ extension Trainer {
         p.batchesPerEpoch = task.batchesPerEpoch
         var tensors = task.parameters.map { ($0.name, $0.parameter.value) }
         tensors += optimizer.stateTensors().map { ("optimizer." + $0.name, $0.tensor) }
-        tensors += task.carriedState.map { ("carried." + $0.name, $0.tensor) }
+        // Data-parallel: every rank's carried state, gathered in the layout one process would have; rank 0 writes.
+        let carried = try distributed.map { try $0.gatherBatchAxis(task.carriedState) } ?? task.carriedState
+        tensors += carried.map { ("carried." + $0.name, $0.tensor) }
         let extra = options.provenance.merging([
             "training_state": canonicalJSON(p), "optimizer": canonicalJSON(options.optimizer),
             "training_options": canonicalJSON(RecordedOptions(options, batchesPerEpoch: task.batchesPerEpoch)),
+            "world_size": String(distributed?.size ?? 1),
         ]) { $1 }
+        if let distributed, !distributed.isWriter {
+            r.lastResumeWrite = Date()
+            return
+        }
         try Checkpoint.write(kind: d.kind, config: d.config, vocabulary: d.vocabulary, extra: extra, tensors: tensors,
                              to: TrainingOptions.resumePath(for: options.output))
         r.wroteCheckpoint = true
@@ -54,6 +61,7 @@ extension Trainer {
     /// saved and, with `validation`, `valid_loss` and `valid_<metric>` are that
     /// same validation's figures: all describe the model in the file.
     func writeModel(validation: (loss: Double, metrics: [String: Double])?) throws {
+        guard distributed?.isWriter ?? true else { return }
         let d = task.checkpointDescription
         var extra = options.provenance.merging(["step": String(progress.step), "epoch": String(progress.displayEpoch)]) { $1 }
         if let v = validation {

@@ -28,6 +28,10 @@ extension Trainer {
         do { saved = try JSONDecoder().decode(TrainingProgress.self, from: Data(json.utf8)) } catch {
             throw refuse("its training state cannot be read (\(Self.decodingProblem(error)))")
         }
+        let savedWorld = Int(ck.metadata["world_size"] ?? "1") ?? 0, world = distributed?.size ?? 1
+        if savedWorld != world {
+            throw refuse("it was written by a run on \(savedWorld) rank\(savedWorld == 1 ? "" : "s"), this run has \(world); resume with mpirun -np \(savedWorld)\(savedWorld == 1 ? " or without --distributed" : "")")
+        }
         if ck.config != d.config {
             throw refuse("its model configuration differs from the one asked for: \(Self.difference(saved: ck.config, asked: d.config))")
         }

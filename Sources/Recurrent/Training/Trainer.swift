@@ -32,17 +32,22 @@ public final class Trainer {
     var makeMetricsWriter: (String) throws -> MetricsWriter = { try MetricsWriter(path: $0) }
     /// Advisory locks on the outputs, held for the trainer's life.
     var locks: [OutputLock] = []
+    /// Data-parallel training over several ranks, or nil for one process.
+    public let distributed: DistributedTraining?
 
-    public init(task: any TrainingTask, options: TrainingOptions) throws {
+    /// With `distributed`, this rank trains its share (see ``DistributedTraining``);
+    /// only rank 0 claims and writes the outputs.
+    public init(task: any TrainingTask, options: TrainingOptions, distributed: DistributedTraining? = nil) throws {
         try options.check()
         guard task.batchesPerEpoch > 0 else { throw TrainingError.noTrainingData("the training set yields no batch") }
         self.task = task
         self.options = options
         self.optimizer = options.optimizer.make(task.parameters)
         self.rng = SeededRNG(seed: options.seed)
+        self.distributed = distributed
         self.progress = TrainingProgress(rngState: [], scheduler: LearningRateScheduler(schedule: options.schedule,
                                                                                        baseRate: options.optimizer.learningRate))
-        locks = try Self.claimOutputs(options)
+        if distributed?.isWriter ?? true { locks = try Self.claimOutputs(options) }
     }
 
     /// `seconds` as `1m05s` or `2h03m` (`--` when not a sensible number).
@@ -68,8 +73,8 @@ public final class Trainer {
         defer { r.display.stop() }
         task.startEpoch(progress.epoch, seed: options.seed)     // deterministic, so a resumed epoch sees the same order
         var stop = TrainingReport.Stop.budget
-        while !options.budget.isSpent(progress, elapsed: r.elapsed()) {
-            if stopRequested() { stop = .interrupted; break }
+        while try !budgetSpent(r) {
+            if stopSignalled() { stop = .interrupted; break }
             try step(r)
             let epochEnded = advance()
             if validationDue(epochEnded: epochEnded) {
@@ -79,8 +84,8 @@ public final class Trainer {
                     break
                 }
             }
-            if epochEnded && !options.budget.isSpent(progress, elapsed: r.elapsed()) { task.startEpoch(progress.epoch, seed: options.seed) }
-            if Date().timeIntervalSince(r.lastResumeWrite) >= options.checkpointEverySeconds { try saveCheckpoints(r) }
+            if try epochEnded && !budgetSpent(r) { task.startEpoch(progress.epoch, seed: options.seed) }
+            if try agreed(Date().timeIntervalSince(r.lastResumeWrite) >= options.checkpointEverySeconds) { try saveCheckpoints(r) }
         }
         // A final validation unless one just ran, or a stop was asked for (the checkpoint comes first then).
         if stop != .interrupted && task.hasValidationData && r.lastValidatedStep != progress.step { try validate(r) }
@@ -91,7 +96,7 @@ public final class Trainer {
     func startRun() throws -> TrainingRun {
         progress.batchesPerEpoch = task.batchesPerEpoch
         let display = ProgressDisplay(interactive: interactive, log: log, width: terminalWidth, budgetSeconds: options.budget.seconds)
-        let r = TrainingRun(display: display, metrics: try options.metricsPath.map { try makeMetricsWriter($0) },
+        let r = TrainingRun(display: display, metrics: try (distributed?.isWriter ?? true ? options.metricsPath : nil).map { try makeMetricsWriter($0) },
                             parameters: task.parameters.map(\.parameter), earlierSeconds: progress.elapsedSeconds, firstStep: progress.step)
         display.elapsed = { [weak r] in r?.elapsed() ?? 0 }
         return r
@@ -108,7 +113,7 @@ public final class Trainer {
     func step(_ r: TrainingRun) throws {
         let parameters = r.parameters
         Parameter.zeroGradients(parameters)
-        let result = task.trainBatch(progress.batchIndex, rng: &rng)
+        let result = try trainBatch()
         var norm = Float.nan
         if result.loss.isFinite {
             norm = options.clipNorm.map { GradientClipping.clipByGlobalNorm(parameters, maxNorm: $0) } ?? GradientClipping.globalNorm(parameters)
@@ -157,7 +162,7 @@ public final class Trainer {
         let epoch = progress.displayEpoch
         r.display.update { $0.validatingSince = Date() }
         if !interactive { r.display.note("step \(progress.step)  epoch \(epoch)  validating") }
-        let result = task.validate()
+        let result = try validation()
         r.display.update { $0.validatingSince = nil }
         guard let v = result else { return }
         r.lastValidation = v
@@ -238,7 +243,8 @@ public final class Trainer {
         line["timestamp"] = Date().timeIntervalSince1970
         do { try metrics.write(line) } catch let OutputFileError.writeFailed(path, role, reason, _) {
             progress.elapsedSeconds = r.elapsed()
-            if (try? writeResumeFile(r)) != nil { r.wroteCheckpoint = true }
+            // Data-parallel, only rank 0 writes metrics: the collective resume file cannot be written from here alone.
+            if distributed == nil, (try? writeResumeFile(r)) != nil { r.wroteCheckpoint = true }
             throw OutputFileError.writeFailed(path: path, role: role, reason: reason,
                                               intact: r.wroteCheckpoint ? TrainingOptions.resumePath(for: options.output) : nil)
         }

@@ -28,10 +28,27 @@ public protocol TrainingTask: AnyObject {
     /// size: a resume file's carried state is checked against it before use.
     var carriedStateShapes: [String: [Int]] { get }
     func restoreCarriedState(_ tensors: [String: Tensor]) throws
+    /// Told during ``trainBatch(_:rng:)``'s backward pass which parameters'
+    /// gradients are final (see ``GradientsReady``); a task that never calls
+    /// it still trains data-parallel, its gradients reduced after backward.
+    var gradientsReady: GradientsReady? { get set }
+    /// Restricts training batches to this rank's share of the data, for
+    /// data-parallel training over `size` ranks (see ``DistributedTraining``).
+    /// Returns nil when done, or why the task cannot be split so.
+    func shard(rank: Int, size: Int) -> String?
+    /// Data-parallel validation: this rank's share of the validation set as
+    /// sums the ranks add up, or nil when every rank validates the whole set.
+    func validationSums() -> [Double]?
+    /// The validation loss and metrics from ``validationSums()`` added over the ranks.
+    func validation(fromSums sums: [Double]) -> (loss: Double, metrics: [String: Double])
 }
 
 extension TrainingTask {
     public var carriedState: [(name: String, tensor: Tensor)] { [] }
     public var carriedStateShapes: [String: [Int]] { [:] }
     public func restoreCarriedState(_ tensors: [String: Tensor]) throws {}
+    public var gradientsReady: GradientsReady? { get { nil } set {} }
+    public func shard(rank: Int, size: Int) -> String? { "this task cannot be trained with --distributed yet" }
+    public func validationSums() -> [Double]? { nil }
+    public func validation(fromSums sums: [Double]) -> (loss: Double, metrics: [String: Double]) { (sums.first ?? .nan, [:]) }
 }

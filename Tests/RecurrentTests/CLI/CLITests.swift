@@ -37,9 +37,10 @@ import Testing
 
     @discardableResult
     static func rnn(_ args: [String], environment: [String: String] = [:], interruptAfter: String? = nil,
-                    timeout: Double? = nil) throws -> Result {
+                    timeout: Double? = nil, launcher: String? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        // `launcher` (mpirun) runs instead, with `args` naming the binary.
+        p.executableURL = URL(fileURLWithPath: launcher ?? binary)
         p.arguments = args
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
