@@ -41,6 +41,8 @@ def metric(result):
     """(the compared figure, its unit, whether higher is better)."""
     if result["mode"] == "train":
         return result["tokens_per_s"], "tokens/s", True
+    if result["mode"] == "beam":
+        return result["sentences_per_s"], "sentences/s", True
     if result["mode"] == "generate":
         return result["token_us"], "us/token", False
     return result["gflops"], "GFLOP/s", True

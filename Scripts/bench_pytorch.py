@@ -6,6 +6,7 @@ Training: embedding -> nn.RNN/LSTM/GRU -> linear -> cross-entropy -> backward ->
 clip_grad_norm_(5) -> Adam, on random token data, timed after warm-up. Configs with
 dense=True (numeric sequences) feed random values [T, B, emb] straight to the RNN.
 Generation: batch 1, one token at a time through nn.LSTM, sampling from the softmax.
+Beam: batched beam search of width 5 over the Seq2Seq mirror, every hypothesis to the full length.
 Times are medians of the timed repetitions; "spread" gives min, p10, median, p90, max, mean and count.
 GFLOP/s counts 3 x (recurrent GEMM flops + output layer flops), as `rnn bench` does.
 
@@ -31,6 +32,9 @@ TRAIN = {
 # Seq2Seq (Scripts/torch_models.py) with general attention: seq source words and seq target tokens per pair.
 TRANSLATE = {
     "translate-gru-256": dict(cell="gru", layers=1, vocab=8000, emb=256, hidden=256, batch=64, seq=16),
+}
+BEAM = {
+    "beam5-gru-256": dict(cell="gru", layers=1, vocab=8000, emb=256, hidden=256, batch=64, seq=16),
 }
 GENERATE = {
     "generate-lstm-2x512": dict(layers=2, hidden=512, vocab=65, emb=64),
@@ -153,6 +157,78 @@ def bench_translate(name, c, seconds):
             "gflops": translate_flops(c) / s / 1e9, "peak_rss_mb": peak_rss_mb()}
 
 
+BEAM_WIDTH = 5
+
+
+def beam_flops(c):
+    """As `rnn bench` counts a beam batch: encoder and key projection once, then per step and hypothesis
+    the decoder cell, attention scores and context, the combine layer and the output layer."""
+    G, H, E, S, B = GATES[c["cell"]], c["hidden"], c["emb"], c["seq"], c["batch"]
+    L = c["seq"] - 1 + 5
+    encoder = 2 * 2 * B * S * (E * G * H + H * G * H) + 2 * B * S * 2 * H * H
+    per_step = 2 * (E * G * H + H * G * H) + 2 * S * 2 * H * 2 + 2 * 3 * H * H + 2 * H * c["vocab"]
+    return encoder + B * BEAM_WIDTH * L * per_step
+
+
+@torch.no_grad()
+def beam_search(model, sources, width, length):
+    """Batched beam search over the Seq2Seq mirror: the encoder and the attention keys once,
+    then `length` decoder steps for all `B * width` hypotheses together (top-k over width x vocabulary
+    per sentence, states reordered by the chosen beams). Returns the best ids per sentence."""
+    B, S = len(sources), max(map(len, sources))
+    src = torch.full((S, B), model.PAD, dtype=torch.long)
+    for b, x in enumerate(sources):
+        src[:len(x), b] = torch.tensor(x)
+    lengths = torch.tensor([len(x) for x in sources])
+    packed = nn.utils.rnn.pack_padded_sequence(model.source_embedding(src), lengths, enforce_sorted=False)
+    out, fin = model.encoder(packed)
+    memory, _ = nn.utils.rnn.pad_packed_sequence(out, total_length=S)
+    state = model.initial_state(fin[0] if isinstance(fin, tuple) else fin, B)
+    keys = model.attention.key(memory)                                    # general attention: once
+    K, V = width, model.config["targetVocabularySize"]
+    expand = torch.arange(B).repeat_interleave(K)                         # hypothesis -> sentence
+    memory, keys, lengths = memory[:, expand], keys[:, expand], lengths[expand]
+    state = tuple(s[:, expand] for s in state) if isinstance(state, tuple) else state[:, expand]
+    mask = torch.arange(S)[None, :] >= lengths[:, None]
+    scores = torch.full((B, K), float("-inf"))
+    scores[:, 0] = 0
+    tokens = torch.full((B * K,), model.BOS, dtype=torch.long)
+    history = []
+    for _ in range(length):
+        h, state = model.decoder(model.target_embedding(tokens)[None], state)
+        e = torch.einsum("bq,sbq->bs", h[0], keys).masked_fill(mask, float("-inf"))
+        context = torch.einsum("bs,sbk->bk", torch.softmax(e, dim=-1), memory)
+        logp = torch.log_softmax(model.head(torch.tanh(model.combine(torch.cat([context, h[0]], dim=-1)))), dim=-1)
+        best, index = (scores[:, :, None] + logp.view(B, K, V)).view(B, K * V).topk(K, dim=-1)
+        beam, tokens = index // V, (index % V).view(-1)
+        chosen = (beam + torch.arange(B)[:, None] * K).view(-1)
+        state = tuple(s[:, chosen] for s in state) if isinstance(state, tuple) else state[:, chosen]
+        history = [t[chosen] for t in history] + [tokens]
+        scores = best
+    return torch.stack(history, dim=1).view(B, K, -1)[:, 0]
+
+
+def bench_beam(name, c, seconds):
+    import os
+    import random
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    from torch_models import Seq2Seq
+    torch.manual_seed(1)
+    config = {"cell": c["cell"], "sourceVocabularySize": c["vocab"], "targetVocabularySize": c["vocab"], "embeddingSize": c["emb"],
+              "encoderHiddenSize": c["hidden"], "encoderLayers": c["layers"], "decoderHiddenSize": c["hidden"],
+              "decoderLayers": c["layers"], "attention": "general", "attentionSize": 0, "inputFeeding": False, "dropout": 0.0}
+    model = Seq2Seq(config).eval()
+    with torch.no_grad():
+        model.head.bias[model.EOS] = -1e4  # as on our side: <eos> never wins
+    r = random.Random(1)
+    sources = [[r.randrange(4, c["vocab"]) for _ in range(c["seq"] - 1)] + [3] for _ in range(c["batch"])]
+    times = timed(lambda: beam_search(model, sources, BEAM_WIDTH, c["seq"] - 1 + 5), seconds, 1)
+    s = quantile(times, 0.5)
+    return {"config": name, "mode": "beam", "batch_ms": s * 1000, "spread": spread(times, 1000), "sentences_per_s": c["batch"] / s,
+            "gflops": beam_flops(c) / s / 1e9, "peak_rss_mb": peak_rss_mb()}
+
+
 def bench_generate(name, c, seconds):
     torch.manual_seed(1)
     emb = nn.Embedding(c["vocab"], c["emb"])
@@ -192,12 +268,14 @@ def main():
                    help="bf16: training under torch.autocast('cpu', dtype=torch.bfloat16)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    names = args.config or list(TRAIN) + list(TRANSLATE) + list(GENERATE) + list(GEMM)
+    names = args.config or list(TRAIN) + list(TRANSLATE) + list(BEAM) + list(GENERATE) + list(GEMM)
     for name in names:
         if name in TRAIN:
             r = bench_train(name, TRAIN[name], args.seconds, bf16=args.precision == "bf16")
         elif name in TRANSLATE:
             r = bench_translate(name, TRANSLATE[name], args.seconds)
+        elif name in BEAM:
+            r = bench_beam(name, BEAM[name], args.seconds)
         elif name in GENERATE:
             r = bench_generate(name, GENERATE[name], args.seconds)
         elif name in GEMM:

@@ -4,7 +4,7 @@ import Foundation
 /// A named benchmark, shared with Scripts/bench_pytorch.py so the two can be
 /// compared side by side.
 public struct BenchmarkConfig: Sendable {
-    public enum Mode: String, Sendable { case train, generate, gemm, translate }
+    public enum Mode: String, Sendable { case train, generate, gemm, translate, beam }
     /// How a training config reads out the recurrent output.
     public enum Head: String, Sendable {
         /// Every step predicts the next token (a language model).
@@ -44,6 +44,10 @@ public struct BenchmarkConfig: Sendable {
         // Seq2Seq with general attention: source and target vocabularies of `vocabulary`,
         // `seq` source words and `seq` target tokens (with <eos>) per sentence pair.
         BenchmarkConfig(name: "translate-gru-256", mode: .translate, cell: .gru, layers: 1, bidirectional: true, vocabulary: 8000,
+                        embedding: 256, hidden: 256, batch: 64, seq: 16),
+        // Beam search of width 5 with the same model: `batch` source sentences of `seq` words (with <eos>)
+        // decoded together, every hypothesis to the full length (`seq - 1 + 5` words), as `rnn translate` does.
+        BenchmarkConfig(name: "beam5-gru-256", mode: .beam, cell: .gru, layers: 1, bidirectional: true, vocabulary: 8000,
                         embedding: 256, hidden: 256, batch: 64, seq: 16),
         generate("generate-lstm-2x512", layers: 2, hidden: 512),
         generate("generate-lstm-1x128", layers: 1, hidden: 128),
@@ -88,6 +92,22 @@ public struct BenchmarkConfig: Sendable {
         let attention = 2 * BT * 2 * H * H + 2 * BT * S * H + 2 * BT * S * 2 * H
         let output = 2 * BT * 3 * H * H + 2 * BT * H * Double(vocabulary)
         return 3 * (encoder + decoder + attention + output)
+    }
+
+    /// The beam width of a beam config.
+    public static let beamWidth = 5
+
+    /// The words each hypothesis of a beam config decodes: the source's words and 5.
+    public var beamLength: Int { seq - 1 + 5 }
+
+    /// Floating-point operations of one beam config's batch: the encoder and the
+    /// key projection once, then per step and hypothesis the decoder cell, the
+    /// general attention's scores and context, the combine layer and the output layer.
+    public var beamFlops: Double {
+        let G = Double(cell.gateCount), H = Double(hidden), E = Double(embedding), S = Double(seq), B = Double(batch)
+        let encoder = 2 * 2 * B * S * (E * G * H + H * G * H) + 2 * B * S * 2 * H * H
+        let perHypothesisStep = 2 * (E * G * H + H * G * H) + 2 * S * 2 * H * 2 + 2 * 3 * H * H + 2 * H * Double(vocabulary)
+        return encoder + B * Double(Self.beamWidth * beamLength) * perHypothesisStep
     }
 
     /// The peak resident set size of this process so far, in MB (Linux; 0 elsewhere).

@@ -42,6 +42,7 @@ public enum ModelBenchmark {
         public var milliseconds: Double
         /// The spread of the per-step (per-token) times, in milliseconds.
         public var spread: TimingSummary
+        /// Tokens per second at the median (sentences per second for a beam config).
         public var tokensPerSecond: Double
         public var gflops: Double
         public var peakRSSMegabytes: Double
@@ -50,12 +51,13 @@ public enum ModelBenchmark {
         /// median time (`step_ms`, or `token_us` for generation), throughput at
         /// the median, and the spread of the repetitions in the same unit.
         public var json: String {
-            let (key, scale) = mode == "generate" ? ("token_us", 1000.0) : (mode == "gemm" ? "ms" : "step_ms", 1.0)
+            let (key, scale) = mode == "generate" ? ("token_us", 1000.0) : (mode == "gemm" ? "ms" : (mode == "beam" ? "batch_ms" : "step_ms"), 1.0)
+            let rateKey = mode == "beam" ? "sentences_per_s" : "tokens_per_s"
             let spreadJSON = String(format: "{\"min\":%.4f,\"p10\":%.4f,\"median\":%.4f,\"p90\":%.4f,\"max\":%.4f,\"mean\":%.4f,\"n\":%d}",
                                     spread.min * scale, spread.p10 * scale, spread.median * scale, spread.p90 * scale,
                                     spread.max * scale, spread.mean * scale, spread.count)
-            return String(format: "{\"config\":\"%@\",\"mode\":\"%@\",\"%@\":%.4f,\"spread\":%@,\"tokens_per_s\":%.1f,\"gflops\":%.2f,\"peak_rss_mb\":%.1f,\"impl\":\"recurrent\",\"precision\":\"%@\",\"gemm\":\"%@\",\"threads\":%d}",
-                          config, mode, key, milliseconds * scale, spreadJSON, tokensPerSecond, gflops, peakRSSMegabytes,
+            return String(format: "{\"config\":\"%@\",\"mode\":\"%@\",\"%@\":%.4f,\"spread\":%@,\"%@\":%.1f,\"gflops\":%.2f,\"peak_rss_mb\":%.1f,\"impl\":\"recurrent\",\"precision\":\"%@\",\"gemm\":\"%@\",\"threads\":%d}",
+                          config, mode, key, milliseconds * scale, spreadJSON, rateKey, tokensPerSecond, gflops, peakRSSMegabytes,
                           Precision.current.rawValue, GEMMBackend.inUse, Threads.count)
         }
     }
@@ -66,6 +68,7 @@ public enum ModelBenchmark {
         case .train: return train(config, seconds: seconds)
         case .generate: return generate(config, seconds: seconds)
         case .translate: return translate(config, seconds: seconds)
+        case .beam: return beam(config, seconds: seconds)
         case .gemm:
             let r = GEMMBenchmark.run(size: config.size, backend: nil, minSeconds: seconds / 2)
             return Result(config: config.name, mode: "gemm", milliseconds: r.seconds * 1000,
@@ -109,15 +112,39 @@ public enum ModelBenchmark {
                       gflops: c.trainingFlops / perStep / 1e9, peakRSSMegabytes: BenchmarkConfig.peakRSSMegabytes)
     }
 
-    /// One training step of a ``Seq2Seq`` (teacher forcing, clipping, Adam) on random sentence pairs.
-    static func translate(_ c: BenchmarkConfig, seconds: Double) -> Result {
-        var rng = SeededRNG(seed: 1)
+    /// The ``Seq2Seq`` of a translate or beam config: general attention, random weights, words `w4`, `w5`, ...
+    static func seq2seq(_ c: BenchmarkConfig, rng: inout SeededRNG) -> Seq2Seq {
         let words = Vocabulary(tokens: Seq2Seq.specials + (4..<c.vocabulary).map { "w\($0)" })
         let config = Seq2SeqConfig(cell: c.cell, lowercase: false, sourceVocabularySize: c.vocabulary, targetVocabularySize: c.vocabulary,
                                    embeddingSize: c.embedding, encoderHiddenSize: c.hidden, encoderLayers: c.layers,
                                    decoderHiddenSize: c.hidden, decoderLayers: c.layers, attention: .general, attentionSize: 0,
                                    inputFeeding: false, dropout: 0)
-        let model = Seq2Seq(config: config, source: words, target: words, rng: &rng)
+        return Seq2Seq(config: config, source: words, target: words, rng: &rng)
+    }
+
+    /// One batch of beam search (``BenchmarkConfig/beamWidth``) through `rnn translate`'s decoding path.
+    static func beam(_ c: BenchmarkConfig, seconds: Double) -> Result {
+        var rng = SeededRNG(seed: 1)
+        let model = seq2seq(c, rng: &rng)
+        // <eos> never wins, so every hypothesis runs the full length, as on the PyTorch side.
+        if let bias = model.head.bias { bias.value.scalars[Seq2Seq.eosID] = -1e4 }
+        let sentences = (0..<c.batch).map { _ in (0..<(c.seq - 1)).map { _ in model.source.token(4 + rng.nextInt(below: c.vocabulary - 4)) } }
+        var options = DecodingOptions()
+        options.beam = BenchmarkConfig.beamWidth
+        options.maxLengthRatio = 1
+        options.maxLengthExtra = c.beamLength - (c.seq - 1)
+        options.batch = c.batch
+        let times = timed(seconds: seconds, warmup: 1) { _ = model.translate(sentences, options: options) }
+        let perBatch = times.median
+        return Result(config: c.name, mode: "beam", milliseconds: perBatch * 1000, spread: times.scaled(by: 1000),
+                      tokensPerSecond: Double(c.batch) / perBatch,
+                      gflops: c.beamFlops / perBatch / 1e9, peakRSSMegabytes: BenchmarkConfig.peakRSSMegabytes)
+    }
+
+    /// One training step of a ``Seq2Seq`` (teacher forcing, clipping, Adam) on random sentence pairs.
+    static func translate(_ c: BenchmarkConfig, seconds: Double) -> Result {
+        var rng = SeededRNG(seed: 1)
+        let model = seq2seq(c, rng: &rng)
         var adam = Adam(parameters: model.namedParameters, learningRate: 1e-3)
         let sources = (0..<c.batch).map { _ in (0..<(c.seq - 1)).map { _ in 4 + rng.nextInt(below: c.vocabulary - 4) } + [Seq2Seq.eosID] }
         let targets = (0..<c.batch).map { _ in (0..<(c.seq - 1)).map { _ in 4 + rng.nextInt(below: c.vocabulary - 4) } }

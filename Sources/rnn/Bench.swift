@@ -61,6 +61,9 @@ extension RNN {
                 } else if r.mode == "generate" {
                     print(String(format: "%-24@ %9.1f us/token (p10-p90 %.1f-%.1f) %9.0f tokens/s %7.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds * 1000,
                                  r.spread.p10 * 1000, r.spread.p90 * 1000, r.tokensPerSecond, r.gflops, r.peakRSSMegabytes))
+                } else if r.mode == "beam" {
+                    print(String(format: "%-24@ %9.2f ms/batch (p10-p90 %.2f-%.2f) %9.1f sentences/s %5.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds,
+                                 r.spread.p10, r.spread.p90, r.tokensPerSecond, r.gflops, r.peakRSSMegabytes))
                 } else if r.mode == "gemm" {
                     print(String(format: "%-24@ %9.2f ms %26@ %7.1f GFLOP/s", name, r.milliseconds, "", r.gflops))
                 } else {
