@@ -16,20 +16,98 @@ def recurrent(cell, input_size, hidden, layers, dropout, bidirectional=False):
     return nn.RNN(nonlinearity="tanh" if cell == "rnn_tanh" else "relu", **kw)
 
 
+def untied(state, tied, table):
+    """A tied checkpoint's state with head.weight put back as the shared `table`."""
+    if tied and "head.weight" not in state:
+        return dict(state, **{"head.weight": state[table]})
+    return state
+
+
+class LockedDropout(nn.Module):
+    """Variational dropout of a time-major [T, B, F] tensor: one [B, F] mask, the same at every step."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        mask = x.new_empty(1, x.shape[1], x.shape[2]).bernoulli_(1 - self.p) / (1 - self.p)
+        return x * mask
+
+
+def embedding_dropout(embedding, ids, p, training):
+    """Whole-word dropout (AWD-LSTM's embedded_dropout): rows of the table dropped for the batch."""
+    if not training or p == 0:
+        return embedding(ids)
+    mask = embedding.weight.new_empty(embedding.weight.shape[0], 1).bernoulli_(1 - p) / (1 - p)
+    return nn.functional.embedding(ids, embedding.weight * mask)
+
+
 class LanguageModel(nn.Module):
-    """embedding -> dropout -> rnn -> dropout -> head, time-major [T, B]."""
+    """embedding -> dropout -> rnn -> dropout -> output layer, time-major [T, B].
+
+    The output layer is `head` (nn.Linear), tied to `embedding.weight` when
+    config["tied"] (after `projection`, H -> E without bias, when the sizes
+    differ), or `adaptive` (nn.AdaptiveLogSoftmaxWithLoss) with
+    config["adaptiveCutoffs"]; then forward returns log-probabilities.
+    Dropout: config["dropout"] between layers, inputDropout / outputDropout
+    (default: dropout) locked over time when config["lockedDropout"],
+    embeddingDropout on whole words. Recurrent's weightDrop (DropConnect on W_hh)
+    acts in training only; evaluation uses the raw weights, as here."""
 
     def __init__(self, config):
         super().__init__()
-        self.config = config
-        self.embedding = nn.Embedding(config["vocabularySize"], config["embeddingSize"])
-        self.rnn = recurrent(config["cell"], config["embeddingSize"], config["hiddenSize"], config["layers"], config["dropout"])
-        self.drop = nn.Dropout(config["dropout"])
-        self.head = nn.Linear(config["hiddenSize"], config["vocabularySize"])
+        self.config = c = config
+        V, E, H = c["vocabularySize"], c["embeddingSize"], c["hiddenSize"]
+        self.embedding = nn.Embedding(V, E)
+        self.rnn = recurrent(c["cell"], E, H, c["layers"], c["dropout"])
+        drop = LockedDropout if c.get("lockedDropout") else nn.Dropout
+        self.drop_in = drop(c.get("inputDropout", c["dropout"]))
+        self.drop_out = drop(c.get("outputDropout", c["dropout"]))
+        if c.get("adaptiveCutoffs"):
+            self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(H, V, c["adaptiveCutoffs"], div_value=c.get("adaptiveDivValue", 4.0))
+        else:
+            if c.get("tied") and E != H:
+                self.projection = nn.Linear(H, E, bias=False)
+            self.head = nn.Linear(E if c.get("tied") else H, V)
+            if c.get("tied"):
+                self.head.weight = self.embedding.weight
+
+    def load_state_dict(self, state, strict=True):
+        """A tied checkpoint stores the shared table once, as embedding.weight (no head.weight)."""
+        return super().load_state_dict(untied(state, self.config.get("tied"), "embedding.weight"), strict=strict)
+
+    def tied_state_dict(self):
+        """state_dict without head.weight when tied: the form Recurrent writes and reads."""
+        state = {k: v.contiguous() for k, v in self.state_dict().items()}
+        if self.config.get("tied"):
+            del state["head.weight"]
+        return state
+
+    def features(self, ids, state=None):
+        x = embedding_dropout(self.embedding, ids, self.config.get("embeddingDropout", 0), self.training)
+        out, state = self.rnn(self.drop_in(x), state)
+        return self.drop_out(out), state
+
+    def output(self, out):
+        """[..., H] -> logits [..., V] (log-probabilities with the adaptive softmax)."""
+        if hasattr(self, "adaptive"):
+            return self.adaptive.log_prob(out.reshape(-1, out.shape[-1])).reshape(*out.shape[:-1], -1)
+        return self.head(self.projection(out) if hasattr(self, "projection") else out)
 
     def forward(self, ids, state=None):
-        out, state = self.rnn(self.drop(self.embedding(ids)), state)
-        return self.head(self.drop(out)), state
+        out, state = self.features(ids, state)
+        return self.output(out), state
+
+    def loss(self, ids, targets, state=None):
+        """Mean negative log-likelihood of targets [T, B]."""
+        out, state = self.features(ids, state)
+        if hasattr(self, "adaptive"):
+            return self.adaptive(out.reshape(-1, out.shape[-1]), targets.reshape(-1)).loss, state
+        logits = self.output(out)
+        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)), state
 
 
 class ConditionalGenerator(nn.Module):
@@ -148,9 +226,7 @@ class Seq2Seq(nn.Module):
 
     def load_state_dict(self, state, strict=True):
         """A tied checkpoint has no head.weight: it is target_embedding.weight."""
-        if self.config.get("tiedEmbeddings") and "head.weight" not in state:
-            state = dict(state, **{"head.weight": state["target_embedding.weight"]})
-        return super().load_state_dict(state, strict=strict)
+        return super().load_state_dict(untied(state, self.config.get("tiedEmbeddings"), "target_embedding.weight"), strict=strict)
 
     def initial_state(self, h_n, B):
         L, Hd, Le = self.config["decoderLayers"], self.config["decoderHiddenSize"], self.config["encoderLayers"]

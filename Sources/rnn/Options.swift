@@ -31,7 +31,7 @@ struct ModelOptions: ParsableArguments {
     var hidden: Int?
     @Option(help: "Embedding size (default: the hidden size for words, 64 for characters; 100 for classify and tag).")
     var embedding: Int?
-    @Option(help: "Dropout on embeddings, between layers and before the output layer (default: 0; 0.3 for numeric classify).")
+    @Option(help: "Dropout on embeddings, between layers and before the output layer (default: 0; 0.4 for word-level lm, 0.3 for numeric classify).")
     var dropout: Float?
 
     func validate() throws {

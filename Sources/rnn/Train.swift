@@ -21,6 +21,8 @@ struct TrainLM: ParsableCommand {
           rnn train lm --data tinyshakespeare --minutes 30 --out shakespeare.safetensors
           rnn train lm --data wikitext-2 --level word --hidden 650 --dropout 0.5 --epochs 6 --out wiki.safetensors
           rnn train lm --text hello --hidden 16 --layers 1 --seq 4 --batch 1 --steps 200 --lr 0.01 --out hello.safetensors
+
+        \(TrainLM.wordDefaultsText)
         """)
 
     @Option(help: "Training text: a file path or a data set name (tinyshakespeare, wikitext-2, ...).")
@@ -34,8 +36,9 @@ struct TrainLM: ParsableCommand {
     @Option(help: "Word level: keep words seen at least this many times; the rest become <unk>.")
     var minCount = 1
     @OptionGroup var model: ModelOptions
-    @Option(help: "Steps of truncated backpropagation through time per batch.")
-    var seq = 64
+    @OptionGroup(title: "Regularisation and output layer") var regularisation: LanguageModelOptions
+    @Option(help: "Steps of truncated backpropagation through time per batch (default: 64 for characters, 35 for words).")
+    var seq: Int?
     @Option(help: "Parallel streams per batch.")
     var batch = 32
     @OptionGroup var training: TrainingArguments
@@ -44,7 +47,7 @@ struct TrainLM: ParsableCommand {
     func validate() throws {
         if (data == nil) == (text == nil) { throw ValidationError("give exactly one of --data FILE|NAME and --text TEXT") }
         if text?.isEmpty == true { throw ValidationError("--text must not be empty") }
-        guard seq >= 1, batch >= 1 else { throw ValidationError("--seq and --batch must be at least 1") }
+        guard (seq ?? 1) >= 1, batch >= 1 else { throw ValidationError("--seq and --batch must be at least 1") }
         try Check.count(minCount, "--min-count", in: 1...Int.max)
     }
 
@@ -57,18 +60,22 @@ struct TrainLM: ParsableCommand {
 func runLanguageModelTraining(_ c: TrainLM, communicator: Communicator? = nil, afterValidation: ((LanguageModel, Int, Double) -> Void)?) throws {
     let (corpus, source, validPath) = try collectively(communicator, "read the data") { try readLanguageModelCorpus(c) }
     let m = c.model
-    let hidden = m.hidden ?? 512, layers = m.layers ?? 2
-    let config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
+    let word = c.level == .word
+    let hidden = m.hidden ?? (word ? LanguageModelOptions.WordDefaults.hidden : 512)
+    let layers = m.layers ?? (word ? LanguageModelOptions.WordDefaults.layers : 2)
+    var config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
                                      embeddingSize: m.embedding ?? (c.level == .char ? min(64, hidden) : hidden),
-                                     hiddenSize: hidden, layers: layers, dropout: m.dropout ?? 0)
+                                     hiddenSize: hidden, layers: layers, dropout: m.dropout ?? (word ? LanguageModelOptions.WordDefaults.dropout : 0))
+    try c.regularisation.apply(to: &config)
     try Check.trainable(config.parameterCount)
     var rng = SeededRNG(seed: c.training.seed)
     let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
     let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
-                                 batch: c.batch, seq: c.seq)
+                                 batch: c.batch, seq: c.sequenceLength)
     let report = try trainTask(task, training: c.training, inputs: ["--data": c.text == nil ? source : nil, "--valid": validPath], describe: """
         data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
-        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(config.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.seq)
+        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(config.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.sequenceLength)
+        \(config.regularisationSummary)
         """, communicator: communicator) { trainer in
         if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
     }
@@ -99,7 +106,7 @@ private func readLanguageModelCorpus(_ c: TrainLM) throws -> (corpus: LanguageMo
     let corpus = LanguageModelCorpus(train: trainText, valid: c.text != nil && validText == nil ? "" : validText,
                                      level: c.level, minimumCount: c.minCount)
     // One training batch needs T inputs and one more target in each of the B streams.
-    let needed = ParameterCount.product(c.batch, c.seq.plusOneSaturating) ?? Int.max
+    let needed = ParameterCount.product(c.batch, c.sequenceLength.plusOneSaturating) ?? Int.max
     if corpus.train.count < needed {
         throw DataError.tooShort(path: source, tokens: corpus.train.count, needed: needed)
     }

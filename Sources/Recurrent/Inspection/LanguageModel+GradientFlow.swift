@@ -13,12 +13,10 @@ extension LanguageModel {
         let e = embedding.forward(ids: ids, shape: [T, 1])
         let r = rnn.forward(e.output)
         let last = RecurrentLayer.slice(r.output.reshaped([T, 1, H]), T - 1)
-        let out = head.forward(last)
-        let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: [target])
+        let out = readout(last, targets: [target], computingGradient: true)
         var dOutput = Tensor.zeros([T, 1, H])
-        let dLast = head.backward(out.trace, gradOutput: ce.gradient)
-        dOutput.scalars.replaceSubrange(((T - 1) * H)..<(T * H), with: dLast.scalars)
+        dOutput.scalars.replaceSubrange(((T - 1) * H)..<(T * H), with: out.gradFeatures!.scalars)
         let b = rnn.backwardMeasuringStateGradients(r.trace, gradOutput: dOutput)
-        return (b.stateGradientNorms.map { $0.reversed() }, Double(ce.loss))
+        return (b.stateGradientNorms.map { $0.reversed() }, out.loss)
     }
 }

@@ -49,16 +49,17 @@ public final class RecurrentLayer: Layer {
     }
 
     /// A stack with PyTorch's default initialisation, drawn from `rng` in the
-    /// order of ``namedParameters``.
+    /// order of ``namedParameters``. With `lockedDropout`, the dropout between
+    /// layers draws one mask per sequence, the same at every step.
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int = 1,
-                bidirectional: Bool = false, dropout: Float = 0, rng: inout SeededRNG) {
+                bidirectional: Bool = false, dropout: Float = 0, lockedDropout: Bool = false, rng: inout SeededRNG) {
         precondition(layers >= 1, "\(cell) needs at least one layer, got \(layers)")
         self.cell = cell
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layerCount = layers
         self.bidirectional = bidirectional
-        self.dropout = Dropout(probability: dropout)
+        self.dropout = Dropout(probability: dropout, locked: lockedDropout)
         var passes: [[RecurrentPass]] = []
         for l in 0..<layers {
             let I = l == 0 ? inputSize : (bidirectional ? 2 : 1) * hiddenSize

@@ -72,7 +72,11 @@ func pickToken(_ logits: Tensor, _ options: SamplingOptions, _ rng: inout Seeded
 /// per-step condition held by the stepper supplies layer 0's remaining inputs.
 final class TokenGenerator: NextTokenModel {
     let stepper: RecurrentStepper
-    let head: Linear
+    /// The output layer, when it is one linear layer on the top features.
+    let head: Linear?
+    /// Top features `[1, H]` -> logits `[1, V]`, for another output layer
+    /// (a tied head after a projection, an adaptive softmax).
+    let readout: ((Tensor) -> Tensor)?
     let table: Tensor
     var logits: Tensor
     /// The output layer's weights in bfloat16, under ``Precision/bf16``.
@@ -80,13 +84,19 @@ final class TokenGenerator: NextTokenModel {
 
     /// A generator for `model` in the precision in force (see ``Precision``).
     convenience init(_ model: LanguageModel, precision: Precision = Precision.current) {
-        self.init(embedding: model.embedding, rnn: model.rnn, head: model.head, precision: precision)
+        if let head = model.head, model.projection == nil {
+            self.init(embedding: model.embedding, rnn: model.rnn, head: head, readout: nil, precision: precision)
+        } else {
+            self.init(embedding: model.embedding, rnn: model.rnn, head: nil, readout: model.outputLogits, precision: precision)
+        }
     }
 
-    init(embedding: Embedding, rnn: RecurrentLayer, head: Linear, precision: Precision = Precision.current) {
+    /// Give `head`, or `readout` when the output layer is not one linear layer.
+    init(embedding: Embedding, rnn: RecurrentLayer, head: Linear?, readout: ((Tensor) -> Tensor)? = nil, precision: Precision = Precision.current) {
         self.head = head
+        self.readout = readout
         stepper = RecurrentStepper(layer: rnn, precision: precision)
-        headBF16 = precision == .bf16 && precision.isAvailable ? BF16Matrix(head.weight.value) : nil
+        headBF16 = precision == .bf16 && precision.isAvailable ? head.map { BF16Matrix($0.weight.value) } : nil
         // The process-wide team: the output layer's product, when large enough to be
         // split, goes through Threads.parallelFor, which uses the same helper thread,
         // so generation never has two helpers spinning on two cores.
@@ -106,13 +116,19 @@ final class TokenGenerator: NextTokenModel {
             }
         }
         self.table = table
-        logits = Tensor.zeros([1, V])
+        logits = Tensor.zeros([1, embedding.vocabularySize])
     }
 
     /// Feeds token `id`; returns the logits for the token after it (`[1, V]`).
     func next(_ id: Int) -> Tensor {
-        let GH = table.shape[1], H = head.inputSize, V = head.outputSize
+        let GH = table.shape[1]
         let top = table.withUnsafeBufferPointer { stepper.step(projectedInput: $0.baseAddress! + id * GH) }
+        guard let head else {
+            let H = stepper.layer.hiddenSize
+            logits = readout!(Tensor(shape: [1, H], scalars: Array(UnsafeBufferPointer(start: top, count: H))))
+            return logits
+        }
+        let H = head.inputSize, V = head.outputSize
         head.weight.value.withUnsafeBufferPointer { w in
             head.bias!.value.withUnsafeBufferPointer { b in
                 logits.withUnsafeMutableBufferPointer { out in

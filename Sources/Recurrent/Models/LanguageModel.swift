@@ -8,7 +8,26 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
     public var embeddingSize: Int
     public var hiddenSize: Int
     public var layers: Int
+    /// Dropout between recurrent layers, and on the embedded input and the top
+    /// layer's output unless ``inputDropout`` / ``outputDropout`` say otherwise.
     public var dropout: Float
+    /// Dropout on the embedded input (nil: ``dropout``).
+    public var inputDropout: Float?
+    /// Dropout on the top layer's output, before the output layer (nil: ``dropout``).
+    public var outputDropout: Float?
+    /// Whole-word dropout on the embedding table (AWD-LSTM's `dropoute`; nil: none).
+    public var embeddingDropout: Float?
+    /// DropConnect on every `W_hh`, one mask per batch (AWD-LSTM's `wdrop`; nil: none).
+    public var weightDrop: Float?
+    /// Locked (variational) dropout: one mask per sequence, the same at every step (nil: a fresh mask per step).
+    public var lockedDropout: Bool?
+    /// The output layer shares the embedding table (Press & Wolf 2017), after a
+    /// projection `H -> E` when the sizes differ (nil: untied).
+    public var tied: Bool?
+    /// Adaptive softmax cutoffs (``AdaptiveLogSoftmax``; nil: the full softmax).
+    public var adaptiveCutoffs: [Int]?
+    /// The adaptive softmax's division value (nil: 4, PyTorch's default).
+    public var adaptiveDivValue: Float?
 
     public init(level: TextLevel, cell: CellKind, vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float) {
         self.level = level
@@ -20,27 +39,56 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
         self.dropout = dropout
     }
 
+    var isTied: Bool { tied ?? false }
+    /// A projection `H -> E` sits before a tied output layer when the sizes differ.
+    var hasProjection: Bool { isTied && embeddingSize != hiddenSize }
+    var divValue: Float { adaptiveDivValue ?? 4 }
+
     /// Why the configuration cannot build a model, or nil.
     public var problem: String? {
         if vocabularySize < 1 { return "vocabulary size must be at least 1" }
         if embeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "embedding, hidden size and layers must be at least 1" }
-        if !(dropout >= 0 && dropout < 1) { return "dropout must lie in [0, 1)" }
+        for (name, p) in [("dropout", dropout), ("input dropout", inputDropout ?? 0), ("output dropout", outputDropout ?? 0),
+                          ("embedding dropout", embeddingDropout ?? 0), ("weight drop", weightDrop ?? 0)] where !(p >= 0 && p < 1) {
+            return "\(name) must lie in [0, 1), got \(p)"
+        }
+        if let cutoffs = adaptiveCutoffs {
+            if isTied { return "tied weights need the full softmax; drop the adaptive softmax or the tying" }
+            if let why = AdaptiveLogSoftmax.problem(inputSize: hiddenSize, classCount: vocabularySize, cutoffs: cutoffs, divValue: divValue) {
+                return why
+            }
+        }
         return nil
     }
 
     /// The model's parameter count, or nil when it overflows (check ``problem`` first).
     public var parameterCount: Int? {
-        ParameterCount.sum([ParameterCount.embedding(vocabularySize: vocabularySize, embeddingSize: embeddingSize),
-                            ParameterCount.recurrent(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers, bidirectional: false),
-                            ParameterCount.linear(inputSize: hiddenSize, outputSize: vocabularySize)])
+        let output: [Int?]
+        if let cutoffs = adaptiveCutoffs {
+            output = [AdaptiveLogSoftmax.parameterCount(inputSize: hiddenSize, classCount: vocabularySize, cutoffs: cutoffs, divValue: divValue)]
+        } else if isTied {
+            output = [vocabularySize, hasProjection ? ParameterCount.product(embeddingSize, hiddenSize) : 0]
+        } else {
+            output = [ParameterCount.linear(inputSize: hiddenSize, outputSize: vocabularySize)]
+        }
+        return ParameterCount.sum([ParameterCount.embedding(vocabularySize: vocabularySize, embeddingSize: embeddingSize),
+                                   ParameterCount.recurrent(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers, bidirectional: false)]
+                                  + output)
     }
 }
 
 /// A next-token language model, the many-to-many shape of the seeds'
 /// "hell" -> "ello": embedding -> dropout -> stacked RNN/LSTM/GRU (dropout
-/// between layers) -> dropout -> linear -> softmax, as PyTorch's
+/// between layers) -> dropout -> output layer -> softmax, as PyTorch's
 /// word-language-model example builds it. Parameter names match the PyTorch
-/// module with attributes `embedding`, `rnn` and `head` (Scripts/torch_models.py).
+/// module with attributes `embedding`, `rnn`, `projection`, `head` and
+/// `adaptive` (Scripts/torch_models.py).
+///
+/// The output layer is a linear `head` (`[V, H]`, or tied to the embedding
+/// table `[V, E]` after a `projection` `[E, H]` when `E != H`), or an
+/// ``AdaptiveLogSoftmax`` (`adaptive`). The word-level regularisers of
+/// AWD-LSTM (Merity et al. 2017) are options of the configuration: locked
+/// dropout, embedding dropout and weight drop on `W_hh`.
 public final class LanguageModel: Layer {
     public static let kind = "language_model"
 
@@ -48,8 +96,15 @@ public final class LanguageModel: Layer {
     public let vocabulary: Vocabulary
     public let embedding: Embedding
     public let rnn: RecurrentLayer
-    public let head: Linear
-    let dropout: Dropout
+    /// `H -> E` before a tied head whose sizes differ; nil otherwise.
+    public let projection: Linear?
+    /// The softmax output layer; nil with an adaptive softmax.
+    public let head: Linear?
+    /// The adaptive softmax; nil with the full softmax.
+    public let adaptive: AdaptiveLogSoftmax?
+    let inputDropout: Dropout
+    let outputDropout: Dropout
+    let embeddingDropout: EmbeddingDropout
 
     public init(config: LanguageModelConfig, vocabulary: Vocabulary, rng: inout SeededRNG) {
         precondition(config.problem == nil, "LanguageModel: \(config.problem ?? "")")
@@ -57,15 +112,30 @@ public final class LanguageModel: Layer {
                      "LanguageModel: vocabulary has \(vocabulary.count) tokens, config says \(config.vocabularySize)")
         self.config = config
         self.vocabulary = vocabulary
+        let locked = config.lockedDropout ?? false
         embedding = Embedding(vocabularySize: config.vocabularySize, embeddingSize: config.embeddingSize, rng: &rng)
         rnn = RecurrentLayer(cell: config.cell, inputSize: config.embeddingSize, hiddenSize: config.hiddenSize,
-                             layers: config.layers, dropout: config.dropout, rng: &rng)
-        head = Linear(inputSize: config.hiddenSize, outputSize: config.vocabularySize, rng: &rng)
-        dropout = Dropout(probability: config.dropout)
+                             layers: config.layers, dropout: config.dropout, lockedDropout: locked, rng: &rng)
+        projection = config.hasProjection ? Linear(inputSize: config.hiddenSize, outputSize: config.embeddingSize, bias: false, rng: &rng) : nil
+        if let cutoffs = config.adaptiveCutoffs {
+            adaptive = AdaptiveLogSoftmax(inputSize: config.hiddenSize, classCount: config.vocabularySize, cutoffs: cutoffs,
+                                          divValue: config.divValue, rng: &rng)
+            head = nil
+        } else {
+            adaptive = nil
+            head = config.isTied ? Linear(sharing: embedding.weight, rng: &rng)
+                : Linear(inputSize: config.hiddenSize, outputSize: config.vocabularySize, rng: &rng)
+        }
+        inputDropout = Dropout(probability: config.inputDropout ?? config.dropout, locked: locked)
+        outputDropout = Dropout(probability: config.outputDropout ?? config.dropout, locked: locked)
+        embeddingDropout = EmbeddingDropout(probability: config.embeddingDropout ?? 0)
     }
 
+    /// Tied: `head.weight` is `embedding.weight` and is walked once, as `embedding.weight`.
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        prefixed("embedding", embedding) + prefixed("rnn", rnn) + prefixed("head", head)
+        prefixed("embedding", embedding) + prefixed("rnn", rnn) + (projection.map { prefixed("projection", $0) } ?? [])
+            + (head.map { prefixed("head", $0).filter { !(config.isTied && $0.name == "head.weight") } } ?? [])
+            + (adaptive.map { prefixed("adaptive", $0) } ?? [])
     }
 
     /// Mean cross-entropy (nats per token) of predicting `targets` from `inputs`
@@ -80,29 +150,87 @@ public final class LanguageModel: Layer {
                      training: Bool, rng: inout SeededRNG, gradientsReady: GradientsReady? = nil)
         -> (loss: Double, count: Int, final: RecurrentState) {
         let H = config.hiddenSize
-        let e = embedding.forward(ids: inputs, shape: [T, B])
-        let d1 = dropout.forward(e.output, training: training, rng: &rng)
-        let r = rnn.forward(d1.output, initial: initial, training: training, rng: &rng)
-        let d2 = dropout.forward(r.output, training: training, rng: &rng)
-        let out = head.forward(d2.output.reshaped([T * B, H]))
-        let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: targets)
-        if training {
-            let dFeatures = head.backward(out.trace, gradOutput: ce.gradient)
-            // A weight the head shares with the embedding (tying) is not final until the embedding's backward.
-            gradientsReady?(head.parameters.filter { p in !embedding.parameters.contains { $0 === p } })
-            let dOut = dropout.backward(d2.trace, gradOutput: dFeatures.reshaped([T, B, H]))
-            let dEmbedded = rnn.backward(r.trace, gradOutput: dOut, gradientsReady: gradientsReady).gradInput
-            embedding.backward(e.trace, gradOutput: dropout.backward(d1.trace, gradOutput: dEmbedded))
-            gradientsReady?(embedding.parameters)
+        let reportInside = (config.weightDrop ?? 0) == 0 || !training
+        let result = withWeightDrop(training: training, rng: &rng) { rng in
+            let e = embedding.forward(ids: inputs, shape: [T, B])
+            let de = embeddingDropout.forward(e.output, ids: inputs, training: training, rng: &rng)
+            let d1 = inputDropout.forward(de.output, training: training, rng: &rng)
+            let r = rnn.forward(d1.output, initial: initial, training: training, rng: &rng)
+            let d2 = outputDropout.forward(r.output, training: training, rng: &rng)
+            let out = readout(d2.output.reshaped([T * B, H]), targets: targets, computingGradient: training)
+            if let dFeatures = out.gradFeatures {
+                if reportInside { gradientsReady?(outputParameters) }
+                let dOut = outputDropout.backward(d2.trace, gradOutput: dFeatures.reshaped([T, B, H]))
+                let dEmbedded = rnn.backward(r.trace, gradOutput: dOut, gradientsReady: reportInside ? gradientsReady : nil).gradInput
+                let dLookup = embeddingDropout.backward(de.trace, gradOutput: inputDropout.backward(d1.trace, gradOutput: dEmbedded))
+                embedding.backward(e.trace, gradOutput: dLookup)
+                if reportInside { gradientsReady?(embedding.parameters) }
+            }
+            return (out.loss, out.count, r.final)
         }
-        return (Double(ce.loss), ce.counted, r.final)
+        // Under weight drop, W_hh's gradients are final only once withWeightDrop has masked them.
+        if training && !reportInside { gradientsReady?(outputParameters + rnn.parameters + embedding.parameters) }
+        return result
+    }
+
+    /// The output layer's own parameters (a weight tied to the embedding is the embedding's).
+    var outputParameters: [Parameter] {
+        let layers: [Layer] = [projection, head, adaptive].compactMap { $0 }
+        return layers.flatMap(\.parameters).filter { p in !embedding.parameters.contains { $0 === p } }
+    }
+
+    /// The output layer's mean loss for `features` (`[N, H]`) and `N` targets;
+    /// with `computingGradient`, gradients are added into its parameters and
+    /// `dL/dfeatures` is returned.
+    func readout(_ features: Tensor, targets: [Int], computingGradient: Bool) -> (loss: Double, count: Int, gradFeatures: Tensor?) {
+        if let adaptive {
+            let r = adaptive.loss(features, targets: targets, computingGradient: computingGradient)
+            return (r.loss, r.counted, r.gradInput)
+        }
+        let p = projection?.forward(features)
+        let out = head!.forward(p?.output ?? features)
+        let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: targets)
+        guard computingGradient else { return (Double(ce.loss), ce.counted, nil) }
+        let dHead = head!.backward(out.trace, gradOutput: ce.gradient)
+        return (Double(ce.loss), ce.counted, p.map { projection!.backward($0.trace, gradOutput: dHead) } ?? dHead)
+    }
+
+    /// Next-token logits `[N, V]` for top-layer `features` (`[N, H]`); with an
+    /// adaptive softmax these are the log-probabilities themselves.
+    public func outputLogits(_ features: Tensor) -> Tensor {
+        if let adaptive { return adaptive.logProbabilities(features) }
+        return head!.forward(projection.map { $0.forward(features).output } ?? features).output
+    }
+
+    /// Runs `body` with every `W_hh` replaced by `W_hh * mask` (DropConnect, one
+    /// mask per call, scaled by `1 / (1 - p)`), when training with a weight drop;
+    /// the gradients `body` adds are carried back to the raw weights (`* mask`).
+    func withWeightDrop<R>(training: Bool, rng: inout SeededRNG, _ body: (inout SeededRNG) -> R) -> R {
+        let p = config.weightDrop ?? 0
+        guard training && p > 0 else { return body(&rng) }
+        let dropout = Dropout(probability: p)
+        let weights = rnn.passes.flatMap { $0.map(\.weightHH) }
+        var saved: [(value: Tensor, grad: Tensor, mask: Tensor)] = []
+        for w in weights {
+            let dropped = dropout.forward(w.value, training: true, rng: &rng)
+            saved.append((w.value, w.grad, dropped.trace.mask!))
+            w.value = dropped.output
+        }
+        let result = body(&rng)
+        for (w, s) in zip(weights, saved) {
+            w.value = s.value
+            var g = s.grad
+            for i in 0..<g.count { g.scalars[i] += (w.grad.scalars[i] - s.grad.scalars[i]) * s.mask.scalars[i] }
+            w.grad = g
+        }
+        return result
     }
 
     /// The next-token logits `[T*B, V]` (row `t*B + b`) for `inputs` (`[T, B]`), without dropout.
     public func logits(inputs: [Int], T: Int, B: Int, initial: RecurrentState? = nil) -> (logits: Tensor, final: RecurrentState) {
         let e = embedding.forward(ids: inputs, shape: [T, B]).output
         let r = rnn.forward(e, initial: initial)
-        return (head.forward(r.output.reshaped([T * B, config.hiddenSize])).output, r.final)
+        return (outputLogits(r.output.reshaped([T * B, config.hiddenSize])), r.final)
     }
 
     /// Mean loss over a whole stream, carrying the state across batches (no dropout).

@@ -1,0 +1,180 @@
+import CKernels
+import Foundation
+
+/// The adaptive softmax of Grave et al. (2017), as PyTorch's
+/// `nn.AdaptiveLogSoftmaxWithLoss` (same parameters, names and arithmetic):
+/// an exact, normalised distribution over `V` classes, cheap when the classes
+/// are sorted by frequency.
+///
+/// The classes are cut at `cutoffs = [c_0, ..., c_{K-1}]` (and `V`): the head
+/// scores the `c_0` frequent classes and one entry per tail cluster `k`
+/// (classes `c_k..<c_{k+1}`); cluster `k` scores its own classes through a
+/// low-rank projection of size `H / div^(k+1)`:
+///
+///     log p(y | x) = log_softmax(W_head x)[y]                               y < c_0
+///     log p(y | x) = log_softmax(W_head x)[c_0 + k]
+///                  + log_softmax(W_out,k W_proj,k x)[y - c_k]              c_k <= y < c_{k+1}
+///
+/// Shapes: `x` is `[N, H]`; `head.weight` `[c_0 + K, H]` (no bias, PyTorch's
+/// default `head_bias=False`); `tail.k.0.weight` `[H / div^(k+1), H]`,
+/// `tail.k.1.weight` `[c_{k+1} - c_k, H / div^(k+1)]`.
+public final class AdaptiveLogSoftmax: Layer {
+    public let inputSize: Int
+    public let classCount: Int
+    /// `c_0, ..., c_{K-1}`, without `V`.
+    public let cutoffs: [Int]
+    public let head: Linear
+    /// Per cluster: the projection `H -> H / div^(k+1)` and the output layer to its classes.
+    public let tails: [(projection: Linear, output: Linear)]
+
+    /// The projection sizes `H / div^(k+1)` as PyTorch computes them (`in_features // div ** (k + 1)`).
+    public static func projectionSizes(inputSize H: Int, clusters K: Int, divValue: Float) -> [Int] {
+        (0..<K).map { k in
+            let size = (Double(H) / pow(Double(divValue), Double(k + 1))).rounded(.down)
+            return size.isFinite && size < Double(Int.max) ? Int(size) : 0
+        }
+    }
+
+    /// Why these sizes cannot build the layer, or nil.
+    public static func problem(inputSize H: Int, classCount V: Int, cutoffs: [Int], divValue: Float) -> String? {
+        if cutoffs.isEmpty { return "adaptive softmax needs at least one cutoff" }
+        if !(divValue.isFinite && divValue > 0) { return "adaptive softmax division value must be positive, got \(divValue)" }
+        if cutoffs.first! < 1 || cutoffs.last! >= V || zip(cutoffs, cutoffs.dropFirst()).contains(where: { $0 >= $1 }) {
+            return "adaptive softmax cutoffs must increase strictly within 1..<\(V) (the vocabulary size), got \(cutoffs)"
+        }
+        if let k = projectionSizes(inputSize: H, clusters: cutoffs.count, divValue: divValue).firstIndex(where: { $0 < 1 }) {
+            return "adaptive softmax cluster \(k) would project \(H) features to none (\(H) / \(divValue)^\(k + 1) < 1); use fewer cutoffs or a smaller division value"
+        }
+        return nil
+    }
+
+    /// The number of parameters, or nil on overflow (check ``problem(inputSize:classCount:cutoffs:divValue:)`` first).
+    public static func parameterCount(inputSize H: Int, classCount V: Int, cutoffs: [Int], divValue: Float) -> Int? {
+        let bounds = cutoffs + [V]
+        let sizes = projectionSizes(inputSize: H, clusters: cutoffs.count, divValue: divValue)
+        return ParameterCount.sum([ParameterCount.product(cutoffs[0] + cutoffs.count, H)]
+            + sizes.enumerated().map { k, h in ParameterCount.sum([ParameterCount.product(h, H), ParameterCount.product(bounds[k + 1] - bounds[k], h)]) })
+    }
+
+    public init(inputSize: Int, classCount: Int, cutoffs: [Int], divValue: Float = 4, rng: inout SeededRNG) {
+        if let why = Self.problem(inputSize: inputSize, classCount: classCount, cutoffs: cutoffs, divValue: divValue) {
+            preconditionFailure("AdaptiveLogSoftmax: \(why)")
+        }
+        self.inputSize = inputSize
+        self.classCount = classCount
+        self.cutoffs = cutoffs
+        head = Linear(inputSize: inputSize, outputSize: cutoffs[0] + cutoffs.count, bias: false, rng: &rng)
+        let bounds = cutoffs + [classCount]
+        tails = Self.projectionSizes(inputSize: inputSize, clusters: cutoffs.count, divValue: divValue).enumerated().map { k, h in
+            (Linear(inputSize: inputSize, outputSize: h, bias: false, rng: &rng),
+             Linear(inputSize: h, outputSize: bounds[k + 1] - bounds[k], bias: false, rng: &rng))
+        }
+    }
+
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        prefixed("head", head) + tails.enumerated().flatMap { k, t in
+            prefixed("tail.\(k).0", t.projection) + prefixed("tail.\(k).1", t.output)
+        }
+    }
+
+    /// The cluster of class `y`: nil for the head's shortlist, else `k`.
+    func cluster(of y: Int) -> Int? {
+        if y < cutoffs[0] { return nil }
+        return (cutoffs.lastIndex { $0 <= y })!
+    }
+
+    /// The mean negative log-likelihood of `targets` (`N` ids in `0..<V`; a
+    /// negative id counts for nothing) given `x` (`[N, H]`). With
+    /// `computingGradient`, gradients are added into the parameters and
+    /// `dL/dx` (`[N, H]`) is returned.
+    public func loss(_ x: Tensor, targets: [Int], computingGradient: Bool) -> (loss: Double, counted: Int, gradInput: Tensor?) {
+        precondition(x.rank == 2 && x.shape[1] == inputSize && x.shape[0] == targets.count,
+                     "AdaptiveLogSoftmax(\(inputSize) => \(classCount)) expects x of [\(targets.count), \(inputSize)], got \(x.shape)")
+        precondition(targets.allSatisfy { $0 < classCount }, "AdaptiveLogSoftmax: a target lies outside 0..<\(classCount)")
+        let N = targets.count, H = inputSize, S = cutoffs[0]
+        let counted = targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        let scale: Float = counted > 0 ? 1 / Float(counted) : 1
+        let clusterOf = targets.map { $0 < 0 ? nil : cluster(of: $0) }
+        let headOut = head.forward(x)
+        let headTargets = zip(targets, clusterOf).map { t, k in t < 0 ? -1 : k.map { S + $0 } ?? t }
+        let headCE = CrossEntropy.lossAndGradient(logits: headOut.output, targets: headTargets, reduction: .sum)
+        var total = Double(headCE.loss)
+        var dx = computingGradient ? head.backward(headOut.trace, gradOutput: Self.scaled(headCE.gradient, scale)) : nil
+        let bounds = cutoffs + [classCount]
+        for (k, tail) in tails.enumerated() {
+            let rows = (0..<N).filter { clusterOf[$0] == k }
+            if rows.isEmpty { continue }
+            let xk = Self.gatherRows(x, rows)
+            let p = tail.projection.forward(xk)
+            let o = tail.output.forward(p.output)
+            let ce = CrossEntropy.lossAndGradient(logits: o.output, targets: rows.map { targets[$0] - bounds[k] }, reduction: .sum)
+            total += Double(ce.loss)
+            if computingGradient {
+                let dp = tail.output.backward(o.trace, gradOutput: Self.scaled(ce.gradient, scale))
+                let dxk = tail.projection.backward(p.trace, gradOutput: dp)
+                for (r, n) in rows.enumerated() {
+                    for j in 0..<H { dx!.scalars[n * H + j] += dxk.scalars[r * H + j] }
+                }
+            }
+        }
+        return (counted > 0 ? total / Double(counted) : 0, counted, dx)
+    }
+
+    /// `log p(y | x)` for every class: `[N, V]` for `x` of `[N, H]` (PyTorch's `log_prob`).
+    public func logProbabilities(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 2 && x.shape[1] == inputSize,
+                     "AdaptiveLogSoftmax(\(inputSize) => \(classCount)) expects x of [N, \(inputSize)], got \(x.shape)")
+        let N = x.shape[0], V = classCount, S = cutoffs[0]
+        let headLP = Self.logSoftmaxRows(head.forward(x).output)
+        let headWidth = headLP.shape[1]
+        var out = Tensor.zeros([N, V])
+        for n in 0..<N {
+            for v in 0..<S { out.scalars[n * V + v] = headLP.scalars[n * headWidth + v] }
+        }
+        let bounds = cutoffs + [classCount]
+        for (k, tail) in tails.enumerated() {
+            let lp = Self.logSoftmaxRows(tail.output.forward(tail.projection.forward(x).output).output)
+            let width = bounds[k + 1] - bounds[k]
+            for n in 0..<N {
+                let prior = headLP.scalars[n * headWidth + S + k]
+                for j in 0..<width { out.scalars[n * V + bounds[k] + j] = lp.scalars[n * width + j] + prior }
+            }
+        }
+        return out
+    }
+
+    // MARK: - Row helpers
+
+    static func scaled(_ t: Tensor, _ s: Float) -> Tensor {
+        var y = t
+        for i in 0..<y.count { y.scalars[i] *= s }
+        return y
+    }
+
+    static func gatherRows(_ x: Tensor, _ rows: [Int]) -> Tensor {
+        let H = x.shape[1]
+        var y = Tensor.zeros([rows.count, H])
+        for (r, n) in rows.enumerated() { y.scalars.replaceSubrange((r * H)..<((r + 1) * H), with: x.scalars[(n * H)..<((n + 1) * H)]) }
+        return y
+    }
+
+    /// `log_softmax` of each row of `[N, W]` logits.
+    static func logSoftmaxRows(_ logits: Tensor) -> Tensor {
+        let N = logits.shape[0], W = logits.shape[1]
+        var y = logits
+        var work = [Float](repeating: 0, count: W)
+        y.withUnsafeMutableBufferPointer { py in
+            work.withUnsafeMutableBufferPointer { pw in
+                for n in 0..<N {
+                    let row = py.baseAddress! + n * W
+                    let m = ck_vmax(CPU.isa, row, W)
+                    for v in 0..<W { pw[v] = row[v] - m }
+                    Pointwise.exp(pw.baseAddress!, pw.baseAddress!, W)
+                    let logZ = m + logf(ck_vsum(CPU.isa, pw.baseAddress!, W))
+                    for v in 0..<W { row[v] -= logZ }
+                }
+            }
+        }
+        return y
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+/// `rnn train lm`'s regularisation and output-layer options, with the
+/// defaults of each level (``wordDefaults`` for words; characters keep the
+/// plain model: none of these unless asked for).
+struct LanguageModelOptions: ParsableArguments {
+    @Option(help: "Dropout on the embedded input (default: --dropout).")
+    var inputDropout: Float?
+    @Option(help: "Dropout on the top layer's output, before the output layer (default: --dropout).")
+    var outputDropout: Float?
+    @Option(help: "Whole-word dropout on the embedding table (AWD-LSTM's dropoute; default: 0.1 for words, 0 for characters).")
+    var embeddingDropout: Float?
+    @Option(help: "DropConnect on each hidden-to-hidden matrix W_hh, one mask per batch (AWD-LSTM's wdrop; default: 0).")
+    var weightDrop: Float?
+    @Flag(inversion: .prefixedNo, help: "Locked (variational) dropout: one mask per sequence, the same at every step (default: on for words, off for characters).")
+    var lockedDropout: Bool?
+    @Flag(inversion: .prefixedNo, help: "Tie the output layer to the embedding table, with a projection when --embedding differs from --hidden (default: off; needs the full softmax).")
+    var tie: Bool?
+    @Option(help: "Adaptive softmax cutoffs, e.g. 2000,10000 (classes sorted by frequency), or none for the full softmax (default: 2000,10000 for words with a vocabulary above 20,000; none otherwise).")
+    var adaptive: String?
+    @Option(help: "The adaptive softmax's division value: cluster k projects to hidden / div^(k+1) features.")
+    var adaptiveDiv: Float = 4
+
+    /// The word-level defaults, chosen from the WikiText-2 runs in docs/results.md.
+    enum WordDefaults {
+        static let hidden = 512, layers = 2, seq = 35
+        static let dropout: Float = 0.4, embeddingDropout: Float = 0.1
+        static let adaptiveCutoffs = [2000, 10000], adaptiveAboveVocabulary = 20000
+    }
+
+    func validate() throws {
+        for (name, p) in [("--input-dropout", inputDropout), ("--output-dropout", outputDropout),
+                          ("--embedding-dropout", embeddingDropout), ("--weight-drop", weightDrop)] {
+            if let p, !(p >= 0 && p < 1) { throw ValidationError("\(name) must lie in [0, 1), got \(p)") }
+        }
+        try Check.positive(adaptiveDiv, "--adaptive-div")
+        _ = try parsedCutoffs()
+        if tie == true, let cutoffs = try parsedCutoffs(), !cutoffs.isEmpty {
+            throw ValidationError("--tie needs the full softmax: give --adaptive none, or leave out --tie")
+        }
+    }
+
+    /// nil: not given; empty: `none`.
+    func parsedCutoffs() throws -> [Int]? {
+        guard let adaptive else { return nil }
+        if adaptive == "none" { return [] }
+        let parts = adaptive.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 1 }) else {
+            throw ValidationError("--adaptive \(adaptive): expected increasing positive cutoffs separated by commas (e.g. 2000,10000), or none")
+        }
+        let cutoffs = parts.map { $0! }
+        if zip(cutoffs, cutoffs.dropFirst()).contains(where: { $0 >= $1 }) {
+            throw ValidationError("--adaptive \(adaptive): the cutoffs must increase")
+        }
+        return cutoffs
+    }
+
+    /// Sets the regularisation and output layer of `config` for `level`.
+    func apply(to config: inout LanguageModelConfig) throws {
+        let word = config.level == .word
+        config.inputDropout = inputDropout
+        config.outputDropout = outputDropout
+        config.embeddingDropout = embeddingDropout ?? (word ? WordDefaults.embeddingDropout : nil)
+        config.weightDrop = weightDrop
+        config.lockedDropout = lockedDropout ?? (word ? true : nil)
+        config.tied = tie
+        let cutoffs = try parsedCutoffs()
+            ?? (word && config.vocabularySize > WordDefaults.adaptiveAboveVocabulary && tie != true ? WordDefaults.adaptiveCutoffs : [])
+        if !cutoffs.isEmpty {
+            config.adaptiveCutoffs = cutoffs
+            config.adaptiveDivValue = adaptiveDiv
+        }
+        if let why = config.problem { throw ValidationError(why) }
+    }
+}
+
+extension TrainLM {
+    /// `--seq`, or the level's default.
+    var sequenceLength: Int { seq ?? (level == .word ? LanguageModelOptions.WordDefaults.seq : 64) }
+
+    /// The word-level defaults and why, for `rnn train lm --help`.
+    static var wordDefaultsText: String {
+        typealias W = LanguageModelOptions.WordDefaults
+        return """
+        Word-level defaults (--level word), chosen from WikiText-2 runs (docs/results.md): \(W.layers) x LSTM \(W.hidden), \
+        embedding = hidden, dropout \(W.dropout) locked (one mask per sequence) on the input, between layers and on the output, \
+        embedding dropout \(W.embeddingDropout), and an adaptive softmax with cutoffs \(W.adaptiveCutoffs.map(String.init).joined(separator: ",")) \
+        when the vocabulary exceeds \(W.adaptiveAboveVocabulary) words. Why: without dropout a word-level LSTM overfits after a few \
+        epochs, and the full softmax over a large vocabulary costs most of each step. Characters keep their defaults \
+        (2 x 512, no dropout, full softmax).
+        """
+    }
+}
+
+extension LanguageModelConfig {
+    /// One line for the training log: the regularisers and output layer in force.
+    var regularisationSummary: String {
+        var parts = ["dropout in/between/out \(inputDropout ?? dropout)/\(dropout)/\(outputDropout ?? dropout)\(lockedDropout == true ? " locked" : "")"]
+        if let e = embeddingDropout, e > 0 { parts.append("embedding dropout \(e)") }
+        if let w = weightDrop, w > 0 { parts.append("weight drop \(w)") }
+        if tied == true { parts.append(embeddingSize == hiddenSize ? "tied output" : "tied output after a \(hiddenSize) -> \(embeddingSize) projection") }
+        if let cutoffs = adaptiveCutoffs { parts.append("adaptive softmax \(cutoffs.map(String.init).joined(separator: ",")) (div \(adaptiveDivValue ?? 4))") }
+        else { parts.append("full softmax") }
+        return "regularisation: " + parts.joined(separator: ", ")
+    }
+}
