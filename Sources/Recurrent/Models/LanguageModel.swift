@@ -175,8 +175,8 @@ public final class LanguageModel: Layer {
 
     /// The output layer's own parameters (a weight tied to the embedding is the embedding's).
     var outputParameters: [Parameter] {
-        let layers: [Layer] = [projection, head, adaptive].compactMap { $0 }
-        return layers.flatMap(\.parameters).filter { p in !embedding.parameters.contains { $0 === p } }
+        let all = (projection?.parameters ?? []) + (head?.parameters ?? []) + (adaptive?.parameters ?? [])
+        return all.filter { p in !embedding.parameters.contains { $0 === p } }
     }
 
     /// The output layer's mean loss for `features` (`[N, H]`) and `N` targets;

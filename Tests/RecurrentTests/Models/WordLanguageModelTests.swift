@@ -107,6 +107,23 @@ import Testing
         #expect(trained != evaluated)
     }
 
+    /// Data-parallel training reduces each parameter's gradient once it is final:
+    /// every parameter is reported exactly once, with tying, adaptive softmax and weight drop.
+    @Test(arguments: [0, 1, 2])
+    func everyParameterIsReportedReadyOnce(variant: Int) {
+        let model = Self.model {
+            if variant == 0 { $0.tied = true } else { $0.adaptiveCutoffs = [5, 12]; $0.adaptiveDivValue = 2 }
+            if variant == 2 { $0.weightDrop = 0.4 }
+        }
+        var reported: [ObjectIdentifier] = []
+        var rng = SeededRNG(seed: 5)
+        let ids = Array(0..<12)
+        _ = model.loss(inputs: ids, targets: ids.map { ($0 + 1) % Self.V }, T: 4, B: 3, initial: nil, training: true, rng: &rng,
+                       gradientsReady: { reported += $0.map(ObjectIdentifier.init) })
+        #expect(reported.count == model.parameters.count)
+        #expect(Set(reported) == Set(model.parameters.map(ObjectIdentifier.init)))
+    }
+
     // MARK: - Against PyTorch
 
     /// The checkpoint written by the script loads; loss, logits and every gradient agree with torch's.
