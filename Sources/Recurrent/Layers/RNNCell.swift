@@ -1,36 +1,62 @@
 import CKernels
+import Foundation
 
-/// The Elman cell: `h' = act(W_ih x + b_ih + W_hh h + b_hh)`, `act` tanh or ReLU.
-/// Both steps work on the units `j0..<j0+w` of every row (see ``CellStep``).
+/// The Elman cell (PyTorch `nn.RNN`), one block of `H` columns:
+///
+///     a  = W_ih x + b_ih + W_hh h + b_hh
+///     h' = act(a)                             act = tanh, or ReLU
+///
+/// Backward, with `dh` the total gradient for `h'` (from the output and from later steps):
+///
+///     da = dh ⊙ act'(a)                       tanh: 1 - h'²;  ReLU: [h' > 0]
+///     dXp = dHp = da                          W_hh carries all of dh_{t-1}
+///
+/// The time loop runs the fused kernel (`ck_rnn_forward`/`ck_rnn_backward`
+/// in CKernels/cells.c); the reference steps below spell the same equations
+/// out in plain Swift, the oracle the kernel and the layer are tested against.
 enum RNNCell {
-    static func forward(_ s: CellStep, relu: Bool) {
+    // MARK: - The fused kernel, for the units j0..<j0+w of every row (see CellStep)
+
+    static func forward(_ s: CellStep, _ f: CellStep.Forward, relu: Bool) {
         let H = s.H, w = s.w
         for b in 0..<s.B {
             let u = b * H + s.j0
-            let y = s.y + u, hNext = s.hNext + u
             guard s.isActive(b) else {
-                hNext.update(from: s.hPrev + u, count: w)
-                y.update(repeating: 0, count: w)
+                (f.hNext + u).update(from: s.hPrev + u, count: w)
+                (f.y + u).update(repeating: 0, count: w)
                 continue
             }
-            // Fused in CKernels (cells.c): h' = act(Xp + bias + Hp), written to the gates, h' and y.
-            ck_rnn_forward(CPU.isa, w, relu ? 1 : 0, s.gates + u, s.bias.map { $0 + s.j0 }, s.hp + b * w, hNext, y)
+            // h' = act(Xp + bias + Hp), written to the gates, h' and y.
+            ck_rnn_forward(CPU.isa, w, relu ? 1 : 0, s.gates + u, f.bias.map { $0 + s.j0 }, f.hp + b * w, f.hNext + u, f.y + u)
         }
     }
 
-    /// `da = dh * act'(a)`: `1 - h'^2` for tanh, `[h' > 0]` for ReLU.
-    /// `W_hh` carries all of `dh_{t-1}`, so `dh` leaves as zero for active rows.
-    static func backward(_ s: CellBackStep, relu: Bool) {
+    /// Reads `h'` from the gates, where forward left it (equal to the output for active rows).
+    static func backward(_ s: CellStep, _ g: CellStep.Gradients, relu: Bool) {
         let H = s.H, w = s.w
         for b in 0..<s.B {
             let u = b * H + s.j0
-            let dh = s.dh + u, da = s.dXp + u
             guard s.isActive(b) else {
-                da.update(repeating: 0, count: w)           // dh passes through unchanged
+                (g.dXp + u).update(repeating: 0, count: w)      // dh passes through unchanged
                 continue
             }
-            // Fused in CKernels (cells.c), the equation above per unit.
-            ck_rnn_backward(CPU.isa, w, relu ? 1 : 0, s.y + u, s.dy + u, dh, da)
+            // da = (dh + dy) ⊙ act'(a); dh leaves as zero.
+            ck_rnn_backward(CPU.isa, w, relu ? 1 : 0, s.gates + u, g.dy + u, g.dh + u, g.dXp + u)
         }
+    }
+
+    // MARK: - Reference step, one row in plain Swift
+
+    static func referenceForward(xp: [Float], hp: [Float], relu: Bool) -> ReferenceStep {
+        let h = zip(xp, hp).map { x, h in
+            let a = x + h
+            return relu ? (a.isNaN ? a : max(a, 0)) : Foundation.tanh(a)
+        }
+        return ReferenceStep(gates: h, h: h)
+    }
+
+    static func referenceBackward(_ s: ReferenceStep, dh: [Float], relu: Bool) -> ReferenceGradients {
+        let da = zip(dh, s.h).map { g, h in relu ? (h > 0 ? g : 0) : g * (1 - h * h) }
+        return ReferenceGradients(dXp: da, dHp: da, dh: [Float](repeating: 0, count: dh.count))
     }
 }

@@ -53,8 +53,9 @@ extension RecurrentLayer {
     public func activations(_ trace: Trace) -> [PassActivations] {
         trace.passTraces.enumerated().flatMap { l, directions in
             directions.enumerated().map { d, p in
-                PassActivations(layer: l, direction: d, cell: cell, gates: p.gates,
-                                cells: cell.hasCellState ? p.cNext : nil, outputs: p.y)
+                let s = p.storage, shape = [s.T, s.B, s.H]
+                return PassActivations(layer: l, direction: d, cell: cell, gates: Tensor(shape: [s.T, s.B, s.G * s.H], copying: s.gates),
+                                       cells: s.cNext.map { Tensor(shape: shape, copying: $0) }, outputs: p.y)
             }
         }
     }

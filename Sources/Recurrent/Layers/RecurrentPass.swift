@@ -36,21 +36,12 @@ public final class RecurrentPass: Layer {
 
     /// What backward needs from forward.
     public struct Trace {
-        let T: Int, B: Int
-        let lengths: [Int]?
-        /// `[T, B, I]`
+        /// `[T, B, I]`: the input, for `dW_ih`.
         let x: Tensor
-        /// `[T, B, G*H]`: gate activations per step.
-        let gates: Tensor
-        /// `[T, B, H]`: the state each step started from, indexed by time.
-        let hPrev: Tensor
-        /// `[T, B, H]`: LSTM memory before / after each step (empty otherwise).
-        let cPrev: Tensor
-        let cNext: Tensor
-        /// `[T, B, H]`: GRU `W_hn h + b_hn` per step (empty otherwise).
-        let hn: Tensor
-        /// `[T, B, H]`: the output.
+        /// `[T, B, H]`: the output, for ``RecurrentLayer/activations(_:)``.
         let y: Tensor
+        /// The gates, states and lengths of every step.
+        let storage: PassTraceStorage
     }
 
     /// A pass with PyTorch's default initialisation, U(-1/sqrt(H), 1/sqrt(H)) for every tensor.
@@ -74,8 +65,7 @@ public final class RecurrentPass: Layer {
          ("bias_ih" + suffix, biasIH), ("bias_hh" + suffix, biasHH)]
     }
 
-    /// The time index of processing step `s`.
-    @inline(__always) func time(_ s: Int, _ T: Int) -> Int { reverse ? T - 1 - s : s }
+    // MARK: - Forward
 
     /// Runs the pass over `x` (`[T, B, I]`) from state `h0` (and `c0` for LSTM), each `[B, H]`.
     ///
@@ -84,97 +74,103 @@ public final class RecurrentPass: Layer {
     public func forward(_ x: Tensor, lengths: [Int]?, h0: Tensor, c0: Tensor?)
         -> (output: Tensor, h: Tensor, c: Tensor?, trace: Trace)
     {
-        precondition(x.rank == 3 && x.shape[2] == inputSize,
-                     "\(cell)(\(inputSize) => \(hiddenSize)) expects x of [T, B, \(inputSize)], got \(x.shape)")
-        let T = x.shape[0], B = x.shape[1], H = hiddenSize, I = inputSize, GH = cell.gateCount * H
-        precondition(h0.shape == [B, H], "\(cell)(\(I) => \(H)) expects an initial h of [\(B), \(H)], got \(h0.shape)")
-        let lstm = cell == .lstm, gru = cell == .gru
-        if lstm { precondition(c0?.shape == [B, H], "LSTM(\(I) => \(H)) expects an initial c of [\(B), \(H)], got \(c0?.shape ?? [])") }
-
-        // Every element of these is written below before it is read (hn only for active rows, hence zeros).
-        var gates = Tensor(uninitializedShape: [T, B, GH])
-        var hPrev = Tensor(uninitializedShape: [T, B, H])
-        var cPrev = Tensor(uninitializedShape: lstm ? [T, B, H] : [0])
-        var cNext = Tensor(uninitializedShape: lstm ? [T, B, H] : [0])
-        var hn = Tensor.zeros(gru ? [T, B, H] : [0])
-        var y = Tensor(uninitializedShape: [T, B, H])
-        var hFinal = h0
-        var cFinal = lstm ? c0! : Tensor.zeros([0])
-        let BH = B * H, G = cell.gateCount
-        // b_hh adds straight into every pre-activation except the GRU's n, where it sits inside r ⊙ (...).
-        let foldedHiddenBias = gru ? 2 * H : GH
-
-        var inputBias = biasIH.value.scalars
-        biasHH.value.withUnsafeBufferPointer { bhh in for j in 0..<foldedHiddenBias { inputBias[j] += bhh[j] } }
-        let lengthsArray = lengths ?? []
-        guard T > 0 else {
-            let trace = Trace(T: T, B: B, lengths: lengths, x: x, gates: gates, hPrev: hPrev,
-                              cPrev: cPrev, cNext: cNext, hn: hn, y: y)
-            return (y, hFinal, lstm ? cFinal : nil, trace)
-        }
-        x.withUnsafeBufferPointer { px in
-        weightIH.value.withUnsafeBufferPointer { wih in
-        weightHH.value.withUnsafeBufferPointer { whh in
-        biasHH.value.withUnsafeBufferPointer { bhh in
-        gates.withUnsafeMutableBufferPointer { pg in
-        hPrev.withUnsafeMutableBufferPointer { phPrev in
-        cPrev.withUnsafeMutableBufferPointer { pcPrev in
-        cNext.withUnsafeMutableBufferPointer { pcNext in
-        hn.withUnsafeMutableBufferPointer { phn in
-        y.withUnsafeMutableBufferPointer { py in
-        hFinal.withUnsafeMutableBufferPointer { phF in
-        cFinal.withUnsafeMutableBufferPointer { pcF in
-        lengthsArray.withUnsafeBufferPointer { plen in
-        inputBias.withUnsafeBufferPointer { pbias in
-            let g = pg.baseAddress!, h = phPrev.baseAddress!, whh = whh.baseAddress!
-            let c = pcPrev.baseAddress, cn = pcNext.baseAddress
-            // Xp = X W_ih^T for all steps at once; the cell adds b_ih (+ b_hh) per step, while the row is in cache.
-            gemm(transB: true, m: T * B, n: GH, k: I, a: px.baseAddress!, lda: I, b: wih.baseAddress!, ldb: I,
-                 c: g, ldc: GH)
-            let bias = UnsafePointer(pbias.baseAddress!)
-            let precision = Precision.current       // read here: the helper thread does not see a task-local value
-            WorkTeam.splitSteps(Self.worthSplitting(B: B, G: G, H: H)) { members, member, sync in
-                let units = Self.units(H: H, members: members, member: member)
-                let j0 = units.lowerBound, w = units.count, Gw = G * w
-                let packedCount = PackedGEMM.count(k: H, n: Gw, precision: precision)
-                Scratch.withBuffer(count: packedCount + Gw * H + B * Gw) { scratch in
-                    let packed = scratch, rows = scratch + packedCount, hp = rows + Gw * H
-                    // W_hh^T restricted to this thread's units' gate rows, packed once for the whole loop.
-                    for gate in 0..<G { (rows + gate * w * H).update(from: whh + (gate * H + j0) * H, count: w * H) }
-                    PackedGEMM.pack(transB: true, k: H, n: Gw, b: rows, ldb: H, into: packed, precision: precision)
-                    // The state the first step starts from (this thread's units).
-                    let t0 = time(0, T)
-                    for b in 0..<B {
-                        (h + t0 * BH + b * H + j0).update(from: phF.baseAddress! + b * H + j0, count: w)
-                        if lstm { (c! + t0 * BH + b * H + j0).update(from: pcF.baseAddress! + b * H + j0, count: w) }
-                    }
-                    sync()
-                    for s in 0..<T {
-                        let t = time(s, T), last = s == T - 1
-                        let tNext = last ? 0 : time(s + 1, T)
-                        let hIn = UnsafePointer(h + t * BH)
-                        // Hp = h_{t-1} W_hh^T for this thread's units.
-                        PackedGEMM.multiply(m: B, n: Gw, k: H, a: hIn, lda: H, packed: packed, beta: 0, c: hp, ldc: Gw,
-                                            precision: precision)
-                        cell.forward(CellStep(
-                            B: B, H: H, t: t, lengths: lengths == nil ? nil : plen.baseAddress, j0: j0, w: w,
-                            gates: g + t * B * GH, bias: bias, hp: hp, biasHN: gru ? bhh.baseAddress! + 2 * H : nil,
-                            hPrev: hIn, hNext: last ? phF.baseAddress! : h + tNext * BH,
-                            cPrev: lstm ? UnsafePointer(c! + t * BH) : nil, cNext: lstm ? cn! + t * BH : nil,
-                            hn: gru ? phn.baseAddress! + t * BH : nil, y: py.baseAddress! + t * BH))
-                        if lstm {
-                            let cOut = last ? pcF.baseAddress! : c! + tNext * BH
-                            for b in 0..<B { (cOut + b * H + j0).update(from: cn! + t * BH + b * H + j0, count: w) }
-                        }
-                        if !last { sync() }     // h_t complete before any thread's next product
-                    }
-                }
-            }
-        }}}}}}}}}}}}}}
-        let trace = Trace(T: T, B: B, lengths: lengths, x: x, gates: gates, hPrev: hPrev,
-                          cPrev: cPrev, cNext: cNext, hn: hn, y: y)
-        return (y, hFinal, lstm ? cFinal : nil, trace)
+        checkForward(x, lengths: lengths, h0: h0, c0: c0)
+        let T = x.shape[0], B = x.shape[1], H = hiddenSize
+        let storage = PassTraceStorage(cell: cell, T: T, B: B, H: H, lengths: lengths)
+        var y = Tensor(uninitializedShape: [T, B, H])      // the cell writes every row, zeros for padding
+        guard T > 0 else { return (y, h0, cell.hasCellState ? c0 : nil, Trace(x: x, y: y, storage: storage)) }
+        h0.copy(to: storage.hPrev + time(0, T) * B * H)
+        if let c0, let cPrev = storage.cPrev { c0.copy(to: cPrev + time(0, T) * B * H) }
+        foldBiases(into: storage)
+        projectInputs(x, into: storage.gates)
+        y.withUnsafeMutableBufferPointer { forwardLoop(storage, y: $0.baseAddress!) }
+        let hT = Tensor(shape: [B, H], copying: storage.hLast), cT = storage.cLast.map { Tensor(shape: [B, H], copying: $0) }
+        return (y, hT, cT, Trace(x: x, y: y, storage: storage))
     }
+
+    func checkForward(_ x: Tensor, lengths: [Int]?, h0: Tensor, c0: Tensor?) {
+        let I = inputSize, H = hiddenSize
+        precondition(x.rank == 3 && x.shape[2] == I, "\(cell)(\(I) => \(H)) expects x of [T, B, \(I)], got \(x.shape)")
+        let T = x.shape[0], B = x.shape[1]
+        if let lengths {
+            precondition(lengths.count == B && lengths.allSatisfy { $0 >= 0 && $0 <= T },
+                         "\(cell): lengths \(lengths) must be \(B) values in 0...\(T) (x is \(x.shape))")
+        }
+        precondition(h0.shape == [B, H], "\(cell)(\(I) => \(H)) expects an initial h of [\(B), \(H)], got \(h0.shape)")
+        if cell.hasCellState {
+            precondition(c0?.shape == [B, H], "LSTM(\(I) => \(H)) expects an initial c of [\(B), \(H)], got \(c0?.shape ?? [])")
+        }
+    }
+
+    /// The biases the cell adds per step: `b_ih + b_hh`, except the GRU's
+    /// `b_hn`, which sits inside `r ⊙ (W_hn h + b_hn)` and is kept apart.
+    func foldBiases(into storage: PassTraceStorage) {
+        let H = hiddenSize, GH = cell.gateCount * H, folded = cell == .gru ? 2 * H : GH
+        biasIH.value.copy(to: storage.bias)
+        biasHH.value.withUnsafeBufferPointer { bhh in
+            for j in 0..<folded { storage.bias[j] += bhh[j] }
+            storage.biasHN?.update(from: bhh.baseAddress! + 2 * H, count: H)
+        }
+    }
+
+    /// `Xp = X W_ih^T` for all steps at once, into `gates` (`[T*B, G*H]`); the
+    /// cell adds the biases per step, while the row is in cache.
+    func projectInputs(_ x: Tensor, into gates: UnsafeMutablePointer<Float>) {
+        let I = inputSize, GH = cell.gateCount * hiddenSize
+        x.withUnsafeBufferPointer { px in
+            weightIH.value.withUnsafeBufferPointer { wih in
+                gemm(transB: true, m: x.shape[0] * x.shape[1], n: GH, k: I, a: px.baseAddress!, lda: I,
+                     b: wih.baseAddress!, ldb: I, c: gates, ldc: GH)
+            }
+        }
+    }
+
+    /// The forward time loop, on one thread or with the units split over two
+    /// (see ``units(H:members:member:)``); writes the output into `y` (`[T, B, H]`).
+    func forwardLoop(_ storage: PassTraceStorage, y: UnsafeMutablePointer<Float>) {
+        let B = storage.B, H = hiddenSize, G = cell.gateCount
+        let precision = Precision.current       // read here: the helper thread does not see a task-local value
+        WorkTeam.splitSteps(Self.worthSplitting(B: B, G: G, H: H)) { members, member, sync in
+            let units = Self.units(H: H, members: members, member: member), Gw = G * units.count
+            let packedCount = PackedGEMM.count(k: H, n: Gw, precision: precision)
+            Scratch.withBuffer(count: packedCount + Gw * H + B * Gw) { scratch in
+                packHiddenWeights(units, into: scratch, rows: scratch + packedCount, precision: precision)
+                forwardSteps(storage, units: units, packed: scratch, hp: scratch + packedCount + Gw * H, y: y,
+                             precision: precision, sync: sync)
+            }
+        }
+    }
+
+    /// `W_hh^T` restricted to the gate rows of `units`, gathered into `rows`
+    /// and packed once for the whole loop.
+    func packHiddenWeights(_ units: Range<Int>, into packed: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>,
+                           precision: Precision) {
+        let H = hiddenSize, j0 = units.lowerBound, w = units.count, G = cell.gateCount
+        weightHH.value.withUnsafeBufferPointer { whh in
+            for gate in 0..<G { (rows + gate * w * H).update(from: whh.baseAddress! + (gate * H + j0) * H, count: w * H) }
+        }
+        PackedGEMM.pack(transB: true, k: H, n: G * w, b: rows, ldb: H, into: packed, precision: precision)
+    }
+
+    /// For `s = 0..<T` (time `t`, reversed for a reverse pass), this thread's
+    /// `units`: `Hp = h_{t-1} W_hh^T` (one small product into `hp`), then the
+    /// cell's fused step. The threads meet once per step, so `h_t` is complete
+    /// before either starts the next product.
+    func forwardSteps(_ storage: PassTraceStorage, units: Range<Int>, packed: UnsafePointer<Float>, hp: UnsafeMutablePointer<Float>,
+                      y: UnsafeMutablePointer<Float>, precision: Precision, sync: () -> Void) {
+        let T = storage.T, B = storage.B, H = hiddenSize, Gw = cell.gateCount * units.count
+        for s in 0..<T {
+            let t = time(s, T), next = s == T - 1 ? nil : time(s + 1, T)
+            let step = storage.step(t, units: units)
+            PackedGEMM.multiply(m: B, n: Gw, k: H, a: step.hPrev, lda: H, packed: packed, beta: 0, c: hp, ldc: Gw,
+                                precision: precision)
+            cell.forward(step, storage.forward(t, next: next, hp: hp, y: y))
+            if cell.hasCellState { storage.carryMemory(from: t, to: next, units: units) }
+            if next != nil { sync() }
+        }
+    }
+
+    // MARK: - Backward
 
     /// Backpropagation through time for one pass.
     ///
@@ -198,108 +194,106 @@ public final class RecurrentPass: Layer {
     func backward(_ trace: Trace, gradOutput dy: Tensor, gradH dh: Tensor, gradC dc: Tensor?,
                   stateGradientSquares squares: UnsafeMutablePointer<Double>?) -> (dx: Tensor, dh0: Tensor, dc0: Tensor?)
     {
-        let T = trace.T, B = trace.B, H = hiddenSize, I = inputSize, GH = cell.gateCount * H, BH = B * H
+        let T = trace.storage.T, B = trace.storage.B, H = hiddenSize, I = inputSize
         precondition(dy.shape == [T, B, H], "\(cell)(\(I) => \(H)) backward expects dy of [\(T), \(B), \(H)], got \(dy.shape)")
         precondition(dh.shape == [B, H], "\(cell)(\(I) => \(H)) backward expects dh of [\(B), \(H)], got \(dh.shape)")
-        let lstm = cell == .lstm, gru = cell == .gru
-        var dhCarry = dh
-        var dcCarry = lstm ? (dc ?? Tensor.zeros([B, H])) : Tensor.zeros([0])
-        // The cell writes every row of dXp and dHp (zeros for padding); the GEMM overwrites dx.
-        var dXp = Tensor(uninitializedShape: [T, B, GH])
-        var dHp = Tensor(uninitializedShape: gru ? [T, B, GH] : [0])      // equal to dXp for RNN and LSTM
-        var dx = Tensor(uninitializedShape: [T, B, I])
-        let lengthsArray = trace.lengths ?? []
-
-        dy.withUnsafeBufferPointer { pdy in
-        trace.gates.withUnsafeBufferPointer { pg in
-        trace.hPrev.withUnsafeBufferPointer { phPrev in
-        trace.cPrev.withUnsafeBufferPointer { pcPrev in
-        trace.cNext.withUnsafeBufferPointer { pcNext in
-        trace.hn.withUnsafeBufferPointer { phn in
-        trace.y.withUnsafeBufferPointer { py in
-        trace.x.withUnsafeBufferPointer { px in
-        weightIH.value.withUnsafeBufferPointer { wih in
-        weightHH.value.withUnsafeBufferPointer { whh in
-        dhCarry.withUnsafeMutableBufferPointer { pdh in
-        dcCarry.withUnsafeMutableBufferPointer { pdc in
-        dXp.withUnsafeMutableBufferPointer { pdXp in
-        dHp.withUnsafeMutableBufferPointer { pdHp in
-        lengthsArray.withUnsafeBufferPointer { plen in
-            let dHpBase = gru ? pdHp.baseAddress! : pdXp.baseAddress!
-            let whh = whh.baseAddress!, dh = pdh.baseAddress!
-            if T > 0 {
-                let precision = Precision.current   // read here: the helper thread does not see a task-local value
-                WorkTeam.splitSteps(Self.worthSplitting(B: B, G: cell.gateCount, H: H)) { members, member, sync in
-                    let units = Self.units(H: H, members: members, member: member)
-                    let j0 = units.lowerBound, w = units.count
-                    // W_hh's columns for this thread's units ([G*H, w]), packed once for the whole loop.
-                    Scratch.withBuffer(count: PackedGEMM.count(k: GH, n: w, precision: precision)) { packed in
-                        PackedGEMM.pack(transB: false, k: GH, n: w, b: whh + j0, ldb: H, into: packed, precision: precision)
-                        for s in stride(from: T - 1, through: 0, by: -1) {
-                            let t = time(s, T)
-                            if let squares {
-                                squares[2 * t + member] = Self.stateGradientSquares(
-                                    dh: dh, dy: pdy.baseAddress! + t * BH, B: B, H: H, units: units,
-                                    active: { b in trace.lengths.map { t < $0[b] } ?? true })
-                            }
-                            cell.backward(CellBackStep(
-                                B: B, H: H, t: t, lengths: trace.lengths == nil ? nil : plen.baseAddress, j0: j0, w: w,
-                                gates: pg.baseAddress! + t * B * GH, hPrev: phPrev.baseAddress! + t * BH,
-                                y: py.baseAddress! + t * BH,
-                                cPrev: lstm ? pcPrev.baseAddress! + t * BH : nil,
-                                cNext: lstm ? pcNext.baseAddress! + t * BH : nil,
-                                hn: gru ? phn.baseAddress! + t * BH : nil,
-                                dy: pdy.baseAddress! + t * BH, dh: dh, dc: lstm ? pdc.baseAddress! : nil,
-                                dXp: pdXp.baseAddress! + t * B * GH, dHp: dHpBase + t * B * GH))
-                            sync()      // every unit's dHp_t written before any thread reads it
-                            // dh_{t-1}[units] += dHp_t W_hh[:, units]
-                            PackedGEMM.multiply(m: B, n: w, k: GH, a: dHpBase + t * B * GH, lda: GH, packed: packed,
-                                                beta: 1, c: dh + j0, ldc: H, precision: precision)
-                        }
-                    }
-                }
-            }
-            guard T > 0 else { return }
-            let rows = T * B
-            // dX = dXp W_ih
-            dx.withUnsafeMutableBufferPointer { pdx in
-                gemm(m: rows, n: I, k: GH, a: pdXp.baseAddress!, lda: GH, b: wih.baseAddress!, ldb: I,
-                     c: pdx.baseAddress!, ldc: I)
-            }
-            // dW_ih += dXp^T X,  db_ih += sum over rows of dXp
-            weightIH.grad.withUnsafeMutableBufferPointer { g in
-                gemm(transA: true, m: GH, n: I, k: rows, a: pdXp.baseAddress!, lda: GH, b: px.baseAddress!, ldb: I,
-                     beta: 1, c: g.baseAddress!, ldc: I)
-            }
-            var sumsXp = [Float](repeating: 0, count: GH)
-            sumsXp.withUnsafeMutableBufferPointer { Pointwise.accumulateColumnSums(pdXp.baseAddress!, rows: rows, n: GH, into: $0.baseAddress!) }
-            biasIH.grad.withUnsafeMutableBufferPointer { g in for j in 0..<GH { g[j] += sumsXp[j] } }
-            // dW_hh += dHp^T H_prev,  db_hh += sum over rows of dHp (the same sums as dXp's unless GRU)
-            weightHH.grad.withUnsafeMutableBufferPointer { g in
-                gemm(transA: true, m: GH, n: H, k: rows, a: dHpBase, lda: GH, b: phPrev.baseAddress!, ldb: H,
-                     beta: 1, c: g.baseAddress!, ldc: H)
-            }
-            biasHH.grad.withUnsafeMutableBufferPointer { g in
-                if gru {
-                    Pointwise.accumulateColumnSums(dHpBase, rows: rows, n: GH, into: g.baseAddress!)
-                } else {
-                    for j in 0..<GH { g[j] += sumsXp[j] }
-                }
-            }
-        }}}}}}}}}}}}}}}
-        return (dx, dhCarry, lstm ? dcCarry : nil)
+        let grads = PassGradientStorage(cell: cell, T: T, B: B, H: H, dh: dh, dc: dc)
+        var dx = Tensor(uninitializedShape: [T, B, I])      // the GEMM overwrites every element
+        if T > 0 {
+            dy.withUnsafeBufferPointer { backwardLoop(trace.storage, grads, dy: $0.baseAddress!, squares: squares) }
+            dx.withUnsafeMutableBufferPointer { projectInputGradients(grads, into: $0.baseAddress!) }
+            accumulateWeightGradients(trace, grads)
+        }
+        return (dx, Tensor(shape: [B, H], copying: grads.dh), grads.dc.map { Tensor(shape: [B, H], copying: $0) })
     }
 
-    /// `Σ_b Σ_{j in units} (dh[b, j] + dy[b, j])²` (`dy` only for active rows:
-    /// a padded step's output is a constant zero): this thread's share of
-    /// `|dL/dh_t|²` before the cell's backward step consumes it.
-    static func stateGradientSquares(dh: UnsafePointer<Float>, dy: UnsafePointer<Float>, B: Int, H: Int, units: Range<Int>,
-                                     active: (Int) -> Bool) -> Double {
+    /// The backward time loop, split as the forward one was.
+    func backwardLoop(_ storage: PassTraceStorage, _ grads: PassGradientStorage, dy: UnsafePointer<Float>,
+                      squares: UnsafeMutablePointer<Double>?) {
+        let H = hiddenSize, GH = cell.gateCount * H
+        let precision = Precision.current       // read here: the helper thread does not see a task-local value
+        WorkTeam.splitSteps(Self.worthSplitting(B: storage.B, G: cell.gateCount, H: H)) { members, member, sync in
+            let units = Self.units(H: H, members: members, member: member)
+            Scratch.withBuffer(count: PackedGEMM.count(k: GH, n: units.count, precision: precision)) { packed in
+                // W_hh's columns for this thread's units ([G*H, w]), packed once for the whole loop.
+                weightHH.value.withUnsafeBufferPointer { whh in
+                    PackedGEMM.pack(transB: false, k: GH, n: units.count, b: whh.baseAddress! + units.lowerBound, ldb: H,
+                                    into: packed, precision: precision)
+                }
+                backwardSteps(storage, grads, units: units, member: member, packed: packed, dy: dy, squares: squares,
+                              precision: precision, sync: sync)
+            }
+        }
+    }
+
+    /// For `s = T-1` down to `0`, this thread's `units`: the cell's fused
+    /// backward step turns `dh + dy_t` into `dXp_t` and `dHp_t` and leaves in
+    /// `dh` the part that bypasses `W_hh`; after a barrier (every unit's
+    /// `dHp_t` written), `dh[units] += dHp_t W_hh[:, units]`.
+    func backwardSteps(_ storage: PassTraceStorage, _ grads: PassGradientStorage, units: Range<Int>, member: Int,
+                       packed: UnsafePointer<Float>, dy: UnsafePointer<Float>, squares: UnsafeMutablePointer<Double>?,
+                       precision: Precision, sync: () -> Void) {
+        let T = storage.T, B = storage.B, H = hiddenSize, GH = cell.gateCount * H
+        for s in stride(from: T - 1, through: 0, by: -1) {
+            let t = time(s, T), step = storage.step(t, units: units), gradients = grads.step(t, dy: dy)
+            if let squares {
+                squares[2 * t + member] = Self.stateGradientSquares(dh: grads.dh, dy: gradients.dy, step: step)
+            }
+            cell.backward(step, gradients)
+            sync()
+            PackedGEMM.multiply(m: B, n: units.count, k: GH, a: gradients.dHp, lda: GH, packed: packed, beta: 1,
+                                c: grads.dh + units.lowerBound, ldc: H, precision: precision)
+        }
+    }
+
+    /// `dX = dXp W_ih` for all steps at once (`[T*B, I]`).
+    func projectInputGradients(_ grads: PassGradientStorage, into dx: UnsafeMutablePointer<Float>) {
+        let I = inputSize, GH = cell.gateCount * hiddenSize
+        weightIH.value.withUnsafeBufferPointer { wih in
+            gemm(m: grads.T * grads.B, n: I, k: GH, a: grads.dXp, lda: GH, b: wih.baseAddress!, ldb: I, c: dx, ldc: I)
+        }
+    }
+
+    /// After the loop: `dW_ih += dXp^T X`, `db_ih += Σ_rows dXp`,
+    /// `dW_hh += dHp^T H_prev`, `db_hh += Σ_rows dHp` (the same sums as
+    /// `dXp`'s unless GRU).
+    func accumulateWeightGradients(_ trace: Trace, _ grads: PassGradientStorage) {
+        let rows = grads.T * grads.B, I = inputSize, H = hiddenSize, GH = cell.gateCount * H
+        trace.x.withUnsafeBufferPointer { x in
+            weightIH.grad.withUnsafeMutableBufferPointer { g in
+                gemm(transA: true, m: GH, n: I, k: rows, a: grads.dXp, lda: GH, b: x.baseAddress!, ldb: I,
+                     beta: 1, c: g.baseAddress!, ldc: I)
+            }
+        }
+        Pointwise.accumulateColumnSums(grads.dXp, rows: rows, n: GH, into: grads.sums)
+        biasIH.grad.withUnsafeMutableBufferPointer { g in for j in 0..<GH { g[j] += grads.sums[j] } }
+        weightHH.grad.withUnsafeMutableBufferPointer { g in
+            gemm(transA: true, m: GH, n: H, k: rows, a: grads.dHp, lda: GH, b: trace.storage.hPrev, ldb: H,
+                 beta: 1, c: g.baseAddress!, ldc: H)
+        }
+        biasHH.grad.withUnsafeMutableBufferPointer { g in
+            if cell == .gru {
+                Pointwise.accumulateColumnSums(grads.dHp, rows: rows, n: GH, into: g.baseAddress!)
+            } else {
+                for j in 0..<GH { g[j] += grads.sums[j] }
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The time index of processing step `s`.
+    @inline(__always) func time(_ s: Int, _ T: Int) -> Int { reverse ? T - 1 - s : s }
+
+    /// `Σ_b Σ_{j in units} (dh[b, j] + dy[b, j])²` over the step's units
+    /// (`dy` only for active rows: a padded step's output is a constant zero):
+    /// this thread's share of `|dL/dh_t|²` before the cell's backward step consumes it.
+    static func stateGradientSquares(dh: UnsafePointer<Float>, dy: UnsafePointer<Float>, step: CellStep) -> Double {
         var sum = 0.0
-        for b in 0..<B {
-            let on = active(b)
-            for j in units {
-                let g = Double(dh[b * H + j]) + (on ? Double(dy[b * H + j]) : 0)
+        for b in 0..<step.B {
+            let on = step.isActive(b)
+            for j in step.j0..<(step.j0 + step.w) {
+                let g = Double(dh[b * step.H + j]) + (on ? Double(dy[b * step.H + j]) : 0)
                 sum += g * g
             }
         }

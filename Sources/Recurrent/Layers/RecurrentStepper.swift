@@ -197,8 +197,8 @@ public final class RecurrentStepper {
                 }
             }
             // gates holds W_ih x + b_ih and hp holds W_hh h + b_hh whole, so the cell adds no bias here.
-            layer.cell.forward(CellStep(B: 1, H: H, t: 0, lengths: nil, j0: 0, w: H, gates: gates, bias: nil, hp: hp, biasHN: zeros,
-                                        hPrev: hl, hNext: hNext, cPrev: cl, cNext: cNext, hn: hn, y: y))
+            layer.cell.forward(CellStep(B: 1, H: H, t: 0, lengths: nil, j0: 0, w: H, gates: gates, hPrev: hl, cPrev: cl, cNext: cNext, hn: hn),
+                               CellStep.Forward(bias: nil, hp: hp, biasHN: zeros, hNext: hNext, y: y))
             hl.update(from: hNext, count: H)
             if layer.cell.hasCellState { cl.update(from: cNext, count: H) }
         }
