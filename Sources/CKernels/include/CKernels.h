@@ -87,13 +87,15 @@ void ck_vsigmoid(ck_isa isa, const float *x, float *y, long n);
 /// y[i] = tanh(x[i]); x and y may alias.
 void ck_vtanh(ck_isa isa, const float *x, float *y, long n);
 
-/// Fused cell steps for one batch row's units 0..<w (equations in LSTMCell.swift
-/// and GRUCell.swift). Gate blocks of `a`, `da`, `dx` and `dhp` lie `gs` floats
+/// Fused cell steps for one batch row's units 0..<w (equations, and the
+/// plain-Swift reference steps the tests hold them to, in RNNCell.swift,
+/// LSTMCell.swift and GRUCell.swift). Gate blocks of `a`, `da`, `dx` and `dhp` lie `gs` floats
 /// apart (the layer's H); those of `hp` lie `w` apart.
 /// Every forward kernel first adds `bias` (NULL for none; gate blocks `gs` apart like `a`) to `a`.
 /// Elman forward: a = act(a + bias + hp) (tanh, or ReLU when `relu`), copied to h and y.
 void ck_rnn_forward(ck_isa isa, long w, int relu, float *a, const float *bias, const float *hp, float *h, float *y);
-/// Elman backward: da = (dh + dy) act'(h'), from the step's output `hOut`; dh = 0.
+/// Elman backward: da = (dh + dy) act'(h'), from `hOut` = h' (the layer passes the
+/// activations forward left in `a`); dh = 0.
 void ck_rnn_backward(ck_isa isa, long w, int relu, const float *hOut, const float *dy, float *dh, float *da);
 /// LSTM forward: `a` holds i, f, g, o pre-activations (without W_hh h, which is
 /// `hp`) and receives the activations; writes c', h' and y = h'.
