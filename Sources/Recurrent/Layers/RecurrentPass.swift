@@ -78,7 +78,7 @@ public final class RecurrentPass: Layer {
         let T = x.shape[0], B = x.shape[1], H = hiddenSize
         let storage = PassTraceStorage(cell: cell, T: T, B: B, H: H, lengths: lengths)
         var y = Tensor(uninitializedShape: [T, B, H])      // the cell writes every row, zeros for padding
-        guard T > 0 else { return (y, h0, cell.hasCellState ? c0 : nil, Trace(x: x, y: y, storage: storage)) }
+        guard T > 0, B > 0 else { return (y, h0, cell.hasCellState ? c0 : nil, Trace(x: x, y: y, storage: storage)) }
         h0.copy(to: storage.hPrev + time(0, T) * B * H)
         if let c0, let cPrev = storage.cPrev { c0.copy(to: cPrev + time(0, T) * B * H) }
         foldBiases(into: storage)
@@ -199,7 +199,7 @@ public final class RecurrentPass: Layer {
         precondition(dh.shape == [B, H], "\(cell)(\(I) => \(H)) backward expects dh of [\(B), \(H)], got \(dh.shape)")
         let grads = PassGradientStorage(cell: cell, T: T, B: B, H: H, dh: dh, dc: dc)
         var dx = Tensor(uninitializedShape: [T, B, I])      // the GEMM overwrites every element
-        if T > 0 {
+        if T > 0, B > 0 {
             dy.withUnsafeBufferPointer { backwardLoop(trace.storage, grads, dy: $0.baseAddress!, squares: squares) }
             dx.withUnsafeMutableBufferPointer { projectInputGradients(grads, into: $0.baseAddress!) }
             accumulateWeightGradients(trace, grads)
