@@ -44,8 +44,10 @@ import Testing
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         #expect(r.stdout.contains("ranks agree: the parameters are bitwise equal on all 2 ranks"), "\(r.stdout)")
         #expect(r.stdout.contains("distributed: 2 ranks"))
-        // Progress from rank 0 only: each step's line once.
-        #expect(r.stdout.components(separatedBy: "step 3  epoch 1").count == 2, "\(r.stdout)")
+        // Progress from rank 0 only: the summary once (mpirun may give the ranks a terminal, so the
+        // step lines can be one redrawn status line rather than a line per step).
+        #expect(r.stdout.components(separatedBy: "trained 5 steps").count == 2, "\(r.stdout)")
+        #expect(r.stdout.components(separatedBy: "distributed: 2 ranks").count == 2, "\(r.stdout)")
         let a = try Checkpoint.read(dir + "/single.safetensors"), b = try Checkpoint.read(dir + "/two.safetensors")
         #expect(a.tensors.keys.sorted() == b.tensors.keys.sorted())
         for (name, x) in a.tensors {
