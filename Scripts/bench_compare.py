@@ -13,6 +13,11 @@ the machine (CPU model and flags from /proc/cpuinfo), the date and the command.
 
   python3 Scripts/bench_compare.py [--rounds 7] [--rnn .build/release/rnn] [--threads 2] [--seconds 3]
                                    [--config NAME ...] [--ours default,builtin] [--raw rounds.jsonl] [--precision bf16]
+                                   [--against OTHER_RNN]
+
+With --against, the reference is another `rnn` binary (an older build, say)
+instead of PyTorch: the same interleaving, ratios this build / that one, to show
+that a change costs no speed.
 """
 import argparse
 import datetime
@@ -78,6 +83,7 @@ def main():
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                    help="bf16: ours with --precision bf16 against PyTorch under torch.autocast (training configs)")
     p.add_argument("--raw", help="also append every measurement to this JSON-lines file")
+    p.add_argument("--against", help="compare with this other rnn binary instead of PyTorch (before/after a change)")
     args = p.parse_args()
     if args.rounds < 1 or args.seconds <= 0 or args.threads < 1:
         sys.exit("--rounds and --threads must be at least 1 and --seconds positive")
@@ -87,9 +93,10 @@ def main():
         sys.exit(f"--ours: unknown variant {', '.join(unknown)}; choose from {', '.join(OURS)}")
     try:
         import onnxruntime  # noqa: F401
-        have_onnx = not args.no_onnx
+        have_onnx = not args.no_onnx and not args.against
     except ImportError:
         have_onnx = False
+    reference = "before" if args.against else "pytorch"
 
     def contenders(name):
         common = ["--threads", str(args.threads), "--seconds", str(args.seconds)]
@@ -103,7 +110,12 @@ def main():
             if OURS[o]:
                 env["RNN_BLAS"] = OURS[o]
             out.append((f"ours-{o}", [args.rnn, "bench", "--json", *common, *(bf16 if not name.startswith("sgemm-") else []), name], env))
-        out.append(("pytorch", [sys.executable, os.path.join(HERE, "bench_pytorch.py"), "--config", name, *common, *theirs], None))
+        if args.against:
+            env = dict(os.environ)
+            env.pop("RNN_BLAS", None)
+            out.append(("before", [args.against, "bench", "--json", *common, *(bf16 if not name.startswith("sgemm-") else []), name], env))
+        else:
+            out.append(("pytorch", [sys.executable, os.path.join(HERE, "bench_pytorch.py"), "--config", name, *common, *theirs], None))
         if have_onnx and name.startswith("generate-"):
             out.append(("onnxruntime", [sys.executable, os.path.join(HERE, "bench_onnx.py"), "--config", name, *common], None))
         return out
@@ -134,24 +146,25 @@ def main():
         print(f"Our default GEMM choice: {gemm} (see `rnn info`)")
     print()
     variants = [f"ours-{o}" for o in ours]
-    head = ["config", "metric"] + [f"{v} (median)" for v in variants] + ["PyTorch (median)", "ONNX RT (median)"]
-    head += [f"ratio {v.removeprefix('ours-')} (median, range)" for v in variants] + ["peak MB ours / PyTorch"]
+    reference_title = f"before: {args.against}" if args.against else "PyTorch"
+    head = ["config", "metric"] + [f"{v} (median)" for v in variants] + [f"{reference_title} (median)", "ONNX RT (median)"]
+    head += [f"ratio {v.removeprefix('ours-')} (median, range)" for v in variants] + [f"peak MB ours / {reference_title}"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for name in names:
         per = results[name]
-        _, unit, higher = metric(per["pytorch"][0])
+        _, unit, higher = metric(per[reference][0])
         med = {k: statistics.median(metric(x)[0] for x in v) for k, v in per.items()}
-        cells = [name, unit] + [f"{med[v]:,.1f}" for v in variants] + [f"{med['pytorch']:,.1f}"]
+        cells = [name, unit] + [f"{med[v]:,.1f}" for v in variants] + [f"{med[reference]:,.1f}"]
         cells.append(f"{med['onnxruntime']:,.1f}" if "onnxruntime" in med else "")
         for v in variants:
             ratios = []
-            for a, b in zip(per[v], per["pytorch"]):
+            for a, b in zip(per[v], per[reference]):
                 x, y = metric(a)[0], metric(b)[0]
                 ratios.append(x / y if higher else y / x)
             cells.append(f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})")
         mem_ours = statistics.median(x["peak_rss_mb"] for x in per[variants[0]])
-        mem_torch = statistics.median(x["peak_rss_mb"] for x in per["pytorch"])
+        mem_torch = statistics.median(x["peak_rss_mb"] for x in per[reference])
         cells.append(f"{mem_ours:.0f} / {mem_torch:.0f}")
         print("| " + " | ".join(cells) + " |")
         if "onnxruntime" in per:
