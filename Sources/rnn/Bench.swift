@@ -20,12 +20,10 @@ extension RNN {
         var configs: [String] = []
         @Option(name: .customLong("config"), help: "A config to run (repeatable).")
         var configOptions: [String] = []
-        @Flag(help: "Print one JSON object per line.")
-        var json = false
+        @OptionGroup var output: JSONOption
         @Option(help: "Seconds of timed repetitions per config.")
         var seconds: Double = 3
-        @Option(help: "Threads to use (default: RNN_THREADS when set, else every core).")
-        var threads: Int?
+        @OptionGroup var threads: ThreadsOption
         @Option(help: "Precision of the matrix products: fp32 or bf16 (needs AVX512-BF16).")
         var precision: Precision = .fp32
 
@@ -36,27 +34,19 @@ extension RNN {
                 throw ValidationError("unknown benchmark '\(name)'; choose from: gemm, \(BenchmarkConfig.all.map(\.name).joined(separator: ", "))")
             }
             try Check.positive(seconds, "--seconds", atMost: 3600, " (an hour)")
-            if let threads { try Check.count(threads, "--threads", in: 1...EnvironmentCheck.maximumThreads) }
             if let why = precision.problem { throw ValidationError(why) }
         }
 
         func run() throws {
-            if let threads {
-                // Threads.count is read once, on first use: set it before any work starts.
-                setenv("RNN_THREADS", String(threads), 1)
-                guard Threads.count == threads else {
-                    throw UserFacingError(description: "rnn bench: --threads \(threads) could not be applied (running with \(Threads.count))")
-                }
-            }
             Precision.processDefault = precision
             if selected == ["gemm"] { return gemmComparison() }
             if selected.contains("allreduce") { return try allReduceBenchmark(seconds: seconds) }
             let names = selected.isEmpty ? BenchmarkConfig.all.map(\.name) : selected
-            if !json { print("gemm \(precision == .bf16 ? "bf16" : GEMMBackend.inUse), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
+            if !output.json { print("gemm \(precision == .bf16 ? "bf16" : GEMMBackend.inUse), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
             for name in names {
                 if name == "gemm" { gemmComparison(); continue }
                 let r = ModelBenchmark.run(BenchmarkConfig.named(name)!, seconds: seconds)
-                if json {
+                if output.json {
                     print(r.json)
                 } else if r.mode == "generate" {
                     print(String(format: "%-24@ %9.1f us/token (p10-p90 %.1f-%.1f) %9.0f tokens/s %7.2f GFLOP/s  peak %6.0f MB", name, r.milliseconds * 1000,
@@ -80,13 +70,13 @@ extension RNN {
                 for backend in GEMMBackend.available {
                     let r = GEMMBenchmark.run(size: size, backend: backend)
                     rates[backend] = r.gflops
-                    if json {
+                    if output.json {
                         print(#"{"config":"sgemm-\#(size)","mode":"gemm","backend":"\#(backend)","ms":\#(String(format: "%.3f", r.seconds * 1e3)),"gflops":\#(String(format: "%.1f", r.gflops))}"#)
                     } else {
                         print(String(format: "sgemm-%d  %-9@ %8.2f ms  %7.1f GFLOP/s", size, backend.rawValue, r.seconds * 1e3, r.gflops))
                     }
                 }
-                if !json, let own = rates[.builtin], let blas = rates[.openblas] {
+                if !output.json, let own = rates[.builtin], let blas = rates[.openblas] {
                     print(String(format: "sgemm-%d  builtin/openblas = %.2f", size, own / blas))
                 }
             }

@@ -19,8 +19,8 @@ extension RNN {
         var layers = 2
         @Option(help: "Validate and print a sample every N steps.")
         var validateEvery = 150
-        @Option(help: "Random seed.")
-        var seed: UInt64 = 1
+        @OptionGroup var seeding: SeedOption
+        @OptionGroup var threads: ThreadsOption
 
         func validate() throws {
             if let why = TrainingBudget(minutes: minutes).problem(names: .options) { throw ValidationError(why) }
@@ -34,7 +34,7 @@ extension RNN {
                 "--data", "tinyshakespeare", "--cell", "lstm", "--layers", "\(layers)", "--hidden", "\(hidden)",
                 "--embedding", "64", "--seq", "64", "--batch", "32", "--optimizer", "adam", "--lr", "2e-3",
                 "--minutes", "\(minutes)", "--validate-every", "\(validateEvery)", "--log-every", "25",
-                "--seed", "\(seed)", "--out", out, "--force",
+                "--seed", "\(seeding.seed)", "--out", out, "--force",
             ])
             var lastModel: LanguageModel?
             try userFacing {
@@ -47,7 +47,7 @@ extension RNN {
             }
             if let model = lastModel {
                 print("=== final sample (temperature 0.8) ===")
-                print(Self.sample(model, length: 600, seed: seed))
+                print(Self.sample(model, length: 600, seed: seeding.seed))
             }
             print("try: rnn sample --model \(out) --prime 'ROMEO:' --temperature 0.8")
         }

@@ -12,7 +12,7 @@ extension RNN.Evaluate {
         var featureRows: Tensor? = nil
         if config.source == .features {
             guard let features else {
-                throw UserFacingError(description: "\(model): this generator captions feature vectors; give --features FILE with --data CAPTIONS")
+                throw UserFacingError(description: "\(modelFile.path): this generator captions feature vectors; give --features FILE with --data CAPTIONS")
             }
             let rows = try FeatureFile.read(features)
             examples = try FeatureFile.captions(path)
@@ -20,9 +20,9 @@ extension RNN.Evaluate {
             _ = try FeatureFile.row(0, of: rows, path: features, width: config.conditionSize)
             featureRows = rows
         } else {
-            examples = try ClassificationData.read(path, textColumn: textColumn, labelColumn: labelColumn)
+            examples = try textData.read(path)
         }
-        if let f = heldOut { examples = stratifiedSplit(examples, fraction: f, seed: seed).held }
+        examples = chosenPart(examples)
         var encoded = try generator.encode(examples)
         if let featureRows { encoded.conditions = ConditionInput.features(featureRows).select(examples.map { $0.line - 1 }) }
         let overall = generator.evaluate(encoded)
@@ -39,7 +39,7 @@ extension RNN.Evaluate {
         var check: (generated: Double, real: Double, perLabel: [String: (generated: Double, real: Double)])? = nil
         if let classifierPath = classifier {
             guard config.source == .label else {
-                throw UserFacingError(description: "--classifier checks a label-conditioned generator; \(model) is conditioned on \(config.source == .none ? "nothing" : "feature vectors")")
+                throw UserFacingError(description: "--classifier checks a label-conditioned generator; \(modelFile.path) is conditioned on \(config.source == .none ? "nothing" : "feature vectors")")
             }
             let classifier = try SequenceClassifier(checkpoint: try Checkpoint.read(classifierPath))
             let missing = config.labels.filter { !classifier.config.labels.contains($0) }
@@ -47,7 +47,7 @@ extension RNN.Evaluate {
                 throw UserFacingError(description: "\(classifierPath): the classifier does not know \(missing.joined(separator: ", ")), which the generator writes")
             }
             // One generated text per real one, for the same label: the same mix of labels on both sides.
-            var rng = SeededRNG(seed: seed)
+            var rng = SeededRNG(seed: seeding.seed)
             let options = SamplingOptions(temperature: temperature)
             let generated = examples.map { e in
                 generator.decode(generator.generate(.label(config.labels.firstIndex(of: e.label!)!), maxLength: 50, options: options, rng: &rng))
@@ -64,7 +64,7 @@ extension RNN.Evaluate {
             check = (rate(g, Array(examples.indices)), rate(r, Array(examples.indices)), perLabel)
         }
 
-        if json {
+        if output.json {
             var fields = [String(format: #""loss":%.6f,"tokens":%d,"sequences":%d"#, overall.loss, overall.tokens, examples.count)]
             if let check { fields.append(String(format: #""generated_classified_as_requested":%.6f,"real_classified_correctly":%.6f"#, check.generated, check.real)) }
             let per: [String] = rows.map { r -> String in

@@ -6,28 +6,37 @@ extension RNN {
     /// `rnn evaluate`: loss of a model on a data file.
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure a model on a data file: loss and bits per character (char) or perplexity (word); BLEU, chrF and perplexity (translate); accuracy and confusion matrix (classifiers); MAE, RMSE, sMAPE and MASE on held-out values (forecasters).")
+            abstract: "Measure any trained model on a data file: language models, classifiers, taggers, generators, translators and forecasters.",
+            discussion: """
+            A language model: loss and bits per character (char) or perplexity (word); --split valid scores only
+            the part of the text training held out (its last 10%, or wiki.valid.tokens for wikitext-2).
+            A classifier: accuracy, macro-F1 and the confusion matrix; --split valid (or --held-out F) scores
+            only the stratified part `train classify` held out. A tagger: accuracy per tag.
+            A generator: loss per token. A translation model: BLEU, chrF and perplexity (--source, --target).
+            A forecaster: MAE, RMSE, sMAPE and MASE on the held-out values.
+            Examples:
+              rnn evaluate --model shakespeare.safetensors --data tinyshakespeare --split valid
+              rnn evaluate --model sst2.safetensors --data sst2/dev.tsv
+              rnn evaluate --model upos.safetensors --data ud-english-ewt/en_ewt-ud-test.conllu
+            """)
 
-        @Option(help: "A checkpoint written by `rnn train`.")
-        var model: String
+        @OptionGroup var modelFile: ModelFileOption
         @Option(help: "A file path or data set name (NAME/FILE picks a file of a set, e.g. wikitext-2/wiki.test.tokens).")
         var data: String?
+        @Option(help: "Which part of --data: all, or the train or valid part of the split training made (language models, classifiers, generators).")
+        var split: EvaluationSplit = .all
         @OptionGroup var translation: TranslationEvaluationOptions
         @Option(help: "Steps per batch.")
         var seq = 64
         @Option(help: "Parallel streams.")
         var batch = 16
-        @Flag(help: "Print one JSON object.")
-        var json = false
+        @OptionGroup var output: JSONOption
+        @OptionGroup var threads: ThreadsOption
 
-        @Option(help: "Classifier data: the text column (a header name or a 1-based number).")
-        var textColumn: String?
-        @Option(help: "Classifier data: the label column (a header name or a 1-based number).")
-        var labelColumn: String?
-        @Option(help: "Classifier or generator: evaluate only the held-out fraction that `train classify|generate --valid-split F --seed S` set aside.")
+        @OptionGroup var textData: TextDataOptions
+        @Option(help: "Classifier or generator: the fraction `train classify|generate --valid-split F --seed S` held out; --split valid scores it, --split train the rest (default with --split: 0.1).")
         var heldOut: Double?
-        @Option(help: "The seed of that split.")
-        var seed: UInt64 = 1
+        @OptionGroup var seeding: SeedOption
         @Option(help: "Generator: a classifier that checks generated sequences are assigned to the label asked for.")
         var classifier: String?
         @Option(help: "Generator: sampling temperature for the --classifier check.")
@@ -44,6 +53,7 @@ extension RNN {
 
         func validate() throws {
             if let f = heldOut, !(f > 0 && f < 1) { throw ValidationError("--held-out must lie between 0 and 1, got \(f)") }
+            if heldOut != nil && split == .train { throw ValidationError("--held-out scores the held-out part; drop it, or use --split valid") }
             try Check.count(seq, "--seq", in: 1...Int.max)
             try Check.count(batch, "--batch", in: 1...Int.max)
             try Check.positive(temperature, "--temperature")
@@ -54,37 +64,43 @@ extension RNN {
 
         func run() throws {
             try userFacing {
-                let checkpoint = try Checkpoint.read(model)
-                if translation.source != nil { return try translation.evaluate(try Seq2Seq(checkpoint: checkpoint), model: model, json: json) }
+                let checkpoint = try Checkpoint.read(modelFile.path)
+                if translation.source != nil { return try translation.evaluate(try Seq2Seq(checkpoint: checkpoint), model: modelFile.path, json: output.json) }
                 guard let data else { throw ValidationError("--data is needed for a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))") }
-                let path = try DataCatalog.resolve(data)
+                // wikitext-2 ships its split as files; elsewhere training cut the text itself.
+                let splitByFile = split != .all && data == "wikitext-2"
+                let path = try splitByFile ? DataCatalog.resolve(data, file: split == .valid ? "wiki.valid.tokens" : "wiki.train.tokens")
+                    : DataCatalog.resolve(data)
                 switch checkpoint.kind {
                 case SequenceClassifier.kind: try evaluateClassifier(try SequenceClassifier(checkpoint: checkpoint), path)
                 case SequenceTagger.kind: try evaluateTagger(try SequenceTagger(checkpoint: checkpoint), path)
                 case ConditionalGenerator.kind: try evaluateGenerator(try ConditionalGenerator(checkpoint: checkpoint), path)
                 case NumericSequenceClassifier.kind:
-                    try evaluateNumeric(try NumericSequenceClassifier(checkpoint: checkpoint), try series.read(path, labelColumn: labelColumn, test: true), json: json)
+                    try evaluateNumeric(try NumericSequenceClassifier(checkpoint: checkpoint), try series.read(path, labelColumn: textData.labelColumn, test: true), json: output.json)
                 case Forecaster.kind: try evaluateForecaster(try Forecaster(checkpoint: checkpoint), path)
-                default: try evaluateLanguageModel(try LanguageModel(checkpoint: checkpoint), path)
+                default: try evaluateLanguageModel(try LanguageModel(checkpoint: checkpoint), path, part: splitByFile ? .all : split)
                 }
             }
         }
 
-        func evaluateLanguageModel(_ lm: LanguageModel, _ path: String) throws {
+        func evaluateLanguageModel(_ lm: LanguageModel, _ path: String, part: EvaluationSplit) throws {
             let text = try TextFile.read(path)
             var line = 1
-            let ids = try lm.config.level.tokens(text).map { token -> Int in
+            let allIDs = try lm.config.level.tokens(text).map { token -> Int in
                 guard let id = lm.vocabulary.idOrUnknown(token) else {
                     throw DataError.malformed(path: path, line: line, expected: "tokens the model knows", found: token.debugDescription)
                 }
                 if token == "\n" || token == Vocabulary.endOfSentence { line += 1 }
                 return id
             }
+            // The same cut as training's: the last 10% of the tokens were its validation text.
+            let cut = allIDs.count * 9 / 10
+            let ids = part == .valid ? Array(allIDs[cut...]) : part == .train ? Array(allIDs[..<cut]) : allIDs
             let b = max(1, min(batch, ids.count / seq.plusOneSaturating))
             let stream = TokenStream(ids: ids, batchSize: b, sequenceLength: seq)
             guard stream.batchCount > 0 else { throw DataError.tooShort(path: path, tokens: ids.count, needed: 2) }
             let r = lm.evaluate(stream)
-            if json {
+            if output.json {
                 let derived = lm.config.level == .char ? r.loss / log(2.0) : exp(r.loss)
                 print(#"{"loss":\#(jsonNumber(r.loss)),"tokens":\#(r.tokens),"\#(lm.config.level == .char ? "bits_per_char" : "perplexity")":\#(jsonNumber(derived))}"#)
             } else if lm.config.level == .char {
@@ -97,7 +113,7 @@ extension RNN {
         func evaluateTagger(_ tagger: SequenceTagger, _ path: String) throws {
             let sentences = try CoNLLU.sentences(try TextFile.read(path), path: path, column: tagger.config.column)
             let r = tagger.evaluate(sentences.map(\.words), tags: try tagger.encodeTags(sentences, path: path))
-            if json {
+            if output.json {
                 print(#"{"loss":\#(jsonNumber(r.loss)),"accuracy":\#(jsonNumber(r.metrics.accuracy)),"words":\#(r.metrics.total.reduce(0, +))}"#)
                 return
             }
@@ -120,7 +136,7 @@ extension RNN {
                 rows.append(("linear trend", ForecastEvaluation.linearTrend(history, horizon: c.horizon)))
             }
             let scored = rows.map { ($0.0, ForecastEvaluation.scores(actual: actual, forecast: $0.1, history: history, season: c.season)) }
-            if json {
+            if output.json {
                 func number(_ v: Double) -> String { v.isFinite ? String(format: "%.6f", v) : "null" }
                 print("[" + scored.map { name, s in
                     #"{"method":"\#(name)","mae":\#(number(s.mae)),"rmse":\#(number(s.rmse)),"smape":\#(number(s.smape)),"mase":\#(number(s.mase))}"#
@@ -135,43 +151,28 @@ extension RNN {
         }
 
         func evaluateClassifier(_ classifier: SequenceClassifier, _ path: String) throws {
-            var examples = try ClassificationData.read(path, textColumn: textColumn, labelColumn: labelColumn)
-            if let f = heldOut { examples = stratifiedSplit(examples, fraction: f, seed: seed).held }
+            let examples = chosenPart(try textData.read(path))
             let r = classifier.evaluate(try classifier.encode(examples))
             let m = r.metrics
-            if json {
+            if output.json {
                 print(#"{"loss":\#(jsonNumber(r.loss)),"accuracy":\#(jsonNumber(m.accuracy)),"macro_f1":\#(jsonNumber(m.macroF1)),"examples":\#(m.total)}"#)
                 return
             }
             print(String(format: "%@: accuracy %.4f, macro-F1 %.4f, loss %.4f over %d examples", path, m.accuracy, m.macroF1, r.loss, m.total))
             print(m.table, terminator: "")
         }
-    }
 
-    /// `rnn inspect`: what a checkpoint holds.
-    struct Inspect: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a checkpoint's kind, configuration and tensors.")
-
-        @Option(help: "A checkpoint file.")
-        var model: String
-
-        func run() throws {
-            try userFacing {
-                let ck = try Checkpoint.read(model)
-                print("kind: \(ck.kind)")
-                print("config: \(ck.config)")
-                if let v = ck.vocabulary { print("vocabulary: \(v.count) tokens") }
-                for key in ck.metadata.keys.sorted() where !["kind", "config", "vocabulary", "training_state"].contains(key) {
-                    print("\(key): \(ck.metadata[key]!)")
-                }
-                var total = 0
-                for name in ck.tensors.keys.sorted() {
-                    let t = ck.tensors[name]!
-                    total += t.count
-                    print("  \(name) \(t.shape)")
-                }
-                print("\(total) values in \(ck.tensors.count) tensors")
-            }
+        /// The examples `--split` and `--held-out` ask for: all, or one side of `train classify`'s stratified split.
+        func chosenPart(_ examples: [LabeledText]) -> [LabeledText] {
+            let side: EvaluationSplit = heldOut != nil ? .valid : split
+            guard side != .all else { return examples }
+            let parts = stratifiedSplit(examples, fraction: heldOut ?? TrainClassify.defaultValidSplit ?? 0.1, seed: seeding.seed)
+            return side == .valid ? parts.held : parts.train
         }
     }
+}
+
+/// `rnn evaluate --split`: all of the data, or one side of the split training made.
+enum EvaluationSplit: String, ExpressibleByArgument, CaseIterable {
+    case all, train, valid
 }

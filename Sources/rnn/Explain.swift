@@ -24,8 +24,8 @@ struct ExplainActivations: ParsableCommand {
           rnn explain activations --model names.safetensors --text some-names.txt --out names.html
         """)
 
-    @Option(help: "A language model or sequence classifier checkpoint.")
-    var model: String
+    @OptionGroup var modelFile: ModelFileOption
+    @OptionGroup var threads: ThreadsOption
     @Option(help: "The text to run the model over (a file path or NAME/FILE of a data set).")
     var text: String
     @Option(help: "Where to write the page.")
@@ -39,15 +39,15 @@ struct ExplainActivations: ParsableCommand {
     func validate() throws {
         // The page holds every unit's value at every token: 5,000 tokens of a 2 x 512 LSTM make about 30 MB.
         guard maxTokens >= 1 && maxTokens <= 5000 else { throw ValidationError("--max-tokens must lie in 1...5000, got \(maxTokens)") }
-        if out == model || out == text { throw ValidationError("--out must differ from --model and --text") }
+        if out == modelFile.path || out == text { throw ValidationError("--out must differ from --model and --text") }
     }
 
     func run() throws {
         try userFacing {
             let path = try DataCatalog.resolve(text)
-            let lock = try HTMLPage.claim(out, inputs: [("--model", model), ("--text", path)])
+            let lock = try HTMLPage.claim(out, inputs: [("--model", modelFile.path), ("--text", path)])
             defer { lock.release() }
-            let checkpoint = try Checkpoint.read(model)
+            let checkpoint = try Checkpoint.read(modelFile.path)
             let content = try TextFile.read(path)
             let recording: ActivationRecording
             let describe: String
@@ -60,7 +60,7 @@ struct ExplainActivations: ParsableCommand {
                 if tokens.count > maxTokens { print("using the first \(maxTokens) of \(tokens.count) tokens (--max-tokens)") }
                 recording = ActivationRecording(lm, text: kept)
                 let c = lm.config
-                describe = "\(model): \(c.level)-level language model, \(c.layers) x \(c.cell) \(c.hiddenSize), vocabulary \(c.vocabularySize)"
+                describe = "\(modelFile.path): \(c.level)-level language model, \(c.layers) x \(c.cell) \(c.hiddenSize), vocabulary \(c.vocabularySize)"
             case SequenceClassifier.kind:
                 let classifier = try SequenceClassifier(checkpoint: checkpoint)
                 // Each line is one example, and measuring which tokens moved its prediction runs it once
@@ -84,9 +84,9 @@ struct ExplainActivations: ParsableCommand {
                 }
                 recording = ActivationRecording(classifier, text: lines.joined(separator: "\n"))
                 let c = classifier.config
-                describe = "\(model): sequence classifier (\(c.tokenizer) tokens), \(c.layers) x \(c.bidirectional ? "bidirectional " : "")\(c.cell) \(c.hiddenSize), \(c.labels.count) labels"
+                describe = "\(modelFile.path): sequence classifier (\(c.tokenizer) tokens), \(c.layers) x \(c.bidirectional ? "bidirectional " : "")\(c.cell) \(c.hiddenSize), \(c.labels.count) labels"
             default:
-                throw UserFacingError(description: "\(model): holds a \(checkpoint.kind.replacingOccurrences(of: "_", with: " ")); `rnn explain activations` can explain a language model or a sequence classifier")
+                throw UserFacingError(description: "\(modelFile.path): holds a \(checkpoint.kind.replacingOccurrences(of: "_", with: " ")); `rnn explain activations` can explain a language model or a sequence classifier")
             }
             if recording.stepCount == 0 {
                 throw DataError.malformed(path: path, line: 1, expected: "text with tokens in the model's vocabulary", found: "none")
@@ -140,8 +140,8 @@ struct ExplainGradients: ParsableCommand {
     var hidden = 32
     @Option(help: "The factor on W_hh of the exploding vanilla RNN (0: leave that part out).")
     var explode: Float = 6
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 1
+    @OptionGroup var seeding: SeedOption
+    @OptionGroup var threads: ThreadsOption
     @Option(help: "Measure this language model instead (with --text), against the same architecture untrained.")
     var model: String?
     @Option(help: "With --model: the text the model reads (a file path or NAME/FILE of a data set).")
@@ -177,7 +177,7 @@ struct ExplainGradients: ParsableCommand {
         if ids.count < tokens.prefix(length + 1).count { print("\(path): tokens outside the model's vocabulary were skipped") }
         let c = lm.config
         let page = GradientsPage.forModel(lm, ids: Array(ids), modelDescription: "\(model): \(c.level)-level language model, \(c.layers) x \(c.cell) \(c.hiddenSize)",
-                                          textDescription: path, seed: seed)
+                                          textDescription: path, seed: seeding.seed)
         try HTMLPage.write(page.html, to: out)
         print("wrote \(out): \(ids.count - 1) tokens read, \(c.layers) layer(s)")
     }
@@ -194,7 +194,7 @@ struct ExplainGradients: ParsableCommand {
             s.steps = steps
             s.hidden = hidden
             s.explodeScale = explode
-            s.seed = seed
+            s.seed = seeding.seed
             let start = Date()
             let page = GradientsPage(settings: s) { print($0) }
             try HTMLPage.write(page.page.html, to: out)

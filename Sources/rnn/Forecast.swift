@@ -9,16 +9,15 @@ extension RNN {
             abstract: "Forecast the values that follow a series with a trained forecaster.",
             discussion: "Prints one line per future step: its number after the end of the series and the forecast value.")
 
-        @Option(help: "A forecaster checkpoint written by `rnn train forecast`.")
-        var model: String
+        @OptionGroup var modelFile: ModelFileOption
         @Option(help: "The series: a CSV file (one row per time step).")
         var data: String
         @Option(help: "The value column (a header name or 1-based number; default: the last column).")
         var column: String?
         @Option(help: "Missing values in the series: refuse or carry (last value forward).")
         var missing: MissingValues = .refuse
-        @Flag(help: "Print one JSON list of the forecast values.")
-        var json = false
+        @OptionGroup var output: JSONOption
+        @OptionGroup var threads: ThreadsOption
 
         func validate() throws {
             if missing == .mask { throw ValidationError("--missing mask is for classifiers; a forecaster takes refuse or carry") }
@@ -26,11 +25,11 @@ extension RNN {
 
         func run() throws {
             try userFacing {
-                let forecaster = try Forecaster(checkpoint: try Checkpoint.read(model))
+                let forecaster = try Forecaster(checkpoint: try Checkpoint.read(modelFile.path))
                 let path = try DataCatalog.resolve(data)
                 let series = try readForecastSeries(path, column: column, missing: missing)
                 let values = try forecaster.forecast(series.values, path: path, firstLine: series.firstLine)
-                if json {
+                if output.json {
                     print("[" + values.map { String(format: "%.6g", Double($0)) }.joined(separator: ",") + "]")
                     return
                 }

@@ -15,6 +15,7 @@ extension RNN {
 
         @Flag(help: "Time the GEMM backends again and keep the new choice.")
         var calibrate = false
+        @OptionGroup var threads: ThreadsOption
 
         func run() throws {
             if calibrate, let path = GEMMBackend.calibrationCachePath {

@@ -58,8 +58,9 @@ struct TrainingArguments: ParsableArguments {
     var alpha: Float = 0.99
     @Option(help: "Clip gradients to this global L2 norm; 0 disables clipping.")
     var clip: Float = 5
-    @Option(help: "Learning-rate schedule: constant, decay:EPOCH:FACTOR (after EPOCH, multiply per epoch), step:EVERY:FACTOR, cosine:WARMUP_STEPS, plateau:FACTOR:PATIENCE.")
-    var schedule = "constant"
+    @Option(help: "Learning-rate schedule: constant, decay:EPOCH:FACTOR (after EPOCH, multiply per epoch), step:EVERY:FACTOR, cosine:WARMUP_STEPS, plateau:FACTOR:PATIENCE.",
+            transform: LearningRateSchedule.parse)
+    var schedule: LearningRateSchedule = .constant
     @Option(help: "Train for this many minutes.")
     var minutes: Double?
     @Option(help: "Train for this many epochs.")
@@ -71,11 +72,11 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Stop after this many validations without improvement.")
     var patience: Int?
     @Option(help: "What picks the best checkpoint and drives early stopping: loss, accuracy (classify and tag; their default) or bleu (translate; its default).")
-    var select: String?
+    var select: SelectMetric?
     @Option(help: "Print a progress line and a metrics line every N steps (a terminal's progress line is redrawn several times a second).")
     var logEvery = 50
-    @Option(help: "Random seed for initialisation, dropout and shuffling.")
-    var seed: UInt64 = 1
+    @OptionGroup var seeding: SeedOption
+    var seed: UInt64 { seeding.seed }
     @Option(help: "Where to write the model checkpoint (the best by validation loss).")
     var out: String
     @Option(help: "Append training and validation metrics to this JSON-lines file.")
@@ -90,6 +91,7 @@ struct TrainingArguments: ParsableArguments {
     var initFrom: String?
     @Flag(help: "Skip batches whose loss or gradients are not finite instead of stopping.")
     var skipNonfinite = false
+    @OptionGroup var threads: ThreadsOption
     @Option(help: "Precision of the matrix products: fp32, or bf16 (bfloat16 products with float accumulation, float weights, gradients and optimizer; needs a CPU with AVX512-BF16).")
     var precision: Precision = .fp32
 
@@ -110,40 +112,15 @@ struct TrainingArguments: ParsableArguments {
             guard let metrics else { throw ValidationError("--plot draws the --metrics file; give --metrics FILE too") }
             if plot == metrics || plot == out { throw ValidationError("--plot \(plot) must differ from --metrics and --out") }
         }
-        _ = try parsedSchedule(totalSteps: steps)
         if let why = precision.problem { throw ValidationError(why) }
-        if let select, !["loss", "accuracy", "macro_f1", "bleu"].contains(select) {
-            throw ValidationError("--select must be loss, accuracy, macro_f1 or bleu (translate), got '\(select)'")
-        }
     }
 
     /// The training budget the options give.
     var budget: TrainingBudget { TrainingBudget(epochs: epochs, steps: steps, minutes: minutes) }
 
-    func parsedSchedule(totalSteps: Int?) throws -> LearningRateSchedule {
-        let parts = schedule.split(separator: ":").map(String.init)
-        func number<T: LosslessStringConvertible>(_ i: Int) throws -> T {
-            guard i < parts.count, let v = T(parts[i]) else {
-                throw ValidationError("--schedule \(schedule): expected constant, decay:EPOCH:FACTOR, step:EVERY:FACTOR, cosine:WARMUP_STEPS or plateau:FACTOR:PATIENCE")
-            }
-            return v
-        }
-        let s: LearningRateSchedule
-        switch parts.first ?? "" {
-        case "constant": s = .constant
-        case "decay": s = .decayAfter(epoch: try number(1), factor: try number(2))
-        case "step": s = .step(every: try number(1), factor: try number(2))
-        case "cosine": s = .cosine(warmupSteps: try number(1), totalSteps: totalSteps ?? 1, minimum: 0)
-        case "plateau": s = .reduceOnPlateau(factor: try number(1), patience: try number(2), minimum: 0)
-        default: _ = try number(99) as Int; s = .constant
-        }
-        if let why = s.problem { throw ValidationError("--schedule \(schedule): \(why)") }
-        return s
-    }
-
     /// The library's options; `batchesPerEpoch` lets cosine span an epoch budget;
     /// `defaultSelect` is the metric that picks the best checkpoint unless `--select` says otherwise.
-    func options(batchesPerEpoch: Int, defaultSelect: String? = nil, inputs: [String: String] = [:]) throws -> TrainingOptions {
+    func options(batchesPerEpoch: Int, defaultSelect: SelectMetric = .loss, inputs: [String: String] = [:]) throws -> TrainingOptions {
         var config = OptimizerConfig(kind: optimizer, learningRate: lr ?? OptimizerConfig.defaultLearningRate(optimizer))
         config.momentum = momentum
         config.nesterov = nesterov
@@ -154,20 +131,19 @@ struct TrainingArguments: ParsableArguments {
         o.validateEvery = validateEvery
         o.clipNorm = clip > 0 ? clip : nil
         o.earlyStoppingPatience = patience
-        let chosen = select ?? defaultSelect ?? "loss"
-        o.selectMetric = chosen == "loss" ? nil : chosen
+        o.selectMetric = (select ?? defaultSelect).trainerMetric
         o.seed = seed
         o.metricsPath = metrics
         o.logEvery = logEvery
         o.skipNonFinite = skipNonfinite
         o.inputs = inputs
-        if schedule.hasPrefix("cosine"), steps == nil, epochs == nil {
+        if schedule.isCosine, steps == nil, epochs == nil {
             throw ValidationError("--schedule cosine needs --steps or --epochs to know where the cosine ends")
         }
-        o.schedule = try parsedSchedule(totalSteps: steps ?? epochs.map { e in
+        o.schedule = schedule.withTotalSteps(steps ?? epochs.map { e in
             let (total, overflow) = e.multipliedReportingOverflow(by: batchesPerEpoch)
             return overflow ? Int.max : total
-        })
+        } ?? 1)
         return o
     }
 }

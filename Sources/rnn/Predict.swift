@@ -6,66 +6,172 @@ extension RNN {
     /// `rnn predict`: label or tag each input line.
     struct Predict: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Classify or tag each line of a file (or standard input) with a trained model.",
+            abstract: "Classify or tag each line of a file, a text given as an argument, or standard input, with a trained model.",
             discussion: """
-            A classifier prints the label and its probability per line; a tagger prints word/TAG per word.
+            The input is a file, a data set file (NAME/FILE, as `train` and `evaluate` take), a text, or - (or
+            nothing) for standard input. A TSV/CSV/JSONL file is read as `evaluate` reads it (its text column).
+            A classifier prints, per input line, the --top labels with their probabilities and then the text,
+            tab-separated: always 2 x K + 1 columns (K = --top, at most the number of labels). A tagger splits
+            punctuation off words and prints word/TAG per word; given a .conllu file it writes the file back in
+            CoNLL-U with the predicted tags in its tag column. Blank lines give empty results in the same place.
             A numeric-sequence classifier reads a .ts file, a UCR/UEA folder (its test file) or a numeric CSV
             and prints the label, its probability and file:line per sequence.
+            Examples:
+              rnn predict --model names.safetensors "Tanaka"
+              rnn predict --model sst2.safetensors --json --top 2 reviews.txt
+              rnn predict --model upos.safetensors ud-english-ewt/en_ewt-ud-test.conllu > tagged.conllu
             """)
 
-        @Option(help: "A classifier or tagger checkpoint.")
-        var model: String
-        @Argument(help: "A file with one input per line (default: standard input).")
-        var file: String?
-        @Option(help: "Classifier: also print the K most likely labels.")
+        @OptionGroup var modelFile: ModelFileOption
+        @Argument(help: "A file with one input per line, a data set file (NAME/FILE), a text to classify or tag, or - for standard input (the default).")
+        var input: String?
+        @Option(help: "Classifier: print the K most likely labels (a tagger refuses any K but 1).")
         var top = 1
+        @OptionGroup var output: JSONOption
+        @OptionGroup var textData: TextDataOptions
         @OptionGroup var series: SeriesFormatOptions
-        @Option(help: "Numeric CSV: the label column, if any (ignored for prediction).")
-        var labelColumn: String?
+        @OptionGroup var threads: ThreadsOption
 
         func validate() throws { try Check.count(top, "--top", in: 1...Int.max) }
 
+        /// The lines to predict (blank ones kept, as empty strings) and the name of where they came from.
+        enum Source {
+            case file(String)
+            case text(String)
+        }
+
+        /// A file (or data set file, or standard input) when `input` names one; otherwise the argument is the text itself.
+        func source() throws -> Source {
+            guard let input, input != "-" else { return .file(StandardInput.name) }
+            if FileManager.default.fileExists(atPath: input) { return .file(input) }
+            let first = String(input.split(separator: "/").first ?? "")
+            if DataCatalog.entry(first) != nil { return .file(try DataCatalog.resolve(input)) }
+            // Something that looks like a path but is not there is a mistake, not a text.
+            let looksLikePath = !input.contains(" ") && (input.contains("/") || [".txt", ".tsv", ".csv", ".jsonl", ".conllu", ".ts"].contains { input.lowercased().hasSuffix($0) })
+            if looksLikePath { throw DataError.notFound(path: input) }
+            return .text(input)
+        }
+
         func run() throws {
             try userFacing {
-                let checkpoint = try Checkpoint.read(model)
-                if checkpoint.kind == NumericSequenceClassifier.kind {
-                    guard let file else { throw ValidationError("a numeric-sequence classifier reads a file: give its path") }
-                    let classifier = try NumericSequenceClassifier(checkpoint: checkpoint)
-                    let cases = try series.read(try DataCatalog.resolve(file), labelColumn: labelColumn, test: true).cases
-                    for (c, probs) in zip(cases, classifier.probabilities(try cases.map(classifier.encode))) {
-                        let ranked = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(max(1, top))
-                        print(ranked.map { String(format: "%@\t%.4f", classifier.labels[$0], probs[$0]) }.joined(separator: "\t") + "\t\(c.path):\(c.line)")
-                    }
-                    return
-                }
-                let text: String
-                if let file { text = try TextFile.read(file) } else {
-                    guard let data = try? FileHandle.standardInput.readToEnd() ?? Data() else {
-                        throw UserFacingError(description: "<stdin>: cannot read standard input (closed, or a folder); give the input file as an argument")
-                    }
-                    guard let decoded = String(data: data, encoding: .utf8) else {
-                        throw UserFacingError(description: "<stdin>: invalid UTF-8; expected UTF-8 text (convert with iconv)")
-                    }
-                    text = decoded
-                }
-                let lines = text.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let checkpoint = try Checkpoint.read(modelFile.path)
+                let source = try source()
                 switch checkpoint.kind {
+                case NumericSequenceClassifier.kind:
+                    guard case .file(let path) = source, path != StandardInput.name else {
+                        throw UsageError(description: "a numeric-sequence classifier reads a file: give its path")
+                    }
+                    try predictNumeric(try NumericSequenceClassifier(checkpoint: checkpoint), path)
                 case SequenceClassifier.kind:
                     let classifier = try SequenceClassifier(checkpoint: checkpoint)
-                    for (line, probs) in zip(lines, classifier.predict(lines)) {
-                        let ranked = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(top)
-                        print(ranked.map { String(format: "%@\t%.4f", classifier.config.labels[$0], probs[$0]) }.joined(separator: "\t") + "\t" + line)
-                    }
+                    let (name, lines) = try textLines(source, delimitedAllowed: true)
+                    try printClassified(classifier, name: name, lines: lines)
                 case SequenceTagger.kind:
+                    guard top == 1 else { throw UsageError(description: "--top \(top): a tagger gives one tag per word; drop --top") }
                     let tagger = try SequenceTagger(checkpoint: checkpoint)
-                    let sentences = lines.map { $0.split(separator: " ").map(String.init) }
-                    for (words, tags) in zip(sentences, tagger.predict(sentences)) {
-                        print(zip(words, tags).map { "\($0)/\($1)" }.joined(separator: " "))
-                    }
+                    if case .file(let path) = source, path.lowercased().hasSuffix(".conllu") { return try tagCoNLLU(tagger, path) }
+                    let (name, lines) = try textLines(source, delimitedAllowed: false)
+                    try printTagged(tagger, name: name, lines: lines)
                 default:
-                    throw CheckpointError.wrongKind(path: model, found: checkpoint.kind, expected: "sequence classifier or sequence tagger")
+                    throw CheckpointError.wrongKind(path: modelFile.path, found: checkpoint.kind, expected: "sequence classifier or sequence tagger")
+                }
+            }
+        }
+
+        /// The input lines, blank lines kept as "" so results stay in step with the input. A delimited or JSON Lines
+        /// file gives its text column (rows with an empty text skipped and counted, or refused with --strict).
+        func textLines(_ source: Source, delimitedAllowed: Bool) throws -> (name: String, lines: [String]) {
+            switch source {
+            case .text(let text):
+                return ("the argument", text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) })
+            case .file(let path):
+                let content = try StandardInput.text(path)
+                let lower = path.lowercased()
+                if delimitedAllowed && ([".tsv", ".csv", ".jsonl", ".ndjson"].contains { lower.hasSuffix($0) } || JSONLines.isJSONLines(content, path: path)) {
+                    let rows = try ClassificationData.rows(text: content, path: path, textColumn: textData.textColumn, labelColumn: textData.labelColumn,
+                                                           requireLabels: false, delimiter: textData.delimiter?.character, skipEmptyText: !textData.strict)
+                    if let note = TextDataOptions.skippedNote(path, lines: rows.emptyTextLines) { warn(note) }
+                    return (path, rows.examples.map(\.text))
+                }
+                var lines = content.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                if lines.last == "" { lines.removeLast() }
+                let blank = lines.indices.filter { lines[$0].isEmpty }.map { $0 + 1 }
+                if textData.strict, let first = blank.first {
+                    throw DataError.malformed(path: path, line: first, expected: "a non-empty line (--strict)", found: "a blank line")
+                }
+                if let note = TextDataOptions.skippedNote(path, lines: blank, what: "blank line(s) given empty results") { warn(note) }
+                return (path, lines)
+            }
+        }
+
+        func printClassified(_ classifier: SequenceClassifier, name: String, lines: [String]) throws {
+            let labels = classifier.config.labels
+            let k = min(top, labels.count)
+            if top > labels.count { warn("--top \(top): the model has \(labels.count) labels; printing \(k)") }
+            let filled = lines.indices.filter { !lines[$0].isEmpty }
+            var probabilities = [[Float]?](repeating: nil, count: lines.count)
+            for (i, p) in zip(filled, classifier.predict(filled.map { lines[$0] })) { probabilities[i] = p }
+            for (i, line) in lines.enumerated() {
+                let ranked = probabilities[i].map { p in Array(p.indices.sorted { p[$0] > p[$1] }.prefix(k)).map { (labels[$0], p[$0]) } } ?? []
+                if output.json {
+                    var object: [String: Any] = ["line": i + 1, "text": line,
+                                                 "top": ranked.map { ["label": $0.0, "probability": rounded($0.1)] as [String: Any] }]
+                    object["label"] = ranked.first?.0 ?? NSNull()
+                    object["probability"] = ranked.first.map { rounded($0.1) } ?? NSNull()
+                    print(try jsonLine(object))
+                } else {
+                    let pairs = ranked.map { String(format: "%@\t%.4f", $0.0, Double($0.1)) } + Array(repeating: "\t", count: k - ranked.count)
+                    print((pairs + [line]).joined(separator: "\t"))
+                }
+            }
+        }
+
+        func printTagged(_ tagger: SequenceTagger, name: String, lines: [String]) throws {
+            let sentences = lines.map { TextTokenizer.word.tokens($0) }
+            let filled = sentences.indices.filter { !sentences[$0].isEmpty }
+            var tags = [[String]](repeating: [], count: sentences.count)
+            for (i, t) in zip(filled, tagger.predict(filled.map { sentences[$0] })) { tags[i] = t }
+            for (i, words) in sentences.enumerated() {
+                if output.json {
+                    print(try jsonLine(["line": i + 1, "words": words, "tags": tags[i]]))
+                } else {
+                    print(zip(words, tags[i]).map { "\($0)/\($1)" }.joined(separator: " "))
+                }
+            }
+        }
+
+        /// A CoNLL-U file tagged: written back with the predicted tags in the model's tag column (or one JSON object per sentence).
+        func tagCoNLLU(_ tagger: SequenceTagger, _ path: String) throws {
+            let text = try StandardInput.text(path)
+            let sentences = try CoNLLU.sentences(text, path: path, column: tagger.config.column)
+            let tags = tagger.predict(sentences.map(\.words))
+            if output.json {
+                for (s, t) in zip(sentences, tags) { print(try jsonLine(["line": s.line, "words": s.words, "tags": t])) }
+                return
+            }
+            print(try CoNLLU.replacingTags(in: text, path: path, with: tags, column: tagger.config.column), terminator: "")
+        }
+
+        func predictNumeric(_ classifier: NumericSequenceClassifier, _ path: String) throws {
+            let cases = try series.read(path, labelColumn: textData.labelColumn, test: true).cases
+            let k = min(top, classifier.labels.count)
+            for (c, probs) in zip(cases, classifier.probabilities(try cases.map(classifier.encode))) {
+                let ranked = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(k)
+                if output.json {
+                    print(try jsonLine(["path": c.path, "line": c.line, "label": classifier.labels[ranked.first!], "probability": rounded(probs[ranked.first!]),
+                                        "top": ranked.map { ["label": classifier.labels[$0], "probability": rounded(probs[$0])] as [String: Any] }]))
+                } else {
+                    print(ranked.map { String(format: "%@\t%.4f", classifier.labels[$0], probs[$0]) }.joined(separator: "\t") + "\t\(c.path):\(c.line)")
                 }
             }
         }
     }
+}
+
+/// A probability with 6 decimals, as JSON shows it (not a Float's binary expansion).
+func rounded(_ p: Float) -> Double { (Double(p) * 1e6).rounded() / 1e6 }
+
+/// `object` as one line of JSON with sorted keys.
+func jsonLine(_ object: [String: Any]) throws -> String {
+    String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
 }

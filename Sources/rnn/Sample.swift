@@ -17,8 +17,7 @@ extension RNN {
               rnn sample --model captioner.safetensors --features feats.npy --row 3 --beam 4
             """)
 
-        @Option(help: "A checkpoint written by `rnn train lm` or `rnn train generate`.")
-        var model: String
+        @OptionGroup var modelFile: ModelFileOption
         @Option(help: "Text to start from (default: a newline for a language model, nothing for a generator).")
         var prime = ""
         @Option(help: "Language model: how many tokens to generate.")
@@ -27,8 +26,8 @@ extension RNN {
         var temperature: Float = 1
         @Option(help: "Sample only among the K most likely tokens.")
         var topK: Int?
-        @Option(help: "Random seed.")
-        var seed: UInt64 = 1
+        @OptionGroup var seeding: SeedOption
+        @OptionGroup var threads: ThreadsOption
         @Flag(help: "Always take the most likely token (greedy).")
         var argmax = false
         @Option(help: "Beam search with this many beams instead of sampling (a generator prints the --count best).")
@@ -66,14 +65,14 @@ extension RNN {
         func run() throws {
             try userFacing {
                 Precision.processDefault = precision
-                let checkpoint = try Checkpoint.read(model)
+                let checkpoint = try Checkpoint.read(modelFile.path)
                 if checkpoint.kind == ConditionalGenerator.kind || condition != nil || features != nil {
                     try sampleConditional(try ConditionalGenerator(checkpoint: checkpoint))
                     return
                 }
                 let lm = try LanguageModel(checkpoint: checkpoint)
                 let primeIDs = try lm.encode(prime)
-                var rng = SeededRNG(seed: seed)
+                var rng = SeededRNG(seed: seeding.seed)
                 if !noPrime { print(prime, terminator: "") }
                 let level = lm.config.level
                 if let beam {
@@ -95,17 +94,17 @@ extension RNN {
             switch config.source {
             case .none:
                 guard condition == nil && features == nil else {
-                    throw UserFacingError(description: "\(model): this generator was trained without a condition; drop --condition and --features")
+                    throw UserFacingError(description: "\(modelFile.path): this generator was trained without a condition; drop --condition and --features")
                 }
                 chosen = .none
             case .label:
                 guard let condition else {
-                    throw UserFacingError(description: "\(model): give --condition LABEL, one of \(config.labels.joined(separator: ", "))")
+                    throw UserFacingError(description: "\(modelFile.path): give --condition LABEL, one of \(config.labels.joined(separator: ", "))")
                 }
                 chosen = .label(try generator.labelID(condition))
             case .features:
                 guard let features else {
-                    throw UserFacingError(description: "\(model): this generator captions feature vectors; give --features FILE and --row N")
+                    throw UserFacingError(description: "\(modelFile.path): this generator captions feature vectors; give --features FILE and --row N")
                 }
                 let rows = try FeatureFile.read(features)
                 chosen = .features(try FeatureFile.row(row, of: rows, path: features, width: config.conditionSize))
@@ -119,7 +118,7 @@ extension RNN {
                 }
                 return
             }
-            var rng = SeededRNG(seed: seed)
+            var rng = SeededRNG(seed: seeding.seed)
             for _ in 0..<count {
                 let ids = generator.generate(chosen, prime: primeIDs, maxLength: maxLength, options: options, rng: &rng)
                 print(shownPrime + generator.decode(ids))

@@ -25,7 +25,7 @@ struct TrainLM: ParsableCommand {
         \(TrainLM.wordDefaultsText)
         """)
 
-    @Option(help: "Training text: a file path or a data set name (tinyshakespeare, wikitext-2, ...).")
+    @Option(help: "Training text: a file path, a data set name (tinyshakespeare, wikitext-2, ...), or - for standard input.")
     var data: String?
     @Option(help: "Train on this literal text instead of a file (no validation split).")
     var text: String?
@@ -95,8 +95,8 @@ private func readLanguageModelCorpus(_ c: TrainLM) throws -> (corpus: LanguageMo
         validText = try validPath.map { try TextFile.read($0) }
         source = "--text"
     } else if let data = c.data {
-        let path = try DataCatalog.resolve(data)
-        trainText = try TextFile.read(path)
+        let path = try StandardInput.resolve(data)
+        trainText = try StandardInput.text(path)
         if validPath == nil, data == "wikitext-2" { validPath = try DataCatalog.resolve("wikitext-2", file: "wiki.valid.tokens") }
         validText = try validPath.map { try TextFile.read($0) }
         source = path

@@ -22,14 +22,14 @@ enum NumericDefaults {
 extension TrainClassify {
     /// `rnn train classify` on numeric sequences: `.ts` files and folders, numeric CSV.
     func trainNumeric(_ path: String) throws {
-        if tokenizer != .word || lowercase || minCount != 1 || embeddings != nil || textColumn != nil || model.embedding != nil {
+        if tokenizer != nil || lowercase || minCount != 1 || embeddings != nil || textData.textColumn != nil || model.embedding != nil {
             throw ValidationError("--tokenizer, --lowercase, --min-count, --embeddings, --embedding and --text-column are for text; \(path) holds numeric sequences")
         }
         let folder = SeriesFolder(path)
-        let trainSet = try series.read(path, labelColumn: labelColumn)
+        let trainSet = try series.read(path, labelColumn: textData.labelColumn)
         var trainCases = trainSet.cases
-        var validCases = try valid.map { try series.read(try DataCatalog.resolve($0), labelColumn: labelColumn).cases }
-        if let f = validSplit {
+        var validCases = try valid.map { try series.read(try DataCatalog.resolve($0), labelColumn: textData.labelColumn).cases }
+        if let f = validSplit, f > 0 {
             let split = stratifiedSplit(trainCases, label: \.label, fraction: f, seed: training.seed)
             trainCases = split.train
             validCases = split.held
@@ -50,14 +50,14 @@ extension TrainClassify {
         let task = ClassificationTask(model: classifier, train: try classifier.encode(labeled: trainCases),
                                       valid: try validCases.map { try classifier.encode(labeled: $0) }, batch: batch ?? NumericDefaults.batch)
         let lengths = trainCases.map(\.length)
-        try trainTask(task, training: training, defaultSelect: "accuracy",
+        try trainTask(task, training: training, defaultSelect: .accuracy,
                       inputs: ["--data": folder?.train ?? path, "--valid": try valid.map { try DataCatalog.resolve($0) }], describe: """
             data: \(trainSet.path): \(trainCases.count) training and \(validCases?.count ?? 0) validation sequences, \(trainSet.channels) channels, length \(lengths.min() ?? 0)-\(lengths.max() ?? 0), \(labels.count) labels
             model: \(config.layers) x \(config.bidirectional ? "bidirectional " : "")\(config.cell) \(config.hiddenSize), \(config.pooling) pooling, patch \(config.patch), missing values: \(missing), dropout \(config.dropout), input dropout \(inputDropout), input noise \(inputNoise), \(classifier.parameterCount) parameters
             """)
         if let v = task.valid {
             let r = classifier.evaluate(v)
-            print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by %@ is in %@)", r.metrics.accuracy, r.metrics.macroF1, training.select ?? "accuracy", training.out))
+            print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by %@ is in %@)", r.metrics.accuracy, r.metrics.macroF1, (training.select ?? .accuracy).rawValue, training.out))
         }
         // A UCR/UEA folder: the saved model on the test file, which played no part in training or selection.
         if let test = folder?.test {

@@ -8,8 +8,12 @@ struct TrainClassify: ParsableCommand {
         commandName: "classify",
         abstract: "Train a sequence classifier (sentiment, name -> language, ...).",
         discussion: """
-        --data is a TSV/CSV file with a text and a label column (a header names them, or use
-        --text-column/--label-column), or a folder with one file per class (one example per line).
+        --data is a delimited file with a text and a label column (a header names them, or use
+        --text-column/--label-column; tab, comma, semicolon or pipe, sniffed from the header line),
+        a JSON Lines file (--text-field/--label-field, default text and label), a folder with one
+        file per class (one example per line), or - for standard input.
+        Without --valid, a stratified 10% of --data is held out for validation (--valid-split F to
+        change the fraction, 0 for none), so the best model and early stopping have a measure.
         Numeric sequences: a .ts file (UCR/UEA archive format), a folder with NAME_TRAIN.ts and
         NAME_TEST.ts (trained on the first, tested on the second after training), or a CSV with
         --id-column (one row per time step) or --numeric (one row per sequence).
@@ -19,18 +23,15 @@ struct TrainClassify: ParsableCommand {
           rnn train classify --data timeseries/JapaneseVowels --epochs 60 --out vowels.safetensors
         """)
 
-    @Option(help: "Training data: a TSV/CSV file, a folder of per-class files, a .ts file or folder, or a data set name (sst2/train.tsv, names, timeseries/GunPoint).")
+    @Option(help: "Training data: a TSV/CSV/JSONL file, a folder of per-class files, a .ts file or folder, a data set name (sst2/train.tsv, names, timeseries/GunPoint), or - for standard input.")
     var data: String
     @Option(help: "Validation data in the same format.")
     var valid: String?
-    @Option(help: "Hold out this fraction of --data for validation (stratified by label, chosen by --seed) instead of --valid.")
+    @Option(help: "Hold out this fraction of --data for validation (stratified by label, chosen by --seed) instead of --valid (default: 0.1 for text without --valid; 0 for none).")
     var validSplit: Double?
-    @Option(help: "The text column: a header name or a 1-based number.")
-    var textColumn: String?
-    @Option(help: "The label column: a header name or a 1-based number.")
-    var labelColumn: String?
-    @Option(help: "Tokens: word (punctuation split off), whitespace, or char.")
-    var tokenizer: TextTokenizer = .word
+    @OptionGroup var textData: TextDataOptions
+    @Option(help: "Tokens: word (punctuation split off), whitespace, or char (default: chosen from the data: char when over 10% of the word tokens are of words seen once, else word).")
+    var tokenizer: TextTokenizer?
     @Flag(help: "Lowercase the text before tokenizing.")
     var lowercase = false
     @Option(help: "Keep tokens seen at least this many times in training; the rest become <unk>.")
@@ -57,7 +58,7 @@ struct TrainClassify: ParsableCommand {
 
     func validate() throws {
         if valid != nil && validSplit != nil { throw ValidationError("give --valid or --valid-split, not both") }
-        if let f = validSplit, !(f > 0 && f < 1) { throw ValidationError("--valid-split must lie between 0 and 1, got \(f)") }
+        if let f = validSplit { try Check.number(f, "--valid-split", in: 0...0.99, " (0: no validation)") }
         if let batch { try Check.count(batch, "--batch", in: 1...Int.max) }
         try Check.count(minCount, "--min-count", in: 1...Int.max)
         if let patch { try Check.count(patch, "--patch", in: 1...NumericSequenceClassifier.Config.maximumPatch) }
@@ -67,19 +68,24 @@ struct TrainClassify: ParsableCommand {
 
     func run() throws {
         try userFacing {
-            let path = try DataCatalog.resolve(data)
-            if series.isNumeric(path) { return try trainNumeric(path) }
-            var trainExamples = try ClassificationData.read(path, textColumn: textColumn, labelColumn: labelColumn)
-            var validExamples = try valid.map { try ClassificationData.read(try DataCatalog.resolve($0), textColumn: textColumn, labelColumn: labelColumn) }
-            if let f = validSplit {
+            let path = try StandardInput.resolve(data)
+            if path != StandardInput.name, series.isNumeric(path) { return try trainNumeric(path) }
+            var trainExamples = try textData.read(path)
+            let validPath = try valid.map { try StandardInput.resolve($0) }
+            var validExamples = try validPath.map { try textData.read($0) }
+            if validPath == nil, let f = validSplit ?? Self.defaultValidSplit, f > 0 {
                 let split = stratifiedSplit(trainExamples, fraction: f, seed: training.seed)
                 trainExamples = split.train
                 validExamples = split.held
+                if validSplit == nil {
+                    print("validation: \(split.held.count) examples (a stratified \(Int(f * 100))% of \(path), chosen by --seed) held out; --valid FILE or --valid-split 0 to change")
+                }
             }
             let labels = Array(Set(trainExamples.compactMap(\.label))).sorted()
             guard labels.count >= 2 else {
                 throw UserFacingError(description: "\(path): a classifier needs at least 2 labels, found \(labels.count) (\(labels.joined(separator: ", ")))")
             }
+            let tokenizer = try chosenTokenizer(trainExamples)
             let tokens = trainExamples.lazy.flatMap { tokenizer.tokens($0.text, lowercase: lowercase) }
             let vocabulary = Vocabulary(counting: tokens, specials: [Vocabulary.padding, Vocabulary.unknown], minimumCount: minCount)
             let config = SequenceClassifierConfig(
@@ -96,16 +102,28 @@ struct TrainClassify: ParsableCommand {
             }
             let task = ClassificationTask(model: classifier, train: try classifier.encode(trainExamples),
                                           valid: try validExamples.map { try classifier.encode($0) }, batch: batch ?? 64)
-            try trainTask(task, training: training, defaultSelect: "accuracy",
-                          inputs: ["--data": path, "--valid": try valid.map { try DataCatalog.resolve($0) }, "--embeddings": embeddings],
+            try trainTask(task, training: training, defaultSelect: .accuracy,
+                          inputs: ["--data": path, "--valid": validPath, "--embeddings": embeddings],
                           describe: """
                 data: \(path): \(trainExamples.count) training and \(validExamples?.count ?? 0) validation examples, \(labels.count) labels, vocabulary \(vocabulary.count)
                 model: \(config.layers) x \(config.bidirectional ? "bidirectional " : "")\(config.cell) \(config.hiddenSize), embedding \(config.embeddingSize), \(config.pooling) pooling, dropout \(config.dropout), \(classifier.parameterCount) parameters
                 """)
             if let v = task.valid {
                 let r = classifier.evaluate(v)
-                print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by %@ is in %@)", r.metrics.accuracy, r.metrics.macroF1, training.select ?? "accuracy", training.out))
+                print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by %@ is in %@)", r.metrics.accuracy, r.metrics.macroF1, (training.select ?? .accuracy).rawValue, training.out))
             }
         }
+    }
+
+    /// The fraction held out for validation when neither --valid nor --valid-split is given.
+    static let defaultValidSplit: Double? = 0.1
+
+    /// --tokenizer, or the one the data calls for (printed with the reason).
+    func chosenTokenizer(_ examples: [LabeledText]) throws -> TextTokenizer {
+        if let tokenizer { return tokenizer }
+        let choice = TextTokenizer.suggested(for: examples.map(\.text), lowercase: lowercase)
+        print(String(format: "tokenizer: %@ (chosen from the data: %.1f%% of the word tokens are of words seen once; --tokenizer to choose)",
+                     choice.tokenizer.rawValue, choice.singletonShare * 100))
+        return choice.tokenizer
     }
 }

@@ -37,10 +37,7 @@ struct TrainGenerate: ParsableCommand {
     var feedEveryStep = true
     @Option(help: "Hold out this fraction for validation (stratified by label, chosen by --seed); 0 for none.")
     var validSplit = 0.1
-    @Option(help: "The text column of a TSV/CSV: a header name or a 1-based number.")
-    var textColumn: String?
-    @Option(help: "The label column of a TSV/CSV: a header name or a 1-based number.")
-    var labelColumn: String?
+    @OptionGroup var textData: TextDataOptions
     @Option(help: "Sequences per batch.")
     var batch = 64
     @OptionGroup var model: ModelOptions
@@ -71,7 +68,7 @@ struct TrainGenerate: ParsableCommand {
             } else {
                 source = unconditioned ? .none : .label
                 path = try DataCatalog.resolve(data!)
-                examples = try ClassificationData.read(path, textColumn: textColumn, labelColumn: labelColumn)
+                examples = try textData.read(path)
             }
             let vocabulary = ConditionalGenerator.vocabulary(for: examples.map(\.text), level: level)
             var trainExamples = examples, validExamples: [LabeledText] = []

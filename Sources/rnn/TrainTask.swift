@@ -7,7 +7,7 @@ import Recurrent
 /// (`--init-from`), stops cleanly on Ctrl-C, and prints the summary; exit
 /// status 130 after an interruption (the checkpoint is written first).
 @discardableResult
-func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: String? = nil, inputs: [String: String?] = [:],
+func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: SelectMetric = .loss, inputs: [String: String?] = [:],
                describe: String, communicator: Communicator? = nil, configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
     var inputs = inputs.compactMapValues { $0 }
     if let model = training.initFrom { inputs["--init-from"] = model }
@@ -82,7 +82,7 @@ private func provenance(inputs: [String: String]) -> [String: String] {
     }
     var p = ["command_line": (["rnn"] + CommandLine.arguments.dropFirst()).map(quoted).joined(separator: " ")]
     if !inputs.isEmpty {
-        let absolute = inputs.mapValues { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let absolute = inputs.mapValues { $0 == StandardInput.name ? $0 : URL(fileURLWithPath: $0).standardizedFileURL.path }
         if let json = try? JSONSerialization.data(withJSONObject: absolute, options: [.sortedKeys, .withoutEscapingSlashes]) {
             p["data"] = String(decoding: json, as: UTF8.self)
         }

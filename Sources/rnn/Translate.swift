@@ -14,8 +14,8 @@ extension RNN {
               rnn translate --model de-en.safetensors --input test.de --attention first.html --sentence 1
             """)
 
-        @Option(help: "A checkpoint written by `rnn train translate`.")
-        var model: String
+        @OptionGroup var modelFile: ModelFileOption
+        @OptionGroup var threads: ThreadsOption
         @Option(help: "Sentences to translate, one per line (default: standard input).")
         var input: String?
         @OptionGroup var decoding: DecodingArguments
@@ -37,14 +37,14 @@ extension RNN {
             try Check.count(batch, "--batch", in: 1...1_000)
             try Check.count(maxWords, "--max-words", in: 1...100_000)
             try Check.count(sentence, "--sentence", in: 1...Int.max)
-            if let attention, attention == model || attention == input {
+            if let attention, attention == modelFile.path || attention == input {
                 throw ValidationError("--attention \(attention) would overwrite an input; choose another file")
             }
         }
 
         func run() throws {
             try userFacing {
-                let m = try Seq2Seq(checkpoint: try Checkpoint.read(model))
+                let m = try Seq2Seq(checkpoint: try Checkpoint.read(modelFile.path))
                 let name = input ?? "<stdin>"
                 var lines: [String]
                 if let input {
@@ -91,7 +91,7 @@ extension RNN {
             page.section("Attention of line \(sentence)",
                          "Rows: the translation's words (or subword pieces); columns: the source's. Each row is the attention weights (summing to 1) of the decoder step that wrote that word.",
                          heatmap.svg)
-            try page.write(to: path, inputs: [("--model", model)] + (input.map { [("--input", $0)] } ?? []))
+            try page.write(to: path, inputs: [("--model", modelFile.path)] + (input.map { [("--input", $0)] } ?? []))
             FileHandle.standardError.write("wrote the attention of line \(sentence) to \(path)\n".data(using: .utf8)!)
         }
     }

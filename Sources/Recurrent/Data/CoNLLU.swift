@@ -58,3 +58,33 @@ public enum CoNLLU {
         return out
     }
 }
+
+extension CoNLLU {
+    /// `text` with the tag `column` of every word line replaced by `tags`
+    /// (one list per sentence, in the order ``sentences(_:path:column:)``
+    /// reads them); comments, multiword tokens and empty nodes are kept as they are.
+    public static func replacingTags(in text: String, path: String, with tags: [[String]], column: TagColumn) throws -> String {
+        var out: [Substring] = []
+        var sentence = 0, word = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                if word > 0 { sentence += 1; word = 0 }
+                out.append(line)
+                continue
+            }
+            var cols = line.split(separator: "\t", omittingEmptySubsequences: false)
+            if line.hasPrefix("#") || cols.count != 10 || cols[0].contains("-") || cols[0].contains(".") {
+                out.append(line)
+                continue
+            }
+            guard sentence < tags.count, word < tags[sentence].count else {
+                throw DataError.malformed(path: path, line: out.count + 1, expected: "as many words as were tagged", found: "more")
+            }
+            cols[column.index] = Substring(tags[sentence][word])
+            word += 1
+            out.append(Substring(cols.joined(separator: "\t")))
+        }
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,5 +1,6 @@
-/// Rows of a TSV or CSV file. CSV follows RFC 4180 (fields in double quotes
-/// may hold commas, newlines and doubled quotes); TSV splits each line on tabs.
+/// Rows of a TSV or CSV file (or one separated by semicolons or pipes). CSV
+/// follows RFC 4180 (fields in double quotes may hold the separator, newlines
+/// and doubled quotes); TSV splits each line on tabs.
 public enum DelimitedFile {
     public struct Row: Sendable, Equatable {
         /// The 1-based line where the row starts.
@@ -12,9 +13,26 @@ public enum DelimitedFile {
         path.lowercased().hasSuffix(".tsv") ? "\t" : ","
     }
 
-    /// Splits `text` into rows, skipping blank lines.
+    /// The separators ``sniffSeparator(_:path:)`` chooses among, in order of preference on a tie.
+    public static let sniffedSeparators: [Character] = ["\t", ",", ";", "|"]
+
+    /// The separator of `text`, judged from its first non-blank line (the
+    /// header) whatever the file is called: the extension's separator
+    /// (``separator(for:)``) when that line holds it, else whichever of tab,
+    /// comma, semicolon and pipe it holds most; the extension's when it holds none.
+    public static func sniffSeparator(_ text: String, path: String) -> Character {
+        let byName = separator(for: path)
+        let header = text.split(separator: "\n").first { !$0.allSatisfy { $0 == " " || $0 == "\r" || $0 == "\t" } } ?? ""
+        if header.contains(byName) { return byName }
+        let counts = sniffedSeparators.map { c in header.reduce(0) { $0 + ($1 == c ? 1 : 0) } }
+        guard let best = counts.max(), best > 0 else { return byName }
+        return sniffedSeparators[counts.firstIndex(of: best)!]
+    }
+
+    /// Splits `text` into rows, skipping blank lines. A tab splits each line;
+    /// any other separator follows RFC 4180's quoting (as CSV does).
     public static func rows(_ text: String, separator: Character, path: String) throws -> [Row] {
-        separator == "\t" ? tsvRows(text) : try csvRows(text, path: path)
+        separator == "\t" ? tsvRows(text) : try csvRows(text, separator: separator, path: path)
     }
 
     static func tsvRows(_ text: String) -> [Row] {
@@ -26,7 +44,7 @@ public enum DelimitedFile {
         return rows
     }
 
-    static func csvRows(_ text: String, path: String) throws -> [Row] {
+    static func csvRows(_ text: String, separator: Character = ",", path: String) throws -> [Row] {
         var rows: [Row] = []
         var fields: [String] = [], field = "", quoted = false, fieldStarted = false
         var line = 1, rowLine = 1
@@ -54,7 +72,7 @@ public enum DelimitedFile {
             case "\"" where !fieldStarted && field.isEmpty:
                 quoted = true
                 fieldStarted = true
-            case ",":
+            case separator:
                 fields.append(field); field = ""; fieldStarted = false
             case "\n":
                 endRow()
