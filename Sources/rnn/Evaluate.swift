@@ -8,16 +8,18 @@ extension RNN {
         static let configuration = CommandConfiguration(
             abstract: "Measure any trained model on a data file: language models, classifiers, taggers, generators, translators and forecasters.",
             discussion: """
-            A language model: loss and bits per character (char) or perplexity (word); --split valid scores only
-            the part of the text training held out (its last 10%, or wiki.valid.tokens for wikitext-2).
-            A classifier: accuracy, macro-F1 and the confusion matrix; --split valid (or --held-out F) scores
-            only the stratified part `train classify` held out. A tagger: accuracy per tag.
-            A generator: loss per token. A translation model: BLEU, chrF and perplexity (--source, --target).
-            A forecaster: MAE, RMSE, sMAPE and MASE on the held-out values.
+            A language model: loss and bits per character (char) or perplexity (word); --split valid scores \
+            only the part of the text training held out (its last 10%, or wiki.valid.tokens for wikitext-2).
+            A classifier: accuracy, macro-F1 and the confusion matrix; --split valid (or --held-out F) \
+            scores only the stratified part `train classify` held out. A tagger: accuracy per tag.
+            A generator: loss per token. A translation model: BLEU, chrF and perplexity (--source, \
+            --target). A forecaster: MAE, RMSE, sMAPE and MASE on the held-out values.
             Examples:
-              rnn evaluate --model shakespeare.safetensors --data tinyshakespeare --split valid
+              rnn evaluate --model shakespeare.safetensors --data tinyshakespeare \\
+                  --split valid
               rnn evaluate --model sst2.safetensors --data sst2/dev.tsv
-              rnn evaluate --model upos.safetensors --data ud-english-ewt/en_ewt-ud-test.conllu
+              rnn evaluate --model upos.safetensors \\
+                  --data ud-english-ewt/en_ewt-ud-test.conllu
             """)
 
         @OptionGroup var modelFile: ModelFileOption

@@ -20,8 +20,10 @@ struct ExplainActivations: ParsableCommand {
         Works with language models (character or word level) and sequence classifiers (one input per line; \
         the page also shows which tokens moved each prediction most).
         Examples:
-          rnn explain activations --model shakespeare.safetensors --text sonnet.txt --out cells.html
-          rnn explain activations --model names.safetensors --text some-names.txt --out names.html
+          rnn explain activations --model shakespeare.safetensors --text sonnet.txt \\
+              --out cells.html
+          rnn explain activations --model names.safetensors --text some-names.txt \\
+              --out names.html
         """)
 
     @OptionGroup var modelFile: ModelFileOption
@@ -126,8 +128,10 @@ struct ExplainGradients: ParsableCommand {
         architecture untrained.
         Examples:
           rnn explain gradients --out grads.html
-          rnn explain gradients --cell rnn --cell lstm --distance 100 --steps 500 --out grads.html
-          rnn explain gradients --model shakespeare.safetensors --text passage.txt --length 200 --out grads.html
+          rnn explain gradients --cell rnn --cell lstm --distance 100 --steps 500 \\
+              --out grads.html
+          rnn explain gradients --model shakespeare.safetensors --text passage.txt \\
+              --length 200 --out grads.html
         """)
 
     @Option(help: "A cell to include: rnn, lstm or gru (repeat for several; default all three).")

@@ -29,7 +29,7 @@ struct ModelOptions: ParsableArguments {
     var layers: Int?
     @Option(help: "Hidden units per layer (default: 512 for lm, 256 for text classify, 128 for tag, 64 for numeric classify and forecast).")
     var hidden: Int?
-    @Option(help: "Embedding size (default: the hidden size for words, 64 for characters; 100 for classify and tag).")
+    @Option(help: "Embedding size (default: lm: the hidden size for words, min(64, hidden) for characters; classify and tag: 100; generate: 32; translate: the hidden size).")
     var embedding: Int?
     @Option(help: "Dropout on embeddings, between layers and before the output layer (default: 0; 0.4 for word-level lm, 0.3 for numeric classify).")
     var dropout: Float?
@@ -77,7 +77,7 @@ struct TrainingArguments: ParsableArguments {
     var logEvery = 50
     @OptionGroup var seeding: SeedOption
     var seed: UInt64 { seeding.seed }
-    @Option(help: "Where to write the model checkpoint (the best by validation loss).")
+    @Option(help: "Where to write the model checkpoint: the best by validation loss (classify and tag: by validation accuracy; translate: BLEU; --select changes it), or the last when there is no validation.")
     var out: String
     @Option(help: "Append training and validation metrics to this JSON-lines file.")
     var metrics: String?

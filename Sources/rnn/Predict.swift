@@ -8,18 +8,20 @@ extension RNN {
         static let configuration = CommandConfiguration(
             abstract: "Classify or tag each line of a file, a text given as an argument, or standard input, with a trained model.",
             discussion: """
-            The input is a file, a data set file (NAME/FILE, as `train` and `evaluate` take), a text, or - (or
-            nothing) for standard input. A TSV/CSV/JSONL file is read as `evaluate` reads it (its text column).
-            A classifier prints, per input line, the --top labels with their probabilities and then the text,
-            tab-separated: always 2 x K + 1 columns (K = --top, at most the number of labels). A tagger splits
-            punctuation off words and prints word/TAG per word; given a .conllu file it writes the file back in
-            CoNLL-U with the predicted tags in its tag column. Blank lines give empty results in the same place.
-            A numeric-sequence classifier reads a .ts file, a UCR/UEA folder (its test file) or a numeric CSV
+            The input is a file, a data set file (NAME/FILE, as `train` and `evaluate` take), a text, or - \
+            (or nothing) for standard input. A TSV/CSV/JSONL file is read as `evaluate` reads it (its text column).
+            A classifier prints, per input line, the --top labels with their probabilities and then the text, \
+            tab-separated: always 2 x K + 1 columns (K = --top, at most the number of labels); --json prints \
+            one object per line. A tagger splits punctuation off words and prints word/TAG per word; given a \
+            .conllu file it writes the file back in CoNLL-U with the predicted tags in its tag column. Blank \
+            lines give empty results in the same place.
+            A numeric-sequence classifier reads a .ts file, a UCR/UEA folder (its test file) or a numeric CSV \
             and prints the label, its probability and file:line per sequence.
             Examples:
               rnn predict --model names.safetensors "Tanaka"
               rnn predict --model sst2.safetensors --json --top 2 reviews.txt
-              rnn predict --model upos.safetensors ud-english-ewt/en_ewt-ud-test.conllu > tagged.conllu
+              rnn predict --model upos.safetensors ud-english-ewt/en_ewt-ud-test.conllu \\
+                  > tagged.conllu
             """)
 
         @OptionGroup var modelFile: ModelFileOption

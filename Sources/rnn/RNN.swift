@@ -20,16 +20,26 @@ struct RNN: ParsableCommand {
         ProcessPolicy.keepFreedMemory()
         // The GEMM backend per class of product is timed once per machine and kept in the user cache.
         GEMMBackend.calibrationCachePath = DataCatalog.cacheDirectory + "/gemm-calibration.json"
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
-            var command = try parseAsRoot()
             try command.run()
         } catch let e as UsageError {
-            // A usage problem found once the data is read (a model too large for this machine): one line, exit 64.
-            FileHandle.standardError.write(Data("Error: \(e.description)\n".utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
+            // A usage problem found once the data is read (a model too large for this machine).
+            failUsage(e.description, of: type(of: command))
+        } catch let e as ValidationError {
+            failUsage(e.message, of: type(of: command))
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// A usage error found while running: the message and the usage of the subcommand that failed, exit 64.
+    static func failUsage(_ message: String, of command: ParsableCommand.Type) -> Never {
+        let usage = usageString(for: command)
+        let name = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-") }.joined(separator: " ")
+        FileHandle.standardError.write(Data("Error: \(message)\nUsage: \(usage)\n  See '\(name) --help' for more information.\n".utf8))
+        Foundation.exit(ExitCode.validationFailure.rawValue)
     }
 }
 

@@ -48,7 +48,7 @@ extension RNN {
         var maxLength = 100
 
         func validate() throws {
-            guard length >= 0 else { throw ValidationError("--length must not be negative") }
+            try Check.count(length, "--length", in: 0...Int.max)
             try Check.positive(temperature, "--temperature")
             if let k = topK { try Check.count(k, "--top-k", in: 1...Int.max) }
             if let why = precision.problem { throw ValidationError(why) }
@@ -73,8 +73,9 @@ extension RNN {
                 let lm = try LanguageModel(checkpoint: checkpoint)
                 let primeIDs = try lm.encode(prime)
                 var rng = SeededRNG(seed: seeding.seed)
-                if !noPrime { print(prime, terminator: "") }
                 let level = lm.config.level
+                // Generated words are written "word "; a prime that ends inside a word gets its space too.
+                if !noPrime { print(prime + (level == .word && !prime.isEmpty && !(prime.last?.isWhitespace ?? true) ? " " : ""), terminator: "") }
                 if let beam {
                     let best = lm.beamSearch(prime: primeIDs, width: beam, length: length)
                     print(level.join(best.tokens.map { lm.vocabulary.token($0) }))

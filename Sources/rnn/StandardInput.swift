@@ -17,7 +17,8 @@ enum StandardInput {
         guard let data = try? FileHandle.standardInput.readToEnd() ?? Data() else {
             throw UserFacingError(description: "\(name): cannot read standard input (closed, or a folder); give the input as a file")
         }
-        return try TextFile.decode(data, path: name)
+        // Nothing piped in is no input (each reader says what it needed), not an error of its own.
+        return data.isEmpty ? "" : try TextFile.decode(data, path: name)
     }
 
     /// The text of `path`: the file, or standard input for `<stdin>`.

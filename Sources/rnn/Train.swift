@@ -19,8 +19,10 @@ struct TrainLM: ParsableCommand {
         discussion: """
         Examples:
           rnn train lm --data tinyshakespeare --minutes 30 --out shakespeare.safetensors
-          rnn train lm --data wikitext-2 --level word --hidden 650 --dropout 0.5 --epochs 6 --out wiki.safetensors
-          rnn train lm --text hello --hidden 16 --layers 1 --seq 4 --batch 1 --steps 200 --lr 0.01 --out hello.safetensors
+          rnn train lm --data wikitext-2 --level word --hidden 650 --dropout 0.5 \\
+              --epochs 6 --out wiki.safetensors
+          rnn train lm --text hello --hidden 16 --layers 1 --seq 4 --batch 1 \\
+              --steps 200 --lr 0.01 --out hello.safetensors
 
         \(TrainLM.wordDefaultsText)
         """)
@@ -47,7 +49,8 @@ struct TrainLM: ParsableCommand {
     func validate() throws {
         if (data == nil) == (text == nil) { throw ValidationError("give exactly one of --data FILE|NAME and --text TEXT") }
         if text?.isEmpty == true { throw ValidationError("--text must not be empty") }
-        guard (seq ?? 1) >= 1, batch >= 1 else { throw ValidationError("--seq and --batch must be at least 1") }
+        if let seq { try Check.count(seq, "--seq", in: 1...Int.max) }
+        try Check.count(batch, "--batch", in: 1...Int.max)
         try Check.count(minCount, "--min-count", in: 1...Int.max)
     }
 

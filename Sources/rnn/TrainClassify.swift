@@ -8,19 +8,22 @@ struct TrainClassify: ParsableCommand {
         commandName: "classify",
         abstract: "Train a sequence classifier (sentiment, name -> language, ...).",
         discussion: """
-        --data is a delimited file with a text and a label column (a header names them, or use
-        --text-column/--label-column; tab, comma, semicolon or pipe, sniffed from the header line),
-        a JSON Lines file (--text-field/--label-field, default text and label), a folder with one
+        --data is a delimited file with a text and a label column (a header names them, or use \
+        --text-column/--label-column; tab, comma, semicolon or pipe, sniffed from the header line), \
+        a JSON Lines file (--text-field/--label-field, default text and label), a folder with one \
         file per class (one example per line), or - for standard input.
-        Without --valid, a stratified 10% of --data is held out for validation (--valid-split F to
+        Without --valid, a stratified 10% of --data is held out for validation (--valid-split F to \
         change the fraction, 0 for none), so the best model and early stopping have a measure.
         Numeric sequences: a .ts file (UCR/UEA archive format), a folder with NAME_TRAIN.ts and
         NAME_TEST.ts (trained on the first, tested on the second after training), or a CSV with
         --id-column (one row per time step) or --numeric (one row per sequence).
         Examples:
-          rnn train classify --data sst2/train.tsv --valid sst2/dev.tsv --tokenizer whitespace --epochs 4 --out sst2.safetensors
-          rnn train classify --data names --tokenizer char --valid-split 0.1 --epochs 10 --out names.safetensors
-          rnn train classify --data timeseries/JapaneseVowels --epochs 60 --out vowels.safetensors
+          rnn train classify --data sst2/train.tsv --valid sst2/dev.tsv \\
+              --tokenizer whitespace --epochs 4 --out sst2.safetensors
+          rnn train classify --data names --tokenizer char --valid-split 0.1 \\
+              --epochs 10 --out names.safetensors
+          rnn train classify --data timeseries/JapaneseVowels --epochs 60 \\
+              --out vowels.safetensors
         """)
 
     @Option(help: "Training data: a TSV/CSV/JSONL file, a folder of per-class files, a .ts file or folder, a data set name (sst2/train.tsv, names, timeseries/GunPoint), or - for standard input.")

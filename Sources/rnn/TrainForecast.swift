@@ -12,8 +12,11 @@ struct TrainForecast: ParsableCommand {
         scores the forecast of exactly those values. Every window of --window values in the rest is a
         training example; the targets are the next --horizon values (direct) or the next one (recursive).
         Examples:
-          rnn train forecast --data timeseries/Airline.csv --horizon 12 --window 36 --log --difference 12 --season 12 --epochs 200 --out airline.safetensors
-          rnn evaluate --model airline.safetensors --data timeseries/Airline.csv --baselines
+          rnn train forecast --data timeseries/Airline.csv --horizon 12 --window 36 \\
+              --log --difference 12 --season 12 --epochs 200 \\
+              --out airline.safetensors
+          rnn evaluate --model airline.safetensors --data timeseries/Airline.csv \\
+              --baselines
           rnn forecast --model airline.safetensors --data timeseries/Airline.csv
         """)
 

@@ -17,8 +17,10 @@ struct TrainGenerate: ParsableCommand {
         with a text and a label column. --features/--captions give one feature row per caption line.
         Examples:
           rnn train generate --data names --minutes 3 --out names-gen.safetensors
-          rnn train generate --data names --unconditioned --minutes 3 --out names-lm.safetensors
-          rnn train generate --features feats.npy --captions captions.txt --level word --epochs 20 --out captioner.safetensors
+          rnn train generate --data names --unconditioned --minutes 3 \\
+              --out names-lm.safetensors
+          rnn train generate --features feats.npy --captions captions.txt \\
+              --level word --epochs 20 --out captioner.safetensors
         """)
 
     @Option(help: "Texts with labels: a folder of per-label files, a TSV/CSV, or a data set name (names).")

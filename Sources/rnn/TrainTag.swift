@@ -11,7 +11,9 @@ struct TrainTag: ParsableCommand {
         Without --valid, 10% of the sentences of --data (chosen by --seed) are held out for validation
         (--valid-split F to change the fraction, 0 for none).
         Example:
-          rnn train tag --data ud-english-ewt/en_ewt-ud-train.conllu --valid ud-english-ewt/en_ewt-ud-dev.conllu --epochs 10 --out upos.safetensors
+          rnn train tag --data ud-english-ewt/en_ewt-ud-train.conllu \\
+              --valid ud-english-ewt/en_ewt-ud-dev.conllu --epochs 10 \\
+              --out upos.safetensors
         """)
 
     @Option(help: "Training sentences in CoNLL-U (a path, NAME/FILE of a data set, or - for standard input).")

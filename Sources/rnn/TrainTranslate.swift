@@ -62,8 +62,11 @@ struct TrainTranslate: ParsableCommand {
         abstract: "Train an encoder-decoder with attention on sentence pairs (translation).",
         discussion: """
         Examples:
-          rnn train translate --data multi30k --from de --to en --minutes 30 --out de-en.safetensors
-          rnn train translate --source train.de --target train.en --valid-source val.de --valid-target val.en --epochs 10 --out de-en.safetensors
+          rnn train translate --data multi30k --from de --to en --minutes 30 \\
+              --out de-en.safetensors
+          rnn train translate --source train.de --target train.en \\
+              --valid-source val.de --valid-target val.en --epochs 10 \\
+              --out de-en.safetensors
         """)
 
     @OptionGroup var pairs: ParallelDataOptions

@@ -10,8 +10,10 @@ extension RNN {
             discussion: """
             Examples:
               rnn translate --model de-en.safetensors --input test.de > test.hyp.en
-              echo "Ein Hund rennt im Schnee." | rnn translate --model de-en.safetensors --beam 5 --n-best 3
-              rnn translate --model de-en.safetensors --input test.de --attention first.html --sentence 1
+              echo "Ein Hund rennt im Schnee." | \\
+                  rnn translate --model de-en.safetensors --beam 5 --n-best 3
+              rnn translate --model de-en.safetensors --input test.de \\
+                  --attention first.html --sentence 1
             """)
 
         @OptionGroup var modelFile: ModelFileOption
@@ -45,15 +47,9 @@ extension RNN {
         func run() throws {
             try userFacing {
                 let m = try Seq2Seq(checkpoint: try Checkpoint.read(modelFile.path))
-                let name = input ?? "<stdin>"
-                var lines: [String]
-                if let input {
-                    lines = try TextFile.read(input).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-                    if lines.last == "" { lines.removeLast() }
-                } else {
-                    lines = []
-                    while let line = readLine() { lines.append(line) }
-                }
+                let name = input == nil || input == "-" ? StandardInput.name : input!
+                var lines = try StandardInput.text(name).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                if lines.last == "" { lines.removeLast() }
                 let words = lines.enumerated().map { i, line -> [String] in
                     let w = TranslationText.words(line, lowercase: m.config.lowercase)
                     if w.count > maxWords {

@@ -37,7 +37,7 @@ import Testing
 
     @discardableResult
     static func rnn(_ args: [String], environment: [String: String] = [:], interruptAfter: String? = nil,
-                    timeout: Double? = nil, launcher: String? = nil) throws -> Result {
+                    timeout: Double? = nil, launcher: String? = nil, input: Data? = nil) throws -> Result {
         let p = Process()
         // `launcher` (mpirun) runs instead, with `args` naming the binary.
         p.executableURL = URL(fileURLWithPath: launcher ?? binary)
@@ -46,7 +46,12 @@ import Testing
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        // Standard input: `input` when given, else nothing (never the test runner's own).
+        let stdin = Pipe()
+        p.standardInput = stdin
         try p.run()
+        if let input { stdin.fileHandleForWriting.write(input) }
+        try? stdin.fileHandleForWriting.close()
         let killer = timeout.map { seconds in
             DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         }
@@ -86,9 +91,9 @@ import Testing
             (["train", "lm", "--data", "a", "--text", "b", "--steps", "1", "--out", out], "give exactly one of --data"),
             (["train", "lm", "--text", "hello", "--out", out], "give a training budget"),
             (["train", "lm", "--text", "hello", "--steps", "1", "--lr=-1", "--out", out], "--lr must be positive"),
-            (["train", "lm", "--text", "hello", "--steps", "1", "--batch", "0", "--out", out], "--seq and --batch must be at least 1"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--batch", "0", "--out", out], "--batch must be at least 1, got 0"),
             (["train", "lm", "--text", "hello", "--steps", "1", "--dropout", "1.5", "--out", out], "--dropout must lie in [0, 1)"),
-            (["train", "lm", "--text", "hello", "--steps", "1", "--schedule", "sometimes", "--out", out], "--schedule sometimes"),
+            (["train", "lm", "--text", "hello", "--steps", "1", "--schedule", "sometimes", "--out", out], "The value 'sometimes' is invalid for '--schedule <schedule>': expected constant"),
             (["train", "lm", "--text", "hello", "--steps", "1", "--cell", "transformer", "--out", out], "transformer"),
             (["train", "lm", "--data", "\(dir)/missing.txt", "--steps", "1", "--out", out], "missing.txt: no such file"),
             (["train", "lm", "--data", "\(dir)/folder", "--steps", "1", "--out", out], "is a directory"),
