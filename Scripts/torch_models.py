@@ -155,6 +155,88 @@ class ConditionalGenerator(nn.Module):
         return self.head(self.drop(out))
 
 
+def packed_run(rnn, x, lengths, state=None):
+    """`rnn` over each sequence's first lengths[b] steps of x [T, B, I], as Recurrent's sequence layer:
+    padded steps give zero output; returns out [T, B, D*H] and the final state."""
+    packed = nn.utils.rnn.pack_padded_sequence(x, torch.as_tensor(lengths), enforce_sorted=False)
+    out, final = rnn(packed, state)
+    out, _ = nn.utils.rnn.pad_packed_sequence(out, total_length=x.shape[0])
+    return out, final
+
+
+class SequenceClassifier(nn.Module):
+    """Recurrent's SequenceClassifier: embedding -> dropout -> (bidirectional) rnn over the real
+    tokens -> pooling (last: the top layer's final h of each direction; mean or max over the
+    real steps) -> dropout -> head. Ids are padded with <pad> = 0, time-major [T, B]."""
+
+    def __init__(self, config):
+        super().__init__()
+        c = self.config = config
+        self.D = 2 if c["bidirectional"] else 1
+        self.embedding = nn.Embedding(c["vocabularySize"], c["embeddingSize"])
+        self.rnn = recurrent(c["cell"], c["embeddingSize"], c["hiddenSize"], c["layers"], c["dropout"], c["bidirectional"])
+        self.drop = nn.Dropout(c["dropout"])
+        self.head = nn.Linear(self.D * c["hiddenSize"], len(c["labels"]))
+
+    def forward(self, ids, lengths):
+        """ids [T, B], lengths [B] -> logits [B, labels]."""
+        out, final = packed_run(self.rnn, self.drop(self.embedding(ids)), lengths)
+        lengths = torch.as_tensor(lengths)
+        pooling = self.config["pooling"]
+        if pooling == "last":
+            h = final[0] if isinstance(final, tuple) else final           # [L*D, B, H]
+            features = torch.cat([h[h.shape[0] - self.D + d] for d in range(self.D)], dim=-1)
+        elif pooling == "mean":
+            features = out.sum(0) / lengths[:, None].to(out.dtype)
+        else:
+            padded = torch.arange(out.shape[0])[:, None] >= lengths[None, :]
+            features = out.masked_fill(padded[:, :, None], float("-inf")).max(0).values
+        return self.head(self.drop(features))
+
+
+class SequenceTagger(nn.Module):
+    """Recurrent's SequenceTagger: per word [word embedding ; the character BiLSTM's final h of both
+    directions] -> dropout -> bidirectional rnn -> dropout -> head, for every word."""
+
+    def __init__(self, config):
+        super().__init__()
+        c = self.config = config
+        self.word_embedding = nn.Embedding(c["wordVocabularySize"], c["wordEmbeddingSize"])
+        C = 0
+        if c["charHiddenSize"] > 0:
+            self.char_embedding = nn.Embedding(c["charVocabularySize"], c["charEmbeddingSize"])
+            self.char_rnn = nn.LSTM(c["charEmbeddingSize"], c["charHiddenSize"], bidirectional=True)
+            C = 2 * c["charHiddenSize"]
+        self.rnn = recurrent(c["cell"], c["wordEmbeddingSize"] + C, c["hiddenSize"], c["layers"], c["dropout"], True)
+        self.drop = nn.Dropout(c["dropout"])
+        self.head = nn.Linear(2 * c["hiddenSize"], len(c["tags"]))
+
+    def characters(self, words):
+        """Character ids of each word (lists) -> features [N, 2 * charHiddenSize]."""
+        T = max(len(w) for w in words)
+        ids = torch.zeros(T, len(words), dtype=torch.long)
+        for n, w in enumerate(words):
+            ids[:len(w), n] = torch.tensor(w)
+        _, (h, _) = packed_run(self.char_rnn, self.char_embedding(ids), [len(w) for w in words])
+        return torch.cat([h[0], h[1]], dim=-1)
+
+    def forward(self, word_ids, char_ids):
+        """word_ids: per sentence, its word ids; char_ids: per sentence, per word, its character ids.
+        Returns logits [T, B, tags] (padded positions hold head(0) = the bias)."""
+        B, T = len(word_ids), max(map(len, word_ids))
+        ids = torch.zeros(T, B, dtype=torch.long)
+        for b, s in enumerate(word_ids):
+            ids[:len(s), b] = torch.tensor(s)
+        x = self.word_embedding(ids)
+        if self.config["charHiddenSize"] > 0:
+            chars = torch.zeros(T, B, 2 * self.config["charHiddenSize"])
+            for b, s in enumerate(char_ids):
+                chars[:len(s), b] = self.characters(s)
+            x = torch.cat([x, chars], dim=-1)
+        out, _ = packed_run(self.rnn, self.drop(x), [len(s) for s in word_ids])
+        return self.head(self.drop(out))
+
+
 def teacher_forcing(sequences):
     """Inputs [T, B] (<eos>=0 then the tokens), targets [T, B] (the tokens then <eos>, -100 on padding), lengths."""
     T, B = max(len(s) for s in sequences) + 1, len(sequences)
