@@ -73,6 +73,9 @@ extension RNN {
                 let splitByFile = split != .all && data == "wikitext-2"
                 let path = try splitByFile ? DataCatalog.resolve(data, file: split == .valid ? "wiki.valid.tokens" : "wiki.train.tokens")
                     : DataCatalog.resolve(data)
+                if split != .all, ![SequenceClassifier.kind, ConditionalGenerator.kind, LanguageModel.kind].contains(checkpoint.kind) {
+                    throw UsageError(description: "--split is for language models, classifiers and generators; \(modelFile.path) holds a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))")
+                }
                 switch checkpoint.kind {
                 case SequenceClassifier.kind: try evaluateClassifier(try SequenceClassifier(checkpoint: checkpoint), path)
                 case SequenceTagger.kind: try evaluateTagger(try SequenceTagger(checkpoint: checkpoint), path)

@@ -113,6 +113,9 @@ struct TrainingArguments: ParsableArguments {
             if plot == metrics || plot == out { throw ValidationError("--plot \(plot) must differ from --metrics and --out") }
         }
         if let why = precision.problem { throw ValidationError(why) }
+        if schedule.isCosine, steps == nil, epochs == nil {
+            throw ValidationError("--schedule cosine needs --steps or --epochs to know where the cosine ends")
+        }
     }
 
     /// The training budget the options give.
@@ -137,9 +140,6 @@ struct TrainingArguments: ParsableArguments {
         o.logEvery = logEvery
         o.skipNonFinite = skipNonfinite
         o.inputs = inputs
-        if schedule.isCosine, steps == nil, epochs == nil {
-            throw ValidationError("--schedule cosine needs --steps or --epochs to know where the cosine ends")
-        }
         o.schedule = schedule.withTotalSteps(steps ?? epochs.map { e in
             let (total, overflow) = e.multipliedReportingOverflow(by: batchesPerEpoch)
             return overflow ? Int.max : total

@@ -66,14 +66,14 @@ extension RNN {
                     try predictNumeric(try NumericSequenceClassifier(checkpoint: checkpoint), path)
                 case SequenceClassifier.kind:
                     let classifier = try SequenceClassifier(checkpoint: checkpoint)
-                    let (name, lines) = try textLines(source, delimitedAllowed: true)
-                    try printClassified(classifier, name: name, lines: lines)
+                    let input = try textLines(source, delimitedAllowed: true)
+                    try printClassified(classifier, lines: input.lines, numbers: input.numbers)
                 case SequenceTagger.kind:
                     guard top == 1 else { throw UsageError(description: "--top \(top): a tagger gives one tag per word; drop --top") }
                     let tagger = try SequenceTagger(checkpoint: checkpoint)
                     if case .file(let path) = source, path.lowercased().hasSuffix(".conllu") { return try tagCoNLLU(tagger, path) }
-                    let (name, lines) = try textLines(source, delimitedAllowed: false)
-                    try printTagged(tagger, name: name, lines: lines)
+                    let input = try textLines(source, delimitedAllowed: false)
+                    try printTagged(tagger, lines: input.lines, numbers: input.numbers)
                 default:
                     throw CheckpointError.wrongKind(path: modelFile.path, found: checkpoint.kind, expected: "sequence classifier or sequence tagger")
                 }
@@ -82,18 +82,20 @@ extension RNN {
 
         /// The input lines, blank lines kept as "" so results stay in step with the input. A delimited or JSON Lines
         /// file gives its text column (rows with an empty text skipped and counted, or refused with --strict).
-        func textLines(_ source: Source, delimitedAllowed: Bool) throws -> (name: String, lines: [String]) {
+        func textLines(_ source: Source, delimitedAllowed: Bool) throws -> (name: String, lines: [String], numbers: [Int]) {
             switch source {
             case .text(let text):
-                return ("the argument", text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) })
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                return ("the argument", lines, lines.indices.map { $0 + 1 })
             case .file(let path):
                 let content = try StandardInput.text(path)
                 let lower = path.lowercased()
-                if delimitedAllowed && ([".tsv", ".csv", ".jsonl", ".ndjson"].contains { lower.hasSuffix($0) } || JSONLines.isJSONLines(content, path: path)) {
+                if delimitedAllowed && ([".tsv", ".csv", ".jsonl", ".ndjson"].contains { lower.hasSuffix($0) } || textData.textColumn != nil
+                                        || JSONLines.isJSONLines(content, path: path) || Self.hasTextHeader(content, path: path, delimiter: textData.delimiter?.character)) {
                     let rows = try ClassificationData.rows(text: content, path: path, textColumn: textData.textColumn, labelColumn: textData.labelColumn,
                                                            requireLabels: false, delimiter: textData.delimiter?.character, skipEmptyText: !textData.strict)
                     if let note = TextDataOptions.skippedNote(path, lines: rows.emptyTextLines) { warn(note) }
-                    return (path, rows.examples.map(\.text))
+                    return (path, rows.examples.map(\.text), rows.examples.map(\.line))
                 }
                 var lines = content.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
                 if lines.last == "" { lines.removeLast() }
@@ -102,11 +104,20 @@ extension RNN {
                     throw DataError.malformed(path: path, line: first, expected: "a non-empty line (--strict)", found: "a blank line")
                 }
                 if let note = TextDataOptions.skippedNote(path, lines: blank, what: "blank line(s) given empty results") { warn(note) }
-                return (path, lines)
+                return (path, lines, lines.indices.map { $0 + 1 })
             }
         }
 
-        func printClassified(_ classifier: SequenceClassifier, name: String, lines: [String]) throws {
+        /// `numbers[i]` is the line of the input `lines[i]` came from (JSON's "line").
+        /// Whether the first line is a header naming a text column (`text`, `sentence`, ...), split by the sniffed
+        /// separator: such a file is a table whatever its extension, and its header is not an input.
+        static func hasTextHeader(_ content: String, path: String, delimiter: Character?) -> Bool {
+            let separator = delimiter ?? DelimitedFile.sniffSeparator(content, path: path)
+            let header = content.prefix { $0 != "\n" }.split(separator: separator, omittingEmptySubsequences: false)
+            return header.count >= 2 && header.contains { ClassificationData.textNames.contains($0.trimmingCharacters(in: .whitespaces).lowercased()) }
+        }
+
+        func printClassified(_ classifier: SequenceClassifier, lines: [String], numbers: [Int]) throws {
             let labels = classifier.config.labels
             let k = min(top, labels.count)
             if top > labels.count { warn("--top \(top): the model has \(labels.count) labels; printing \(k)") }
@@ -116,7 +127,7 @@ extension RNN {
             for (i, line) in lines.enumerated() {
                 let ranked = probabilities[i].map { p in Array(p.indices.sorted { p[$0] > p[$1] }.prefix(k)).map { (labels[$0], p[$0]) } } ?? []
                 if output.json {
-                    var object: [String: Any] = ["line": i + 1, "text": line,
+                    var object: [String: Any] = ["line": numbers[i], "text": line,
                                                  "top": ranked.map { ["label": $0.0, "probability": rounded($0.1)] as [String: Any] }]
                     object["label"] = ranked.first?.0 ?? NSNull()
                     object["probability"] = ranked.first.map { rounded($0.1) } ?? NSNull()
@@ -128,14 +139,14 @@ extension RNN {
             }
         }
 
-        func printTagged(_ tagger: SequenceTagger, name: String, lines: [String]) throws {
+        func printTagged(_ tagger: SequenceTagger, lines: [String], numbers: [Int]) throws {
             let sentences = lines.map { TextTokenizer.word.tokens($0) }
             let filled = sentences.indices.filter { !sentences[$0].isEmpty }
             var tags = [[String]](repeating: [], count: sentences.count)
             for (i, t) in zip(filled, tagger.predict(filled.map { sentences[$0] })) { tags[i] = t }
             for (i, words) in sentences.enumerated() {
                 if output.json {
-                    print(try jsonLine(["line": i + 1, "words": words, "tags": tags[i]]))
+                    print(try jsonLine(["line": numbers[i], "words": words, "tags": tags[i]]))
                 } else {
                     print(zip(words, tags[i]).map { "\($0)/\($1)" }.joined(separator: " "))
                 }

@@ -61,6 +61,7 @@ struct TrainClassify: ParsableCommand {
 
     func validate() throws {
         if valid != nil && validSplit != nil { throw ValidationError("give --valid or --valid-split, not both") }
+        if data == "-" && valid == "-" { throw ValidationError("--data - and --valid - cannot both read standard input; give one as a file") }
         if let f = validSplit { try Check.number(f, "--valid-split", in: 0...0.99, " (0: no validation)") }
         if let batch { try Check.count(batch, "--batch", in: 1...Int.max) }
         try Check.count(minCount, "--min-count", in: 1...Int.max)

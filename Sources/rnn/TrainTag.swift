@@ -44,6 +44,7 @@ struct TrainTag: ParsableCommand {
         try Check.count(charHidden, "--char-hidden", in: 0...Int.max)
         try Check.count(charEmbedding, "--char-embedding", in: 1...Int.max)
         if valid != nil && validSplit != nil { throw ValidationError("give --valid or --valid-split, not both") }
+        if data == "-" && valid == "-" { throw ValidationError("--data - and --valid - cannot both read standard input; give one as a file") }
         if let f = validSplit { try Check.number(f, "--valid-split", in: 0...0.99, " (0: no validation)") }
     }
 

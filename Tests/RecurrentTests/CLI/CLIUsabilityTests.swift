@@ -67,6 +67,17 @@ import Testing
             #expect(piped.stdout == file.stdout)
             #expect(!piped.stdout.contains("\r") && piped.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 5, "\(piped.stdout.debugDescription)")
         }
+        // translate reads standard input the same way.
+        let pairs = "a b c\nb c d\nc d a\nd a b\n"
+        try pairs.write(toFile: "\(w.dir)/p.src", atomically: true, encoding: .utf8)
+        try pairs.write(toFile: "\(w.dir)/p.tgt", atomically: true, encoding: .utf8)
+        let seq2seq = "\(w.dir)/tr.safetensors"
+        let trained = try CLITests.rnn(["train", "translate", "--source", "\(w.dir)/p.src", "--target", "\(w.dir)/p.tgt", "--hidden", "4", "--embedding", "4",
+                                        "--min-count", "1", "--batch", "2", "--steps", "2", "--out", seq2seq])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let piped = try CLITests.rnn(["translate", "--model", seq2seq, "--beam", "1"], input: Data(pairs.replacingOccurrences(of: "\n", with: "\r\n").utf8))
+        let file = try CLITests.rnn(["translate", "--model", seq2seq, "--beam", "1", "--input", "\(w.dir)/p.src"])
+        #expect(piped.status == 0 && piped.stdout == file.stdout && piped.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 5, "\(piped.stdout.debugDescription) \(piped.stderr)")
         // Standard input is UTF-8 checked as a file is.
         let latin1 = try CLITests.rnn(["predict", "--model", w.classifier], input: Data("caf".utf8) + Data([0xE9, 0x0A]))
         #expect(latin1.status == 1 && latin1.stderr.contains("<stdin>:1: invalid UTF-8 at byte offset 3"), "\(latin1.stderr)")
@@ -194,6 +205,10 @@ import Testing
         let objects = json.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(objects.count == 3, "\(json.stdout)")
         #expect(objects.map { $0?["line"] as? Int } == [1, 2, 3])
+        // A tab-separated .txt with a header is a table: its text column is read and its rows keep their file lines.
+        let rows = try CLITests.rnn(["predict", "--model", w.classifier, "--json", "\(w.dir)/reviews.txt"])
+        #expect(rows.stdout.split(separator: "\n").prefix(2).compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["line"] as? Int } == [2, 3],
+                "\(rows.stdout.prefix(300)) \(rows.stderr)")
         #expect(objects[1]?["text"] as? String == "" && objects[1]?["label"] is NSNull && (objects[1]?["top"] as? [Any])?.isEmpty == true)
         #expect((objects[0]?["top"] as? [Any])?.count == 2 && objects[2]?["text"] as? String == "awful bad")
         // Every line has 2 x K + 1 columns, the blank one too, whatever --top asks beyond the labels.
@@ -229,6 +244,8 @@ import Testing
         #expect(conllu.stdout.contains("# sent_id = 0"))
         Self.expectUsage(try CLITests.rnn(["predict", "--model", w.tagger, "--top", "2"], input: Data("Dogs bark\n".utf8)),
                          "--top 2: a tagger gives one tag per word", command: "predict")
+        Self.expectUsage(try CLITests.rnn(["evaluate", "--model", w.tagger, "--data", "\(w.dir)/t.conllu", "--split", "valid"]),
+                         "--split is for language models, classifiers and generators", command: "evaluate")
     }
 
     @Test func inspectPrintsJSONAndListsAPlainSafetensorsFile() throws {
@@ -294,6 +311,7 @@ import Testing
         (["translate", "--model", "m", "--max-ratio", "nan"], "--max-ratio must be positive", "translate"),
         (["bench", "--seconds", "1e300"], "--seconds must be positive and at most 3600.0", "bench"),
         (["info", "--threads", "100000"], "--threads must be at least 1 and at most 1024", "info"),
+        (["train", "tag", "--data", "-", "--valid", "-", "--steps", "1", "--out", "o"], "--data - and --valid - cannot both read standard input", "train tag"),
     ])
     func numericOptionsOutOfRangeAreUsageErrors(args: [String], phrase: String, command: String) throws {
         Self.expectUsage(try CLITests.rnn(args), phrase, command: command)
@@ -302,9 +320,20 @@ import Testing
     @Test func usageErrorsFoundWhileRunningShowTheFailingSubcommandsUsage() throws {
         let w = try Self.shared.get()
         Self.expectUsage(try CLITests.rnn(["evaluate", "--model", w.classifier]), "give --data FILE", command: "evaluate")
-        Self.expectUsage(try CLITests.rnn(["train", "lm", "--text", String(repeating: "ab", count: 200), "--schedule", "cosine:1", "--minutes", "1",
-                                           "--seq", "4", "--batch", "2", "--out", "\(w.dir)/c.safetensors"]),
+        // The model's size is known only once the vocabulary is read.
+        Self.expectUsage(try CLITests.rnn(["train", "lm", "--text", String(repeating: "ab", count: 200), "--hidden", "100000", "--layers", "1000",
+                                           "--steps", "1", "--seq", "4", "--batch", "2", "--out", "\(w.dir)/c.safetensors"]),
+                         "describe a model of", command: "train lm")
+        Self.expectUsage(try CLITests.rnn(["train", "lm", "--text", "ab", "--schedule", "cosine:1", "--minutes", "1", "--out", "\(w.dir)/c.safetensors"]),
                          "--schedule cosine needs --steps or --epochs", command: "train lm")
+    }
+
+    /// The help says what the code does: the embedding defaults, what --out keeps, what evaluate measures.
+    @Test func helpSaysWhatTheCodeDoes() throws {
+        let lm = try CLITests.rnn(["train", "lm", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(lm.contains("min(64, hidden) for characters") && lm.contains("classify and tag: by validation accuracy"), "\(lm)")
+        let evaluate = try CLITests.rnn(["evaluate", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(evaluate.contains("classifiers, taggers") && evaluate.contains("--split valid"), "\(evaluate)")
     }
 
     /// Help examples are short enough that an 80-column help screen never wraps one mid-command.
