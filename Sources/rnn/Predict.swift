@@ -13,8 +13,8 @@ extension RNN {
             A classifier prints, per input line, the --top labels with their probabilities and then the text, \
             tab-separated: always 2 x K + 1 columns (K = --top, at most the number of labels); --json prints \
             one object per line. A tagger splits punctuation off words and prints word/TAG per word; given a \
-            .conllu file it writes the file back in CoNLL-U with the predicted tags in its tag column. Blank \
-            lines give empty results in the same place.
+            .conllu file it writes the file back in CoNLL-U with the predicted tags in its tag column (--conllu \
+            writes CoNLL-U for plain text too). Blank lines give empty results in the same place.
             A numeric-sequence classifier reads a .ts file, a UCR/UEA folder (its test file) or a numeric CSV \
             and prints the label, its probability and file:line per sequence.
             Examples:
@@ -30,11 +30,16 @@ extension RNN {
         @Option(help: "Classifier: print the K most likely labels (a tagger refuses any K but 1).")
         var top = 1
         @OptionGroup var output: JSONOption
+        @Flag(help: "Tagger: write CoNLL-U (one word per line, the tag in the model's column) for plain-text input too.")
+        var conllu = false
         @OptionGroup var textData: TextDataOptions
         @OptionGroup var series: SeriesFormatOptions
         @OptionGroup var threads: ThreadsOption
 
-        func validate() throws { try Check.count(top, "--top", in: 1...Int.max) }
+        func validate() throws {
+            try Check.count(top, "--top", in: 1...Int.max)
+            if conllu && output.json { throw ValidationError("give --conllu or --json, not both") }
+        }
 
         /// The lines to predict (blank ones kept, as empty strings) and the name of where they came from.
         enum Source {
@@ -144,6 +149,11 @@ extension RNN {
             let filled = sentences.indices.filter { !sentences[$0].isEmpty }
             var tags = [[String]](repeating: [], count: sentences.count)
             for (i, t) in zip(filled, tagger.predict(filled.map { sentences[$0] })) { tags[i] = t }
+            if conllu {
+                let rows = sentences.indices.map { i in (words: sentences[i], tags: tags[i]) }.filter { !$0.words.isEmpty }
+                print(CoNLLU.document(rows, column: tagger.config.column), terminator: "")
+                return
+            }
             for (i, words) in sentences.enumerated() {
                 if output.json {
                     print(try jsonLine(["line": numbers[i], "words": words, "tags": tags[i]]))

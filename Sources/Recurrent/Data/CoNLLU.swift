@@ -87,4 +87,18 @@ extension CoNLLU {
         }
         return out.joined(separator: "\n")
     }
+
+    /// Sentences as CoNLL-U: per word its ID, FORM and the tag in `column`, `_` elsewhere; a blank line after each sentence.
+    public static func document(_ sentences: [(words: [String], tags: [String])], column: TagColumn) -> String {
+        var out = ""
+        for s in sentences {
+            for (i, (word, tag)) in zip(s.words, s.tags).enumerated() {
+                var cols = [String(i + 1), word] + Array(repeating: "_", count: 8)
+                cols[column.index] = tag
+                out += cols.joined(separator: "\t") + "\n"
+            }
+            out += "\n"
+        }
+        return out
+    }
 }

@@ -242,6 +242,11 @@ import Testing
         let reread = try CoNLLU.sentences(conllu.stdout, path: "out")
         #expect(reread.map(\.words) == (try CoNLLU.sentences(original, path: "in")).map(\.words))
         #expect(conllu.stdout.contains("# sent_id = 0"))
+        // Plain text written as CoNLL-U: the punctuation is a word of its own.
+        let written = try CLITests.rnn(["predict", "--model", w.tagger, "--conllu"], input: Data("Dogs bark.\n\nDogs bark\n".utf8))
+        let sentences = try CoNLLU.sentences(written.stdout, path: "written")
+        #expect(sentences.map(\.words) == [["Dogs", "bark", "."], ["Dogs", "bark"]] && sentences.allSatisfy { $0.tags.allSatisfy { ["NOUN", "VERB", "PUNCT"].contains($0) } },
+                "\(written.stdout) \(written.stderr)")
         Self.expectUsage(try CLITests.rnn(["predict", "--model", w.tagger, "--top", "2"], input: Data("Dogs bark\n".utf8)),
                          "--top 2: a tagger gives one tag per word", command: "predict")
         Self.expectUsage(try CLITests.rnn(["evaluate", "--model", w.tagger, "--data", "\(w.dir)/t.conllu", "--split", "valid"]),
