@@ -23,7 +23,7 @@ python3 Scripts/torch_interop.py export-tagger "$out/interop_torch_tagger.safete
     for i in $(seq 1 12); do printf 'w%d w%d good\tpos\nw%d bad w%d\tneg\nw%d w%d so so\tneu\n' $((i % 10)) $(((i + 3) % 10)) $((i % 10)) $(((i + 5) % 10)) $((i % 10)) $(((i + 7) % 10)); done
 } > "$work/c.tsv"
 "$rnn" train classify --data "$work/c.tsv" --tokenizer whitespace --cell gru --layers 2 --bidirectional --pooling mean \
-    --hidden 5 --embedding 6 --dropout 0.1 --steps 5 --out "$out/interop_swift_classifier.safetensors"
+    --hidden 5 --embedding 6 --dropout 0.1 --steps 5 --force --out "$out/interop_swift_classifier.safetensors"
 python3 Scripts/torch_interop.py load-swift-classifier "$out/interop_swift_classifier.safetensors" \
     --outputs "$out/interop_swift_classifier_torch_outputs.safetensors"
 for s in 1 2 3 4 5 6; do
@@ -31,7 +31,7 @@ for s in 1 2 3 4 5 6; do
     printf '1\ta\ta\tDET\t_\t_\t2\tdet\t_\t_\n2\tcat\tcat\tNOUN\t_\t_\t3\tnsubj\t_\t_\n3\tsleeps\tsleep\tVERB\t_\t_\t0\troot\t_\t_\n\n'
 done > "$work/t.conllu"
 "$rnn" train tag --data "$work/t.conllu" --valid-split 0 --hidden 5 --embedding 6 --char-hidden 3 --char-embedding 4 \
-    --layers 2 --dropout 0.1 --steps 5 --out "$out/interop_swift_tagger.safetensors"
+    --layers 2 --dropout 0.1 --steps 5 --force --out "$out/interop_swift_tagger.safetensors"
 python3 Scripts/torch_interop.py load-swift-tagger "$out/interop_swift_tagger.safetensors" \
     --outputs "$out/interop_swift_tagger_torch_outputs.safetensors"
 rm -f "$out"/interop_swift_classifier.resume.safetensors "$out"/interop_swift_tagger.resume.safetensors
