@@ -32,13 +32,32 @@ final class PassGradientStorage {
         dXp = memory.region(at: at.dXp, Float.self, count: rows)
         dHp = gru ? memory.region(at: at.dHp, Float.self, count: rows) : dXp
         self.dh = memory.region(at: at.dh, Float.self, count: B * H)
-        dh.copy(to: self.dh)
         self.dc = lstm ? memory.region(at: at.dc, Float.self, count: B * H) : nil
-        if let carry = self.dc {
-            if let dc { dc.copy(to: carry) } else { carry.initialize(repeating: 0, count: B * H) }
-        }
         sums = memory.region(at: at.sums, Float.self, count: G * H)
-        sums.initialize(repeating: 0, count: G * H)
+        prepare(dh: dh, dc: dc)
+    }
+
+    /// Readies the storage for a backward run from `dh` and `dc` (zeros when nil): sums zeroed.
+    func prepare(dh: Tensor, dc: Tensor?) {
+        dh.copy(to: self.dh)
+        if let carry = self.dc {
+            if let dc { dc.copy(to: carry) } else { carry.update(repeating: 0, count: B * H) }
+        }
+        sums.update(repeating: 0, count: G * H)
+    }
+
+    /// `spare` prepared when it has this shape, else new storage kept as the
+    /// spare (backward never lets its storage escape, so the spare is free
+    /// whenever backward starts).
+    static func reusing(_ spare: inout PassGradientStorage?, cell: CellKind, T: Int, B: Int, H: Int,
+                        dh: Tensor, dc: Tensor?) -> PassGradientStorage {
+        if let candidate = spare, candidate.T == T, candidate.B == B, candidate.H == H, candidate.G == cell.gateCount {
+            candidate.prepare(dh: dh, dc: dc)
+            return candidate
+        }
+        let fresh = PassGradientStorage(cell: cell, T: T, B: B, H: H, dh: dh, dc: dc)
+        spare = fresh
+        return fresh
     }
 
     deinit { memory.deallocate() }

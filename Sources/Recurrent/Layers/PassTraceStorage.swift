@@ -25,7 +25,8 @@ final class PassTraceStorage {
     /// `[H]`: the GRU's `b_hn`, inside its reset gate's product (nil for other cells).
     let biasHN: UnsafeMutablePointer<Float>?
     /// `[B]`: the sequence lengths, or nil when every row runs all `T` steps.
-    let lengths: UnsafeMutablePointer<Int>?
+    private(set) var lengths: UnsafeMutablePointer<Int>?
+    private let lengthsRegion: UnsafeMutablePointer<Int>
     private let memory: UnsafeMutableRawPointer
 
     /// Storage for `T` steps of `B` rows. Every element is written by the
@@ -45,16 +46,42 @@ final class PassTraceStorage {
         cPrev = lstm ? memory.region(at: at.cPrev, Float.self, count: steps) : nil
         cNext = lstm ? memory.region(at: at.cNext, Float.self, count: steps) : nil
         hn = gru ? memory.region(at: at.hn, Float.self, count: steps) : nil
-        hn?.initialize(repeating: 0, count: steps)
         hLast = memory.region(at: at.hLast, Float.self, count: B * H)
         cLast = lstm ? memory.region(at: at.cLast, Float.self, count: B * H) : nil
         bias = memory.region(at: at.bias, Float.self, count: G * H)
         biasHN = gru ? memory.region(at: at.biasHN, Float.self, count: H) : nil
-        self.lengths = lengths == nil ? nil : memory.region(at: at.lengths, Int.self, count: B)
-        if let given = lengths { self.lengths?.initialize(from: given, count: B) }
+        lengthsRegion = memory.region(at: at.lengths, Int.self, count: B)
+        prepare(lengths: lengths)
     }
 
     deinit { memory.deallocate() }
+
+    /// Readies the storage for a forward run over sequences of `lengths`
+    /// (nil: all `T` steps): the lengths copied in, `hn` zeroed.
+    func prepare(lengths given: [Int]?) {
+        lengths = given == nil ? nil : lengthsRegion
+        if let given { lengthsRegion.update(from: given, count: B) }
+        hn?.update(repeating: 0, count: T * B * H)
+    }
+
+    /// `spare` when it has this shape and nothing else holds it (the trace it
+    /// served is gone), prepared for `lengths`; else new storage, kept as the
+    /// spare. A layer trained step after step so writes into the same memory
+    /// each step instead of faulting fresh pages in (a block above malloc's
+    /// mmap threshold is handed back to the system when freed).
+    static func reusing(_ spare: inout PassTraceStorage?, cell: CellKind, T: Int, B: Int, H: Int, lengths: [Int]?) -> PassTraceStorage {
+        if var candidate = spare, candidate.T == T, candidate.B == B, candidate.H == H, candidate.G == cell.gateCount {
+            spare = nil
+            if isKnownUniquelyReferenced(&candidate) {
+                candidate.prepare(lengths: lengths)
+                spare = candidate
+                return candidate
+            }
+        }
+        let fresh = PassTraceStorage(cell: cell, T: T, B: B, H: H, lengths: lengths)
+        spare = fresh
+        return fresh
+    }
 
     /// Step `t`'s rows for the hidden units `units`.
     @inline(__always) func step(_ t: Int, units: Range<Int>) -> CellStep {

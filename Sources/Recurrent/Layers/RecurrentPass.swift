@@ -33,6 +33,8 @@ public final class RecurrentPass: Layer {
     public let biasHH: Parameter
     /// The PyTorch name suffix, `_l{k}` or `_l{k}_reverse`.
     public let suffix: String
+    /// The last forward's and backward's storage, used again by the next run of the same shape.
+    private var spareTrace: PassTraceStorage?, spareGradients: PassGradientStorage?
 
     /// What backward needs from forward.
     public struct Trace {
@@ -76,7 +78,7 @@ public final class RecurrentPass: Layer {
     {
         checkForward(x, lengths: lengths, h0: h0, c0: c0)
         let T = x.shape[0], B = x.shape[1], H = hiddenSize
-        let storage = PassTraceStorage(cell: cell, T: T, B: B, H: H, lengths: lengths)
+        let storage = PassTraceStorage.reusing(&spareTrace, cell: cell, T: T, B: B, H: H, lengths: lengths)
         var y = Tensor(uninitializedShape: [T, B, H])      // the cell writes every row, zeros for padding
         guard T > 0, B > 0 else { return (y, h0, cell.hasCellState ? c0 : nil, Trace(x: x, y: y, storage: storage)) }
         h0.copy(to: storage.hPrev + time(0, T) * B * H)
@@ -197,7 +199,7 @@ public final class RecurrentPass: Layer {
         let T = trace.storage.T, B = trace.storage.B, H = hiddenSize, I = inputSize
         precondition(dy.shape == [T, B, H], "\(cell)(\(I) => \(H)) backward expects dy of [\(T), \(B), \(H)], got \(dy.shape)")
         precondition(dh.shape == [B, H], "\(cell)(\(I) => \(H)) backward expects dh of [\(B), \(H)], got \(dh.shape)")
-        let grads = PassGradientStorage(cell: cell, T: T, B: B, H: H, dh: dh, dc: dc)
+        let grads = PassGradientStorage.reusing(&spareGradients, cell: cell, T: T, B: B, H: H, dh: dh, dc: dc)
         var dx = Tensor(uninitializedShape: [T, B, I])      // the GEMM overwrites every element
         if T > 0, B > 0 {
             dy.withUnsafeBufferPointer { backwardLoop(trace.storage, grads, dy: $0.baseAddress!, squares: squares) }
