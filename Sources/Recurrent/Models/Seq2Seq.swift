@@ -275,10 +275,11 @@ public final class Seq2Seq: Layer {
     /// is fed in place of `targets[b][t]` (same lengths), while the loss still
     /// scores `targets` (scheduled sampling feeds the model's own predictions).
     /// - Returns: the mean loss, the number of target tokens it averages over, the
-    ///   attention weights `[T, B, S]` (for alignment pictures), and `predictions[b][t]`,
-    ///   the most likely word at target position `t` (`targets[b].count` of them).
-    public func run(sources: [[Int]], targets: [[Int]], fed: [[Int]]? = nil, training: Bool = false, rng: inout SeededRNG)
-        -> (loss: Double, count: Int, weights: Tensor, predictions: [[Int]])
+    ///   attention weights `[T, B, S]` (for alignment pictures), and, when `predicting`,
+    ///   `predictions[b][t]`, the most likely word at target position `t`
+    ///   (`targets[b].count` of them; empty lists otherwise).
+    public func run(sources: [[Int]], targets: [[Int]], fed: [[Int]]? = nil, predicting: Bool = false, training: Bool = false,
+                    rng: inout SeededRNG) -> (loss: Double, count: Int, weights: Tensor, predictions: [[Int]])
     {
         precondition(sources.count == targets.count && !sources.isEmpty, "Seq2Seq.run: \(sources.count) sources, \(targets.count) targets")
         precondition(fed.map { $0.map(\.count) == targets.map(\.count) } ?? true, "Seq2Seq.run: fed tokens must match the targets' lengths")
@@ -354,7 +355,7 @@ public final class Seq2Seq: Layer {
             targetEmbedding.backward(emb.trace, gradOutput: dropout.backward(demb.trace, gradOutput: g.gradEmbedding))
             encodeBackward(encoded, gradMemory: g.gradMemory, gradInitial: g.gradInitial)
         }
-        let predictions = targets.enumerated().map { b, y in (0..<y.count).map { t in out.output.argmax(row: t * B + b) } }
+        let predictions = targets.enumerated().map { b, y in predicting ? (0..<y.count).map { t in out.output.argmax(row: t * B + b) } : [] }
         return (Double(ce.loss), ce.counted, weights, predictions)
     }
 

@@ -71,7 +71,7 @@ public final class TranslationTask: TrainingTask {
         var fed: [[Int]]? = nil
         let p = samplingProbability(batch: index)
         if p > 0 {
-            let guesses = model.run(sources: sources, targets: targets, rng: &rng).predictions
+            let guesses = model.run(sources: sources, targets: targets, predicting: true, rng: &rng).predictions
             fed = ScheduledSampling.mix(targets: targets, predictions: guesses, p: p, rng: &rng)
         }
         let r = model.run(sources: sources, targets: targets, fed: fed, training: true, rng: &rng)

@@ -192,7 +192,7 @@ import Testing
         let outputs = m.translate(sentences, options: greedy).map { m.targetIDs($0.first?.words ?? []) }
         #expect(outputs.contains { $0.count > 1 }, "the greedy outputs are too short to test anything")
         var rng = SeededRNG(seed: 0)
-        let r = m.run(sources: sentences.map(m.sourceIDs), targets: outputs, fed: outputs, rng: &rng)
+        let r = m.run(sources: sentences.map(m.sourceIDs), targets: outputs, fed: outputs, predicting: true, rng: &rng)
         // Greedy picked g_t as the most likely word after <bos> g_0 ... g_{t-1}: so does the teacher-forced pass.
         #expect(r.predictions == outputs)
     }
@@ -241,7 +241,7 @@ import Testing
         let indices = task.batches[0]
         let sources = indices.map { task.trainSources[$0] }, targets = indices.map { task.trainTargets[$0] }
         var r2 = SeededRNG(seed: 3)
-        let guesses = m.run(sources: sources, targets: targets, rng: &r2).predictions
+        let guesses = m.run(sources: sources, targets: targets, predicting: true, rng: &r2).predictions
         #expect(guesses != targets, "an untrained model's guesses should differ from the references")
         m.zeroGradients()
         let direct = m.run(sources: sources, targets: targets, fed: guesses, training: true, rng: &r2)
