@@ -160,21 +160,8 @@ public final class AdaptiveLogSoftmax: Layer {
 
     /// `log_softmax` of each row of `[N, W]` logits.
     static func logSoftmaxRows(_ logits: Tensor) -> Tensor {
-        let N = logits.shape[0], W = logits.shape[1]
         var y = logits
-        var work = [Float](repeating: 0, count: W)
-        y.withUnsafeMutableBufferPointer { py in
-            work.withUnsafeMutableBufferPointer { pw in
-                for n in 0..<N {
-                    let row = py.baseAddress! + n * W
-                    let m = ck_vmax(CPU.isa, row, W)
-                    for v in 0..<W { pw[v] = row[v] - m }
-                    Pointwise.exp(pw.baseAddress!, pw.baseAddress!, W)
-                    let logZ = m + logf(ck_vsum(CPU.isa, pw.baseAddress!, W))
-                    for v in 0..<W { row[v] -= logZ }
-                }
-            }
-        }
+        Recurrent.logSoftmaxRows(&y)
         return y
     }
 }

@@ -43,18 +43,7 @@ public struct Seq2SeqDecoder: BatchedNextTokenModel {
         let memory = gatherColumns(encoded.memory, state.sentence), rowKeys = gatherColumns(keys, state.sentence)
         let (ht, trace) = model.attend(dec.output, memory: memory, keys: (rowKeys, nil), lengths: state.sentence.map { encoded.lengths[$0] })
         var lp = model.head.forward(ht.reshaped([N, Hd])).output
-        let V = lp.shape[1]
-        lp.withUnsafeMutableBufferPointer { p in
-            for n in 0..<N {
-                let row = p.baseAddress! + n * V
-                var m = row[0]
-                for v in 1..<V { m = max(m, row[v]) }
-                var sum = 0.0
-                for v in 0..<V { sum += Foundation.exp(Double(row[v] - m)) }
-                let logZ = m + Float(Foundation.log(sum))
-                for v in 0..<V { row[v] -= logZ }
-            }
-        }
+        logSoftmaxRows(&lp)
         return (lp, State(recurrent: dec.final, feed: ht, sentence: state.sentence, weights: trace.attention.weights.reshaped([N, S])))
     }
 
