@@ -128,17 +128,22 @@ def translate_flops(c):
     return 3 * (encoder + decoder + attention + output)
 
 
-def bench_translate(name, c, seconds):
+def seq2seq_model(c):
+    """The translate and beam configs' model: the Seq2Seq mirror with general attention, seeded."""
     import os
-    import random
     import sys
     sys.path.insert(0, os.path.dirname(__file__))
     from torch_models import Seq2Seq
     torch.manual_seed(1)
-    config = {"cell": c["cell"], "sourceVocabularySize": c["vocab"], "targetVocabularySize": c["vocab"], "embeddingSize": c["emb"],
-              "encoderHiddenSize": c["hidden"], "encoderLayers": c["layers"], "decoderHiddenSize": c["hidden"],
-              "decoderLayers": c["layers"], "attention": "general", "attentionSize": 0, "inputFeeding": False, "dropout": 0.0}
-    model = Seq2Seq(config)
+    return Seq2Seq({"cell": c["cell"], "sourceVocabularySize": c["vocab"], "targetVocabularySize": c["vocab"],
+                    "embeddingSize": c["emb"], "encoderHiddenSize": c["hidden"], "encoderLayers": c["layers"],
+                    "decoderHiddenSize": c["hidden"], "decoderLayers": c["layers"], "attention": "general",
+                    "attentionSize": 0, "inputFeeding": False, "dropout": 0.0})
+
+
+def bench_translate(name, c, seconds):
+    import random
+    model = seq2seq_model(c)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     r = random.Random(1)
     sources = [[r.randrange(4, c["vocab"]) for _ in range(c["seq"] - 1)] + [3] for _ in range(c["batch"])]
@@ -209,16 +214,8 @@ def beam_search(model, sources, width, length):
 
 
 def bench_beam(name, c, seconds):
-    import os
     import random
-    import sys
-    sys.path.insert(0, os.path.dirname(__file__))
-    from torch_models import Seq2Seq
-    torch.manual_seed(1)
-    config = {"cell": c["cell"], "sourceVocabularySize": c["vocab"], "targetVocabularySize": c["vocab"], "embeddingSize": c["emb"],
-              "encoderHiddenSize": c["hidden"], "encoderLayers": c["layers"], "decoderHiddenSize": c["hidden"],
-              "decoderLayers": c["layers"], "attention": "general", "attentionSize": 0, "inputFeeding": False, "dropout": 0.0}
-    model = Seq2Seq(config).eval()
+    model = seq2seq_model(c).eval()
     with torch.no_grad():
         model.head.bias[model.EOS] = -1e4  # as on our side: <eos> never wins
     r = random.Random(1)
