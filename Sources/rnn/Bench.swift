@@ -42,7 +42,7 @@ extension RNN {
             if selected == ["gemm"] { return gemmComparison() }
             if selected.contains("allreduce") { return try allReduceBenchmark(seconds: seconds) }
             let names = selected.isEmpty ? BenchmarkConfig.all.map(\.name) : selected
-            if !output.json { print("gemm \(precision == .bf16 ? "bf16" : GEMMBackend.inUse), builtin kernel \(CPU.name(of: CPU.isa)), \(Threads.count) threads") }
+            if !output.json { print("gemm \(precision == .bf16 ? "bf16" : GEMMBackend.inUse), builtin kernel \(CPU.isaName), \(Threads.count) threads") }
             for name in names {
                 if name == "gemm" { gemmComparison(); continue }
                 let r = ModelBenchmark.run(BenchmarkConfig.named(name)!, seconds: seconds)

@@ -5,7 +5,7 @@ import Foundation
 public enum CPU {
     /// The instruction-set level the built-in kernels use: the best the CPU
     /// supports, capped by `RNN_CPU=portable|avx2|avx512` when set.
-    public static let isa: ck_isa = {
+    static let isa: ck_isa = {
         let best = ck_best_isa()
         guard let cap = ProcessInfo.processInfo.environment["RNN_CPU"]?.lowercased() else { return best }
         let wanted: ck_isa
@@ -19,13 +19,13 @@ public enum CPU {
     }()
 
     /// Every level this CPU can run, portable first (for tests that check each one).
-    public static let supportedISAs: [ck_isa] = {
+    static let supportedISAs: [ck_isa] = {
         let best = ck_best_isa()
         return [CK_ISA_PORTABLE, CK_ISA_AVX2, CK_ISA_AVX512].filter { $0.rawValue <= best.rawValue }
     }()
 
     /// The name of an instruction-set level, as `rnn info` prints it.
-    public static func name(of isa: ck_isa) -> String {
+    static func name(of isa: ck_isa) -> String {
         switch isa {
         case CK_ISA_AVX512: return "avx512"
         case CK_ISA_AVX2: return "avx2+fma"
@@ -48,6 +48,9 @@ public enum CPU {
     }()
 
     /// Whether the bfloat16 kernels can run: AVX512-BF16, with the built-in kernel at AVX-512.
+    /// The name of the instruction set the kernels run with (`avx512`, `avx2`, `portable`).
+    public static var isaName: String { name(of: isa) }
+
     public static let hasBF16: Bool = ck_has_bf16() != 0 && isa == CK_ISA_AVX512
 
     /// The features seen ("sse4.2 avx avx2 fma avx512f ...").

@@ -210,7 +210,7 @@ func partitionedGEMM(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: 
 /// Matrix-vector product `y = A x + beta y` (`A` row-major `[m, k]`, row stride
 /// `lda`), the batch-1 path of generation: rows are split over the threads when
 /// the matrix is large enough to pay for it.
-public func gemv(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+func gemv(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
                  beta: Float = 0, y: UnsafeMutablePointer<Float>) {
     precondition(m >= 0 && k >= 0 && lda >= max(1, k), "gemv: bad sizes m=\(m) k=\(k) lda=\(lda)")
     let parts = m * k >= 256 * 1024 && ck_serial() == 0 ? min(Threads.count, m / 64) : 1
@@ -229,7 +229,7 @@ public func gemv(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePoi
 /// (both with `m` rows), in one parallel region: each thread takes a share of
 /// the rows of both, so a recurrent layer's `W_ih x` and `W_hh h` cost one
 /// hand-off between threads instead of two.
-public func gemvPair(m: Int, k1: Int, a1: UnsafePointer<Float>, x1: UnsafePointer<Float>, y1: UnsafeMutablePointer<Float>,
+func gemvPair(m: Int, k1: Int, a1: UnsafePointer<Float>, x1: UnsafePointer<Float>, y1: UnsafeMutablePointer<Float>,
                      k2: Int, a2: UnsafePointer<Float>, x2: UnsafePointer<Float>, y2: UnsafeMutablePointer<Float>, beta: Float = 0) {
     let parts = m * (k1 + k2) >= 256 * 1024 && ck_serial() == 0 ? min(Threads.count, m / 64) : 1
     if parts <= 1 {

@@ -1,29 +1,29 @@
 import CKernels
 
 /// Element-wise kernels over raw buffers. `x` and `y` may be the same buffer.
-public enum Pointwise {
+enum Pointwise {
     /// `y[i] = exp(x[i])` for `i` in `0..<n`.
-    @inlinable public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    @inline(__always) static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         ck_vexp(CPU.isa, x, y, n)
     }
 
     /// `y[i] = 1 / (1 + exp(-x[i]))` for `i` in `0..<n`.
-    @inlinable public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    @inline(__always) static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         ck_vsigmoid(CPU.isa, x, y, n)
     }
 
     /// `y[i] = tanh(x[i])` for `i` in `0..<n`.
-    @inlinable public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    @inline(__always) static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         ck_vtanh(CPU.isa, x, y, n)
     }
 
     /// `y[i] = max(x[i], 0)` for `i` in `0..<n`.
-    @inlinable public static func relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    @inline(__always) static func relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         for i in 0..<n { y[i] = max(x[i], 0) }
     }
 
     /// Adds `bias` (length `n`) to each of the `rows` rows of `y` (`[rows, n]`).
-    @inlinable public static func addRowVector(_ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
+    @inline(__always) static func addRowVector(_ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
         for r in 0..<rows {
             let row = y + r * n
             for j in 0..<n { row[j] += bias[j] }
@@ -31,7 +31,7 @@ public enum Pointwise {
     }
 
     /// Adds the sum over rows of `x` (`[rows, n]`) into `sum` (length `n`).
-    @inlinable public static func accumulateColumnSums(_ x: UnsafePointer<Float>, rows: Int, n: Int, into sum: UnsafeMutablePointer<Float>) {
+    @inline(__always) static func accumulateColumnSums(_ x: UnsafePointer<Float>, rows: Int, n: Int, into sum: UnsafeMutablePointer<Float>) {
         for r in 0..<rows {
             let row = x + r * n
             for j in 0..<n { sum[j] += row[j] }

@@ -7,11 +7,11 @@ import CKernels
 /// ``shared``, paying an atomic hand-off (and a spin barrier per step) instead
 /// of waking a sleeping thread. On two threads, ``Threads/parallelFor(_:_:)``
 /// hands its work to ``shared`` too when it is free.
-public final class WorkTeam: @unchecked Sendable {
+final class WorkTeam: @unchecked Sendable {
     private let team: OpaquePointer
 
     /// A team, or nil with fewer than two threads or when the helper cannot start.
-    public init?() {
+    init?() {
         guard Threads.count >= 2, let t = ck_team_create() else { return nil }
         team = t
     }
@@ -19,7 +19,7 @@ public final class WorkTeam: @unchecked Sendable {
     deinit { ck_team_destroy(team) }
 
     /// The process-wide team the recurrent time loops share; nil with one thread.
-    public static let shared: WorkTeam? = WorkTeam()
+    static let shared: WorkTeam? = WorkTeam()
 
     private final class Work {
         let body: (Int) -> Void
@@ -31,7 +31,7 @@ public final class WorkTeam: @unchecked Sendable {
     /// has no core, or is waking up), this thread runs `body(1)` itself. (Work
     /// that calls ``sync()`` cannot get there: `body(0)` waits at the barrier.)
     /// A second caller waits for the first; never call it from inside `body`.
-    public func run(_ body: (Int) -> Void) {
+    func run(_ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             let work = Work(body)
             let context = Unmanaged.passUnretained(work).toOpaque()
@@ -47,7 +47,7 @@ public final class WorkTeam: @unchecked Sendable {
     /// ``sync()``), also false for half a second after barrier waits showed
     /// that the two threads did not both have a core, so the caller runs the
     /// work alone instead of waiting a time slice at every barrier.
-    public func tryRun(barriers: Bool = false, _ body: (Int) -> Void) -> Bool {
+    func tryRun(barriers: Bool = false, _ body: (Int) -> Void) -> Bool {
         withoutActuallyEscaping(body) { body in
             let work = Work(body)
             let context = Unmanaged.passUnretained(work).toOpaque()
@@ -61,7 +61,7 @@ public final class WorkTeam: @unchecked Sendable {
 
     /// Inside ``run(_:)`` or ``tryRun(barriers:_:)``: returns once both
     /// members have called it. Both members must call it the same number of times.
-    public func sync() { ck_team_sync(team) }
+    func sync() { ck_team_sync(team) }
 
     /// How many barrier waits so far took a millisecond or more.
     var slowWaits: Int { ck_team_slow_waits(team) }

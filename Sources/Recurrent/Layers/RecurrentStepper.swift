@@ -18,7 +18,7 @@ import CKernels
 public final class RecurrentStepper {
     public let layer: RecurrentLayer
     /// When set, each layer's products are split over the team's two threads.
-    public var team: WorkTeam?
+    var team: WorkTeam?
     let L: Int, H: Int, GH: Int
     /// `h[l]` and `c[l]`, each `H` floats, then scratch: gates, hp, next h/c, hn, y,
     /// and `H` zeros (the cell's separate `b_hn`, already inside `hp` here).
