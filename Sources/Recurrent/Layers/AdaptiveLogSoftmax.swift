@@ -125,7 +125,8 @@ public final class AdaptiveLogSoftmax: Layer {
         precondition(x.rank == 2 && x.shape[1] == inputSize,
                      "AdaptiveLogSoftmax(\(inputSize) => \(classCount)) expects x of [N, \(inputSize)], got \(x.shape)")
         let N = x.shape[0], V = classCount, S = cutoffs[0]
-        let headLP = Self.logSoftmaxRows(head.forward(x).output)
+        var headLP = head.forward(x).output
+        logSoftmaxRows(&headLP)
         let headWidth = headLP.shape[1]
         var out = Tensor.zeros([N, V])
         for n in 0..<N {
@@ -133,7 +134,8 @@ public final class AdaptiveLogSoftmax: Layer {
         }
         let bounds = cutoffs + [classCount]
         for (k, tail) in tails.enumerated() {
-            let lp = Self.logSoftmaxRows(tail.output.forward(tail.projection.forward(x).output).output)
+            var lp = tail.output.forward(tail.projection.forward(x).output).output
+            logSoftmaxRows(&lp)
             let width = bounds[k + 1] - bounds[k]
             for n in 0..<N {
                 let prior = headLP.scalars[n * headWidth + S + k]
@@ -158,10 +160,4 @@ public final class AdaptiveLogSoftmax: Layer {
         return y
     }
 
-    /// `log_softmax` of each row of `[N, W]` logits.
-    static func logSoftmaxRows(_ logits: Tensor) -> Tensor {
-        var y = logits
-        Recurrent.logSoftmaxRows(&y)
-        return y
-    }
 }

@@ -86,12 +86,3 @@ public struct BeamSearch: Sendable {
         return Array(all.sorted { a, b in a.finished != b.finished ? a.finished : a.score > b.score }.prefix(width))
     }
 }
-
-/// `log softmax(logits / temperature)` of one row.
-func logSoftmax(_ logits: UnsafeBufferPointer<Float>) -> [Float] {
-    let m = logits.max() ?? 0
-    var sum = 0.0
-    for x in logits { sum += Foundation.exp(Double(x - m)) }
-    let logSum = Float(Foundation.log(sum)) + m
-    return logits.map { $0 - logSum }
-}

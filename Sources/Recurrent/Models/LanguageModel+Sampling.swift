@@ -147,8 +147,9 @@ final class TokenGenerator: NextTokenModel {
     /// Beam search's view: the stepper is set to `state`, fed `token`, and read back.
     func logProbabilities(after token: Int, from state: RecurrentState) -> (logProbabilities: [Float], state: RecurrentState) {
         stepper.reset(to: state)
-        let logits = next(token)
-        return (logits.withUnsafeBufferPointer(logSoftmax), stepper.state)
+        var row = next(token)
+        logSoftmaxRows(&row)
+        return (row.scalars, stepper.state)
     }
 }
 
