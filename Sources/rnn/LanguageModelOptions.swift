@@ -20,14 +20,17 @@ struct LanguageModelOptions: ParsableArguments {
     var tie: Bool?
     @Option(help: "Adaptive softmax cutoffs, e.g. 2000,10000 (classes sorted by frequency), or none for the full softmax (default: 2000,10000 for words with a vocabulary above 20,000; none otherwise).")
     var adaptive: String?
-    @Option(help: "The adaptive softmax's division value: cluster k projects to hidden / div^(k+1) features.")
-    var adaptiveDiv: Float = 4
+    @Option(help: "The adaptive softmax's division value: cluster k projects to hidden / div^(k+1) features (default: 2 for words, 4 otherwise).")
+    var adaptiveDiv: Float?
 
     /// The word-level defaults, chosen from the WikiText-2 runs in docs/results.md.
     enum WordDefaults {
-        static let hidden = 512, layers = 2, seq = 35
-        static let dropout: Float = 0.4, embeddingDropout: Float = 0.1
-        static let adaptiveCutoffs = [2000, 10000], adaptiveAboveVocabulary = 20000
+        static let hidden = 256, layers = 2, seq = 35, batch = 20
+        static let dropout: Float = 0.2, embeddingDropout: Float = 0
+        static let adaptiveCutoffs = [2000, 10000], adaptiveAboveVocabulary = 20000, adaptiveDiv: Float = 2
+        /// Plain SGD at 20 with the gradient clipped to 0.25, as Zaremba et al. (2014) and PyTorch's word-level example.
+        static let training = TrainingDefaults(optimizer: .sgd, learningRate: 20, clip: 0.25,
+                                               schedule: .reduceOnPlateau(factor: 0.25, patience: 0, minimum: 0))
     }
 
     func validate() throws {
@@ -35,7 +38,7 @@ struct LanguageModelOptions: ParsableArguments {
                           ("--embedding-dropout", embeddingDropout), ("--weight-drop", weightDrop)] {
             if let p, !(p >= 0 && p < 1) { throw ValidationError("\(name) must lie in [0, 1), got \(p)") }
         }
-        try Check.positive(adaptiveDiv, "--adaptive-div")
+        if let adaptiveDiv { try Check.positive(adaptiveDiv, "--adaptive-div") }
         _ = try parsedCutoffs()
         if tie == true, let cutoffs = try parsedCutoffs(), !cutoffs.isEmpty {
             throw ValidationError("--tie needs the full softmax: give --adaptive none, or leave out --tie")
@@ -70,7 +73,7 @@ struct LanguageModelOptions: ParsableArguments {
             ?? (word && config.vocabularySize > WordDefaults.adaptiveAboveVocabulary && tie != true ? WordDefaults.adaptiveCutoffs : [])
         if !cutoffs.isEmpty {
             config.adaptiveCutoffs = cutoffs
-            config.adaptiveDivValue = adaptiveDiv
+            config.adaptiveDivValue = adaptiveDiv ?? (word ? WordDefaults.adaptiveDiv : 4)
         }
         if let why = config.problem { throw ValidationError(why) }
     }
@@ -79,17 +82,23 @@ struct LanguageModelOptions: ParsableArguments {
 extension TrainLM {
     /// `--seq`, or the level's default.
     var sequenceLength: Int { seq ?? (level == .word ? LanguageModelOptions.WordDefaults.seq : 64) }
+    /// `--batch`, or the level's default.
+    var batchSize: Int { batch ?? (level == .word ? LanguageModelOptions.WordDefaults.batch : 32) }
+    /// The optimizer, learning rate, clipping and schedule unless the options say otherwise.
+    var trainingDefaults: TrainingDefaults { level == .word ? LanguageModelOptions.WordDefaults.training : TrainingDefaults() }
 
     /// The word-level defaults and why, for `rnn train lm --help`.
     static var wordDefaultsText: String {
         typealias W = LanguageModelOptions.WordDefaults
         return """
         Word-level defaults (--level word), chosen from WikiText-2 runs (docs/results.md): \(W.layers) x LSTM \(W.hidden), \
-        embedding = hidden, dropout \(W.dropout) locked (one mask per sequence) on the input, between layers and on the output, \
-        embedding dropout \(W.embeddingDropout), and an adaptive softmax with cutoffs \(W.adaptiveCutoffs.map(String.init).joined(separator: ",")) \
-        when the vocabulary exceeds \(W.adaptiveAboveVocabulary) words. Why: without dropout a word-level LSTM overfits after a few \
-        epochs, and the full softmax over a large vocabulary costs most of each step. Characters keep their defaults \
-        (2 x 512, no dropout, full softmax).
+        embedding = hidden, batch \(W.batch) x \(W.seq), dropout \(W.dropout) locked (one mask per sequence) on the input, between \
+        layers and on the output, an adaptive softmax with cutoffs \(W.adaptiveCutoffs.map(String.init).joined(separator: ",")) and \
+        div \(Int(W.adaptiveDiv)) when the vocabulary exceeds \(W.adaptiveAboveVocabulary) words, and plain SGD at lr \(Int(W.training.learningRate ?? 0)) \
+        with gradients clipped to \(W.training.clip) and the rate divided by 4 when validation stops improving \
+        (plateau:0.25:0, validated each epoch). Why: in a 30-minute budget this size sees about ten epochs on two cores; \
+        Adam learned more slowly per epoch here; the full softmax over a large vocabulary costs most of each step. \
+        Characters keep their defaults (2 x 512, batch 32, no dropout, full softmax, adam 2e-3, clip 5).
         """
     }
 }

@@ -44,9 +44,9 @@ struct ModelOptions: ParsableArguments {
 
 /// Optimizer, schedule, budget and checkpoint options shared by every `train` command.
 struct TrainingArguments: ParsableArguments {
-    @Option(help: "Optimizer: sgd, adam, adamw, rmsprop or adagrad.")
-    var optimizer: OptimizerConfig.Kind = .adam
-    @Option(help: "Learning rate (default: 2e-3 for adam/adamw/rmsprop, 1 for sgd, 0.1 for adagrad).")
+    @Option(help: "Optimizer: sgd, adam, adamw, rmsprop or adagrad (default: adam; sgd for word-level lm).")
+    var optimizer: OptimizerConfig.Kind?
+    @Option(help: "Learning rate (default: 2e-3 for adam/adamw/rmsprop, 1 for sgd (20 for word-level lm), 0.1 for adagrad).")
     var lr: Float?
     @Option(help: "Momentum for sgd or rmsprop.")
     var momentum: Float = 0
@@ -56,11 +56,11 @@ struct TrainingArguments: ParsableArguments {
     var weightDecay: Float = 0
     @Option(help: "RMSprop smoothing constant (char-rnn uses 0.95).")
     var alpha: Float = 0.99
-    @Option(help: "Clip gradients to this global L2 norm; 0 disables clipping.")
-    var clip: Float = 5
-    @Option(help: "Learning-rate schedule: constant, decay:EPOCH:FACTOR (after EPOCH, multiply per epoch), step:EVERY:FACTOR, cosine:WARMUP_STEPS, plateau:FACTOR:PATIENCE.",
+    @Option(help: "Clip gradients to this global L2 norm; 0 disables clipping (default: 5; 0.25 for word-level lm).")
+    var clip: Float?
+    @Option(help: "Learning-rate schedule: constant, decay:EPOCH:FACTOR (after EPOCH, multiply per epoch), step:EVERY:FACTOR, cosine:WARMUP_STEPS, plateau:FACTOR:PATIENCE (default: constant; plateau:0.25:0 for word-level lm).",
             transform: LearningRateSchedule.parse)
-    var schedule: LearningRateSchedule = .constant
+    var schedule: LearningRateSchedule?
     @Option(help: "Train for this many minutes.")
     var minutes: Double?
     @Option(help: "Train for this many epochs.")
@@ -100,20 +100,20 @@ struct TrainingArguments: ParsableArguments {
         if resume && force { throw ValidationError("give --resume (continue the run at --out) or --force (replace it), not both") }
         if resume && initFrom != nil { throw ValidationError("give --resume (continue the run at --out) or --init-from (new run from other weights), not both") }
         if let lr { try Check.positive(lr, "--lr") }
-        try Check.number(clip, "--clip", in: 0...Float.greatestFiniteMagnitude, " (0 disables clipping)")
+        if let clip { try Check.number(clip, "--clip", in: 0...Float.greatestFiniteMagnitude, " (0 disables clipping)") }
         try Check.number(momentum, "--momentum", in: 0...Float.greatestFiniteMagnitude)
         try Check.number(weightDecay, "--weight-decay", in: 0...Float.greatestFiniteMagnitude)
         guard alpha.isFinite, alpha >= 0, alpha < 1 else { throw ValidationError("--alpha must lie in [0, 1), got \(alpha)") }
         try Check.count(validateEvery, "--validate-every", in: 0...Int.max)
         if let patience { try Check.count(patience, "--patience", in: 1...Int.max) }
         try Check.count(logEvery, "--log-every", in: 1...Int.max)
-        if nesterov && (optimizer != .sgd || momentum <= 0) { throw ValidationError("--nesterov needs --optimizer sgd and --momentum > 0") }
+        if nesterov && (optimizer.map { $0 != .sgd } ?? true || momentum <= 0) { throw ValidationError("--nesterov needs --optimizer sgd and --momentum > 0") }
         if let plot {
             guard let metrics else { throw ValidationError("--plot draws the --metrics file; give --metrics FILE too") }
             if plot == metrics || plot == out { throw ValidationError("--plot \(plot) must differ from --metrics and --out") }
         }
         if let why = precision.problem { throw ValidationError(why) }
-        if schedule.isCosine, steps == nil, epochs == nil {
+        if schedule?.isCosine == true, steps == nil, epochs == nil {
             throw ValidationError("--schedule cosine needs --steps or --epochs to know where the cosine ends")
         }
     }
@@ -122,9 +122,13 @@ struct TrainingArguments: ParsableArguments {
     var budget: TrainingBudget { TrainingBudget(epochs: epochs, steps: steps, minutes: minutes) }
 
     /// The library's options; `batchesPerEpoch` lets cosine span an epoch budget;
-    /// `defaultSelect` is the metric that picks the best checkpoint unless `--select` says otherwise.
-    func options(batchesPerEpoch: Int, defaultSelect: SelectMetric = .loss, inputs: [String: String] = [:]) throws -> TrainingOptions {
-        var config = OptimizerConfig(kind: optimizer, learningRate: lr ?? OptimizerConfig.defaultLearningRate(optimizer))
+    /// `defaultSelect` is the metric that picks the best checkpoint unless `--select` says otherwise;
+    /// `defaults` the task's optimizer, learning rate, clipping and schedule unless the options say otherwise.
+    func options(batchesPerEpoch: Int, defaultSelect: SelectMetric = .loss, defaults: TrainingDefaults = TrainingDefaults(),
+                 inputs: [String: String] = [:]) throws -> TrainingOptions {
+        let kind = optimizer ?? defaults.optimizer
+        let rate = lr ?? (kind == defaults.optimizer ? defaults.learningRate : nil) ?? OptimizerConfig.defaultLearningRate(kind)
+        var config = OptimizerConfig(kind: kind, learningRate: rate)
         config.momentum = momentum
         config.nesterov = nesterov
         config.weightDecay = weightDecay
@@ -132,6 +136,7 @@ struct TrainingArguments: ParsableArguments {
         var o = TrainingOptions(output: out, optimizer: config)
         o.budget = budget
         o.validateEvery = validateEvery
+        let clip = clip ?? defaults.clip
         o.clipNorm = clip > 0 ? clip : nil
         o.earlyStoppingPatience = patience
         o.selectMetric = (select ?? defaultSelect).trainerMetric
@@ -140,10 +145,19 @@ struct TrainingArguments: ParsableArguments {
         o.logEvery = logEvery
         o.skipNonFinite = skipNonfinite
         o.inputs = inputs
-        o.schedule = schedule.withTotalSteps(steps ?? epochs.map { e in
+        o.schedule = (schedule ?? defaults.schedule).withTotalSteps(steps ?? epochs.map { e in
             let (total, overflow) = e.multipliedReportingOverflow(by: batchesPerEpoch)
             return overflow ? Int.max : total
         } ?? 1)
         return o
     }
+}
+
+/// What a task trains with unless `--optimizer`, `--lr`, `--clip` or `--schedule` say otherwise.
+struct TrainingDefaults {
+    var optimizer: OptimizerConfig.Kind = .adam
+    /// nil: the optimizer's own default (``OptimizerConfig/defaultLearningRate(_:)``).
+    var learningRate: Float? = nil
+    var clip: Float = 5
+    var schedule: LearningRateSchedule = .constant
 }

@@ -41,8 +41,8 @@ struct TrainLM: ParsableCommand {
     @OptionGroup(title: "Regularisation and output layer") var regularisation: LanguageModelOptions
     @Option(help: "Steps of truncated backpropagation through time per batch (default: 64 for characters, 35 for words).")
     var seq: Int?
-    @Option(help: "Parallel streams per batch.")
-    var batch = 32
+    @Option(help: "Parallel streams per batch (default: 32 for characters, 20 for words).")
+    var batch: Int?
     @OptionGroup var training: TrainingArguments
     @OptionGroup var parallel: DistributedOptions
 
@@ -50,7 +50,7 @@ struct TrainLM: ParsableCommand {
         if (data == nil) == (text == nil) { throw ValidationError("give exactly one of --data FILE|NAME and --text TEXT") }
         if text?.isEmpty == true { throw ValidationError("--text must not be empty") }
         if let seq { try Check.count(seq, "--seq", in: 1...Int.max) }
-        try Check.count(batch, "--batch", in: 1...Int.max)
+        if let batch { try Check.count(batch, "--batch", in: 1...Int.max) }
         try Check.count(minCount, "--min-count", in: 1...Int.max)
     }
 
@@ -74,10 +74,10 @@ func runLanguageModelTraining(_ c: TrainLM, communicator: Communicator? = nil, a
     var rng = SeededRNG(seed: c.training.seed)
     let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
     let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
-                                 batch: c.batch, seq: c.sequenceLength)
-    let report = try trainTask(task, training: c.training, inputs: ["--data": c.text == nil ? source : nil, "--valid": validPath], describe: """
+                                 batch: c.batchSize, seq: c.sequenceLength)
+    let report = try trainTask(task, training: c.training, defaults: c.trainingDefaults, inputs: ["--data": c.text == nil ? source : nil, "--valid": validPath], describe: """
         data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
-        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(config.dropout), \(model.parameterCount) parameters; batch \(c.batch) x \(c.sequenceLength)
+        model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(config.dropout), \(model.parameterCount) parameters; batch \(c.batchSize) x \(c.sequenceLength)
         \(config.regularisationSummary)
         """, communicator: communicator) { trainer in
         if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
@@ -109,7 +109,7 @@ private func readLanguageModelCorpus(_ c: TrainLM) throws -> (corpus: LanguageMo
     let corpus = LanguageModelCorpus(train: trainText, valid: c.text != nil && validText == nil ? "" : validText,
                                      level: c.level, minimumCount: c.minCount)
     // One training batch needs T inputs and one more target in each of the B streams.
-    let needed = ParameterCount.product(c.batch, c.sequenceLength.plusOneSaturating) ?? Int.max
+    let needed = ParameterCount.product(c.batchSize, c.sequenceLength.plusOneSaturating) ?? Int.max
     if corpus.train.count < needed {
         throw DataError.tooShort(path: source, tokens: corpus.train.count, needed: needed)
     }

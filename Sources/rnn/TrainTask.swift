@@ -7,11 +7,13 @@ import Recurrent
 /// (`--init-from`), stops cleanly on Ctrl-C, and prints the summary; exit
 /// status 130 after an interruption (the checkpoint is written first).
 @discardableResult
-func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: SelectMetric = .loss, inputs: [String: String?] = [:],
+func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: SelectMetric = .loss,
+               defaults: TrainingDefaults = TrainingDefaults(), inputs: [String: String?] = [:],
                describe: String, communicator: Communicator? = nil, configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
     var inputs = inputs.compactMapValues { $0 }
     if let model = training.initFrom { inputs["--init-from"] = model }
-    var options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect, inputs: inputs)
+    var options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect,
+                                       defaults: defaults, inputs: inputs)
     options.provenance = provenance(inputs: inputs.filter { $0.key != "--init-from" })
     Precision.processDefault = training.precision
     let distributed = try startDistributed(communicator, task: task, training: training)
@@ -35,7 +37,7 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
     }
     if let model = training.initFrom { print(try collectively(communicator, "read --init-from") { try trainer.initialize(from: model) }) }
     print(describe + (distributed.map { "\ndistributed: \($0.size) ranks, each \(task.batchesPerEpoch) batches per epoch of its share" } ?? ""))
-    print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate); gemm \(Precision.current == .bf16 ? "bf16" : GEMMBackend.inUse), \(Threads.count) threads")
+    print("training: batch of \(task.unit), \(task.batchesPerEpoch) batches per epoch; \(options.optimizer.kind) lr \(options.optimizer.learningRate), clip \(options.clipNorm.map { "\($0)" } ?? "off"), schedule \(options.schedule.defaultValueDescription); gemm \(Precision.current == .bf16 ? "bf16" : GEMMBackend.inUse), \(Threads.count) threads")
     ProcessPolicy.installStopHandlers()
     defer { ProcessPolicy.restoreStopHandlers() }
     trainer.stopRequested = { ProcessPolicy.stopRequested }
