@@ -150,7 +150,7 @@ public enum ModelBenchmark {
         let targets = (0..<c.batch).map { _ in (0..<(c.seq - 1)).map { _ in 4 + rng.nextInt(below: c.vocabulary - 4) } }
         let times = timed(seconds: seconds, warmup: 2) {
             model.zeroGradients()
-            _ = model.run(sources: sources, targets: targets, training: true, rng: &rng)
+            _ = model.loss(sources: sources, targets: targets, training: true, rng: &rng)
             GradientClipping.clipByGlobalNorm(model.parameters, maxNorm: 5)
             adam.step()
         }

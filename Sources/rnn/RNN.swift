@@ -48,27 +48,14 @@ struct UsageError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Turns the library's typed errors into one clear line and exit code 1.
+/// An error shown as one clear line, exit 1: any of the library's (`RecurrentError`), or the CLI's own.
 struct UserFacingError: Error, CustomStringConvertible {
     let description: String
 }
 
+/// Runs `body`, turning any error the library throws (each conforms to `RecurrentError`) into a `UserFacingError`.
 func userFacing<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as DataError {
-        throw UserFacingError(description: e.description)
-    } catch let e as CheckpointError {
-        throw UserFacingError(description: e.description)
-    } catch let e as SafeTensorsError {
-        throw UserFacingError(description: e.description)
-    } catch let e as TrainingError {
-        throw UserFacingError(description: e.description)
-    } catch let e as LabelError {
-        throw UserFacingError(description: e.description)
-    } catch let e as OptimizerStateError {
-        throw UserFacingError(description: e.description)
-    } catch let e as OutputFileError {
-        throw UserFacingError(description: e.description)
-    } catch let e as FeatureFileError {
+    do { return try body() } catch let e as any RecurrentError {
         throw UserFacingError(description: e.description)
     }
 }

@@ -1,6 +1,6 @@
 /// What is wrong with a user's data file. Each case names the file and, where
 /// there is one, the line or byte offset, what was expected and what was found.
-public enum DataError: Error, CustomStringConvertible, Equatable {
+public enum DataError: RecurrentError, Equatable {
     case notFound(path: String)
     case isDirectory(path: String)
     case unreadable(path: String, reason: String)

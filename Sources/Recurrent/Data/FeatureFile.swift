@@ -1,7 +1,7 @@
 import Foundation
 
 /// What is wrong with a feature file or its captions; the message names the file and the row.
-public struct FeatureFileError: Error, CustomStringConvertible, Equatable {
+public struct FeatureFileError: RecurrentError, Equatable {
     public let description: String
 }
 

@@ -22,7 +22,7 @@ public struct TokenStream: Sendable {
     public var batchCount: Int { streamLength > 1 ? (streamLength - 2) / sequenceLength + 1 : 0 }
 
     /// Batch `k`: inputs and targets, time-major `[T, B]` (the last batch may be shorter).
-    public func batch(_ k: Int) -> (inputs: [Int], targets: [Int], T: Int) {
+    public func batch(_ k: Int) -> (inputs: [Int], targets: [Int], steps: Int) {
         precondition(k >= 0 && k < batchCount, "TokenStream: batch \(k) outside 0..<\(batchCount)")
         let start = k * sequenceLength
         let T = min(sequenceLength, streamLength - 1 - start)

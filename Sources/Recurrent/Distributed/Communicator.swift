@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a collective operation failed. Every rank of the group gets an error:
 /// none is left waiting for a rank that stopped.
-public enum CommunicatorError: Error, CustomStringConvertible, Equatable {
+public enum CommunicatorError: RecurrentError, Equatable {
     /// This rank waited longer than the group's timeout in `operation`.
     case timedOut(rank: Int, operation: String, seconds: Double, missing: [Int])
     /// Rank `failedRank` gave up (it threw, or timed out) with `reason`.

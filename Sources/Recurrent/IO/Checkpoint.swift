@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why a checkpoint cannot be used. Each case names the file and what was expected.
-public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+public enum CheckpointError: RecurrentError, Equatable {
     case notACheckpoint(path: String)
     case wrongKind(path: String, found: String, expected: String)
     case badMetadata(path: String, key: String, reason: String)

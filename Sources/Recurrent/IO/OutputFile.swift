@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a file a command would write was refused. Each case names the file and
 /// says what to do.
-public enum OutputFileError: Error, CustomStringConvertible, Equatable {
+public enum OutputFileError: RecurrentError, Equatable {
     case refused(path: String, role: String, reason: String)
     case busy(path: String, role: String, pid: Int32?)
     case writeFailed(path: String, role: String, reason: String, intact: String?)

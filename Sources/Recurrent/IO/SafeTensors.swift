@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a safetensors file could not be read or written. Each case names the
 /// file, the tensor where there is one, and what was expected.
-public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
+public enum SafeTensorsError: RecurrentError, Equatable {
     case unreadable(path: String, reason: String)
     case truncated(path: String, expected: String)
     case headerTooLarge(path: String, size: UInt64)

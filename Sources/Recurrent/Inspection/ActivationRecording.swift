@@ -83,7 +83,7 @@ public struct ActivationRecording: Sendable {
                 let rest = Array(ids[..<i] + ids[(i + 1)...])
                 return rest.isEmpty ? [fallback] : rest
             }
-            let logits = model.run(variants, rng: &rng).logits
+            let logits = model.loss(variants, rng: &rng).outputs
             let probs = (0..<variants.count).map { b in Self.softmax(logits, row: b) }
             let c = probs[0].indices.max { probs[0][$0] < probs[0][$1] }!
             let influence = where_.map { $0.map { probs[0][c] - probs[$0 + 1][c] } }

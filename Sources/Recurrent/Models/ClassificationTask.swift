@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why labelled data cannot be used with a model.
-public struct LabelError: Error, CustomStringConvertible, Equatable {
+public struct LabelError: RecurrentError, Equatable {
     public let description: String
 }
 
@@ -80,7 +80,7 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let indices = share.map { batcher.share(of: batches[index], rank: $0.rank, size: $0.size) } ?? batches[index]
         guard !indices.isEmpty else { return (0, 0) }
-        let r = model.run(indices.map { train.sequences[$0] }, targets: indices.map { train.labels[$0] }, training: true, rng: &rng)
+        let r = model.loss(indices.map { train.sequences[$0] }, targets: indices.map { train.labels[$0] }, training: true, rng: &rng)
         return (r.loss, indices.count)
     }
 

@@ -14,9 +14,10 @@ public protocol ClassifierModel: Layer {
     var checkpointVocabulary: [String]? { get }
     /// The number of time steps of `input` (used to batch examples of similar length).
     func length(of input: Input) -> Int
-    /// The logits `[B, C]` of a batch; with `targets`, also the mean
-    /// cross-entropy, and in training the gradients are added into the parameters.
-    func run(_ batch: [Input], targets: [Int]?, training: Bool, rng: inout SeededRNG) -> (logits: Tensor, loss: Double)
+    /// The logits `[B, C]` (in `outputs`) of a batch; with `targets`, also the
+    /// mean cross-entropy over the `B` examples, and in training the gradients
+    /// are added into the parameters. Without targets the loss is NaN and the count 0.
+    func loss(_ batch: [Input], targets: [Int]?, training: Bool, rng: inout SeededRNG) -> BatchLoss<Tensor>
 }
 
 extension ClassifierModel {
@@ -25,7 +26,7 @@ extension ClassifierModel {
         var rng = SeededRNG(seed: 0)
         var out: [[Float]] = []
         for start in stride(from: 0, to: inputs.count, by: 64) {
-            let logits = run(Array(inputs[start..<min(start + 64, inputs.count)]), targets: nil, training: false, rng: &rng).logits
+            let logits = loss(Array(inputs[start..<min(start + 64, inputs.count)]), targets: nil, training: false, rng: &rng).outputs
             out += PooledRecurrentStack.probabilities(logits)
         }
         return out
@@ -38,9 +39,9 @@ extension ClassifierModel {
         var total = 0.0
         let order = LengthBatcher(lengths: data.sequences.map(length(of:)), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false)
         for indices in order {
-            let r = run(indices.map { data.sequences[$0] }, targets: indices.map { data.labels[$0] }, training: false, rng: &rng)
+            let r = loss(indices.map { data.sequences[$0] }, targets: indices.map { data.labels[$0] }, training: false, rng: &rng)
             total += r.loss * Double(indices.count)
-            for (b, i) in indices.enumerated() { metrics.add(truth: data.labels[i], predicted: r.logits.argmax(row: b)) }
+            for (b, i) in indices.enumerated() { metrics.add(truth: data.labels[i], predicted: r.outputs.argmax(row: b)) }
         }
         return (total / Double(max(data.labels.count, 1)), metrics)
     }

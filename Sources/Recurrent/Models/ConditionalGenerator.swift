@@ -188,9 +188,9 @@ public final class ConditionalGenerator: Layer {
     /// `<eos>`) of `sequences` given their conditions. With `training`, dropout
     /// is applied and gradients are added into every parameter.
     ///
-    /// - Returns: the mean loss, the number of predicted tokens, and the logits `[T*B, V]` (row `t*B + b`).
+    /// - Returns: the mean loss, the number of predicted tokens, and in `outputs` the logits `[T*B, V]` (row `t*B + b`).
     public func loss(_ input: ConditionInput, sequences: [[Int]], training: Bool,
-                     rng: inout SeededRNG) -> (loss: Double, count: Int, logits: Tensor) {
+                     rng: inout SeededRNG) -> BatchLoss<Tensor> {
         precondition(input.count == sequences.count, "ConditionalGenerator: \(input.count) conditions for \(sequences.count) sequences")
         let (inputs, targets, T, lengths) = Self.teacherForcing(sequences)
         let B = sequences.count, H = config.hiddenSize, Z = config.conditionSize
@@ -221,7 +221,7 @@ public final class ConditionalGenerator: Layer {
             }
             if let condition, let zTrace, let dz { condition.backward(zTrace, gradOutput: dz) }
         }
-        return (Double(ce.loss), ce.counted, out.output)
+        return BatchLoss(loss: Double(ce.loss), count: ce.counted, outputs: out.output)
     }
 
     // MARK: - Text and conditions

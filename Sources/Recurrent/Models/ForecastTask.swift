@@ -29,7 +29,7 @@ public final class ForecastTask: TrainingTask {
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let W = model.config.window, O = model.config.outputs
         let indices = batches[index]
-        let r = model.run(indices.map { Array(series[$0..<($0 + W)]) }, targets: indices.map { Array(series[($0 + W)..<($0 + W + O)]) },
+        let r = model.loss(indices.map { Array(series[$0..<($0 + W)]) }, targets: indices.map { Array(series[($0 + W)..<($0 + W + O)]) },
                           training: true, rng: &rng)
         return (r.loss, indices.count)
     }

@@ -118,7 +118,7 @@ public final class Forecaster: Layer {
         var predicted: [Float] = []
         var rng = SeededRNG(seed: 0)
         while predicted.count < c.horizon {
-            let out = run([Array(s.suffix(c.window))], rng: &rng).output.scalars
+            let out = loss([Array(s.suffix(c.window))], rng: &rng).outputs.scalars
             predicted += out
             s += out
         }
@@ -132,11 +132,11 @@ public final class Forecaster: Layer {
         return c.logTransform ? future.map { Foundation.exp($0) } : Array(future)
     }
 
-    /// The outputs `[B, O]` for windows of `W` scaled values; with `targets`
-    /// (`O` values each), also the loss, and in training the gradients are
-    /// added into the parameters.
-    public func run(_ windows: [[Float]], targets: [[Float]]? = nil, training: Bool = false,
-                    rng: inout SeededRNG) -> (output: Tensor, loss: Double) {
+    /// The outputs `[B, O]` (in `outputs`) for windows of `W` scaled values; with
+    /// `targets` (`O` values each), also the loss (the mean over the `B * O`
+    /// values), and in training the gradients are added into the parameters.
+    public func loss(_ windows: [[Float]], targets: [[Float]]? = nil, training: Bool = false,
+                     rng: inout SeededRNG) -> BatchLoss<Tensor> {
         let B = windows.count, W = config.window
         var x = Tensor.zeros([W, B, 1])
         for (b, w) in windows.enumerated() { for t in 0..<W { x.scalars[t * B + b] = w[t] } }
@@ -145,7 +145,7 @@ public final class Forecaster: Layer {
             return (Double(r.loss), r.gradient)
         } }
         let r = core.run(x, lengths: [Int](repeating: W, count: B), training: training, rng: &rng, loss: loss)
-        return (r.output, r.loss)
+        return BatchLoss(loss: r.loss, count: targets.map { _ in r.output.count } ?? 0, outputs: r.output)
     }
 
     // MARK: - Checkpoints

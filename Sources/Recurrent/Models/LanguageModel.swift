@@ -145,10 +145,10 @@ public final class LanguageModel: Layer {
     /// `gradientsReady` is told the head's, each recurrent layer's (top first)
     /// and the embedding's parameters as backward finishes their gradients.
     ///
-    /// - Returns: the mean loss, the number of tokens, and the final state (to carry to the next batch).
-    public func loss(inputs: [Int], targets: [Int], T: Int, B: Int, initial: RecurrentState?,
+    /// - Returns: the mean loss, the number of tokens, and in `outputs` the final state (to carry to the next batch).
+    public func loss(inputs: [Int], targets: [Int], steps T: Int, batch B: Int, initial: RecurrentState?,
                      training: Bool, rng: inout SeededRNG, gradientsReady: GradientsReady? = nil)
-        -> (loss: Double, count: Int, final: RecurrentState) {
+        -> BatchLoss<RecurrentState> {
         let H = config.hiddenSize
         let reportInside = (config.weightDrop ?? 0) == 0 || !training
         let result = withWeightDrop(training: training, rng: &rng) { rng in
@@ -166,7 +166,7 @@ public final class LanguageModel: Layer {
                 embedding.backward(e.trace, gradOutput: dLookup)
                 if reportInside { gradientsReady?(embedding.parameters) }
             }
-            return (out.loss, out.count, r.final)
+            return BatchLoss(loss: out.loss, count: out.count, outputs: r.final)
         }
         // Under weight drop, W_hh's gradients are final only once withWeightDrop has masked them.
         if training && !reportInside { gradientsReady?(outputParameters + rnn.parameters + embedding.parameters) }
@@ -227,7 +227,7 @@ public final class LanguageModel: Layer {
     }
 
     /// The next-token logits `[T*B, V]` (row `t*B + b`) for `inputs` (`[T, B]`), without dropout.
-    public func logits(inputs: [Int], T: Int, B: Int, initial: RecurrentState? = nil) -> (logits: Tensor, final: RecurrentState) {
+    public func logits(inputs: [Int], steps T: Int, batch B: Int, initial: RecurrentState? = nil) -> (logits: Tensor, final: RecurrentState) {
         let e = embedding.forward(ids: inputs, shape: [T, B]).output
         let r = rnn.forward(e, initial: initial)
         return (outputLogits(r.output.reshaped([T * B, config.hiddenSize])), r.final)
@@ -240,11 +240,11 @@ public final class LanguageModel: Layer {
         var unused = SeededRNG(seed: 0)
         for k in 0..<stream.batchCount {
             let b = stream.batch(k)
-            let r = loss(inputs: b.inputs, targets: b.targets, T: b.T, B: stream.batchSize, initial: state,
+            let r = loss(inputs: b.inputs, targets: b.targets, steps: b.steps, batch: stream.batchSize, initial: state,
                          training: false, rng: &unused)
             total += r.loss * Double(r.count)
             count += r.count
-            state = r.final
+            state = r.outputs
         }
         return (count > 0 ? total / Double(count) : .nan, count)
     }

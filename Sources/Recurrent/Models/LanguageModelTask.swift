@@ -75,9 +75,9 @@ public final class LanguageModelTask: TrainingTask {
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         if index == 0 { carried = nil }
         let b = train.batch(index)
-        let r = model.loss(inputs: b.inputs, targets: b.targets, T: b.T, B: train.batchSize, initial: carried,
+        let r = model.loss(inputs: b.inputs, targets: b.targets, steps: b.steps, batch: train.batchSize, initial: carried,
                            training: true, rng: &rng, gradientsReady: gradientsReady)
-        carried = r.final
+        carried = r.outputs
         return (r.loss, r.count)
     }
 

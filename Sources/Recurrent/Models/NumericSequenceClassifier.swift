@@ -97,17 +97,18 @@ public final class NumericSequenceClassifier: ClassifierModel {
         LabeledInputs(sequences: try cases.map(encode), labels: try labelIDs(cases.map { ($0.label, $0.path, $0.line) }))
     }
 
-    /// The logits `[B, C]` for a batch; with `targets`, also the mean loss, and in
-    /// training the gradients are added into the parameters.
-    public func run(_ batch: [EncodedSeries], targets: [Int]? = nil, training: Bool = false,
-                    rng: inout SeededRNG) -> (logits: Tensor, loss: Double) {
+    /// The logits `[B, C]` (in `outputs`) for a batch; with `targets`, also the
+    /// mean loss over the `B` examples, and in training the gradients are added
+    /// into the parameters.
+    public func loss(_ batch: [EncodedSeries], targets: [Int]? = nil, training: Bool = false,
+                     rng: inout SeededRNG) -> BatchLoss<Tensor> {
         var (x, lengths) = padTimeMajor(batch, inputSize: config.inputSize)
         if training && config.inputNoise > 0 {
             for i in 0..<x.count { x.scalars[i] += config.inputNoise * rng.nextNormal() }
         }
         let input = inputDropout.forward(x, training: training, rng: &rng).output     // no gradient needed for the data
         let r = core.run(input, lengths: lengths, training: training, rng: &rng, loss: PooledRecurrentStack.crossEntropy(targets))
-        return (r.output, r.loss)
+        return BatchLoss(loss: r.loss, count: targets?.count ?? 0, outputs: r.output)
     }
 
     // MARK: - Checkpoints

@@ -142,8 +142,8 @@ extension Seq2Seq {
     public func alignment(source: [String], target: [String]) -> [[Float]] {
         var rng = SeededRNG(seed: 0)
         let targetIDs = targetIDs(target)
-        let r = run(sources: [sourceIDs(source)], targets: [targetIDs], rng: &rng)
+        let r = loss(sources: [sourceIDs(source)], targets: [targetIDs], rng: &rng)
         let S = units(source).count + 1
-        return (0...targetIDs.count).map { t in Array(r.weights.scalars[(t * S)..<((t + 1) * S)]) }
+        return (0...targetIDs.count).map { t in Array(r.outputs.weights.scalars[(t * S)..<((t + 1) * S)]) }
     }
 }

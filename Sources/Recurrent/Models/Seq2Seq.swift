@@ -274,15 +274,15 @@ public final class Seq2Seq: Layer {
     /// `fed`, when given, replaces what the decoder reads after `<bos>`: `fed[b][t]`
     /// is fed in place of `targets[b][t]` (same lengths), while the loss still
     /// scores `targets` (scheduled sampling feeds the model's own predictions).
-    /// - Returns: the mean loss, the number of target tokens it averages over, the
-    ///   attention weights `[T, B, S]` (for alignment pictures), and, when `predicting`,
-    ///   `predictions[b][t]`, the most likely word at target position `t`
+    /// - Returns: the mean loss, the number of target tokens it averages over, and in
+    ///   `outputs` the attention weights `[T, B, S]` (for alignment pictures) and, when
+    ///   `predicting`, `predictions[b][t]`, the most likely word at target position `t`
     ///   (`targets[b].count` of them; empty lists otherwise).
-    public func run(sources: [[Int]], targets: [[Int]], fed: [[Int]]? = nil, predicting: Bool = false, training: Bool = false,
-                    rng: inout SeededRNG) -> (loss: Double, count: Int, weights: Tensor, predictions: [[Int]])
+    public func loss(sources: [[Int]], targets: [[Int]], fed: [[Int]]? = nil, predicting: Bool = false, training: Bool = false,
+                     rng: inout SeededRNG) -> BatchLoss<(weights: Tensor, predictions: [[Int]])>
     {
-        precondition(sources.count == targets.count && !sources.isEmpty, "Seq2Seq.run: \(sources.count) sources, \(targets.count) targets")
-        precondition(fed.map { $0.map(\.count) == targets.map(\.count) } ?? true, "Seq2Seq.run: fed tokens must match the targets' lengths")
+        precondition(sources.count == targets.count && !sources.isEmpty, "Seq2Seq.loss: \(sources.count) sources, \(targets.count) targets")
+        precondition(fed.map { $0.map(\.count) == targets.map(\.count) } ?? true, "Seq2Seq.loss: fed tokens must match the targets' lengths")
         let B = sources.count, T = (targets.map(\.count).max() ?? 0) + 1, Hd = config.decoderHiddenSize
         let encoded = encode(sources, training: training, rng: &rng)
         let keys = attention.keys(encoded.memory)
@@ -356,7 +356,7 @@ public final class Seq2Seq: Layer {
             encodeBackward(encoded, gradMemory: g.gradMemory, gradInitial: g.gradInitial)
         }
         let predictions = targets.enumerated().map { b, y in predicting ? (0..<y.count).map { t in out.output.argmax(row: t * B + b) } : [] }
-        return (Double(ce.loss), ce.counted, weights, predictions)
+        return BatchLoss(loss: Double(ce.loss), count: ce.counted, outputs: (weights, predictions))
     }
 
     // MARK: - Checkpoints

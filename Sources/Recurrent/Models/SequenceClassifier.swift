@@ -96,16 +96,17 @@ public final class SequenceClassifier: ClassifierModel {
 
     public func length(of sequence: [Int]) -> Int { sequence.count }
 
-    /// The logits `[B, C]` for a batch of id sequences; with `targets`, also the
-    /// mean loss, and in training the gradients are added into the parameters.
-    public func run(_ sequences: [[Int]], targets: [Int]? = nil, training: Bool = false,
-                    rng: inout SeededRNG) -> (logits: Tensor, loss: Double) {
+    /// The logits `[B, C]` (in `outputs`) for a batch of id sequences; with
+    /// `targets`, also the mean loss over the `B` examples, and in training the
+    /// gradients are added into the parameters.
+    public func loss(_ sequences: [[Int]], targets: [Int]? = nil, training: Bool = false,
+                     rng: inout SeededRNG) -> BatchLoss<Tensor> {
         let (ids, T, lengths) = Padding.timeMajor(sequences, padID: vocabulary.id(Vocabulary.padding) ?? 0)
         let e = embedding.forward(ids: ids, shape: [T, sequences.count])
         let d = dropout.forward(e.output, training: training, rng: &rng)
         let r = core.run(d.output, lengths: lengths, training: training, rng: &rng, loss: PooledRecurrentStack.crossEntropy(targets))
         if let dx = r.gradInput { embedding.backward(e.trace, gradOutput: dropout.backward(d.trace, gradOutput: dx)) }
-        return (r.output, r.loss)
+        return BatchLoss(loss: r.loss, count: targets?.count ?? 0, outputs: r.output)
     }
 
     /// Class probabilities for each text.

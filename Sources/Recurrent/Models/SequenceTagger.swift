@@ -108,11 +108,12 @@ public final class SequenceTagger: Layer {
         words.idOrUnknown(config.lowercase ? word.lowercased() : word) ?? 0
     }
 
-    /// Tag logits for a batch of sentences (`[T*B, K]`, row `t*B + b`); with
-    /// `targets` (tag ids per sentence) also the mean loss over real words, and
-    /// in training the gradients are added into the parameters.
-    public func run(_ sentences: [[String]], targets: [[Int]]? = nil, training: Bool = false,
-                    rng: inout SeededRNG) -> (logits: Tensor, loss: Double, count: Int) {
+    /// Tag logits for a batch of sentences (in `outputs`: `[T*B, K]`, row `t*B + b`,
+    /// `T` the longest sentence); with `targets` (tag ids per sentence) also the
+    /// mean loss over the `count` real words, and in training the gradients are
+    /// added into the parameters.
+    public func loss(_ sentences: [[String]], targets: [[Int]]? = nil, training: Bool = false,
+                     rng: inout SeededRNG) -> BatchLoss<Tensor> {
         let B = sentences.count, T = sentences.map(\.count).max() ?? 0
         let lengths = sentences.map(\.count)
         let Ew = config.wordEmbeddingSize, C = config.usesCharacters ? 2 * config.charHiddenSize : 0, I = Ew + C
@@ -151,7 +152,7 @@ public final class SequenceTagger: Layer {
         let r = rnn.forward(d1.output, lengths: lengths, training: training, rng: &rng)
         let d2 = dropout.forward(r.output, training: training, rng: &rng)
         let out = head.forward(d2.output.reshaped([T * B, 2 * config.hiddenSize]))
-        guard let targets else { return (out.output, .nan, 0) }
+        guard let targets else { return BatchLoss(loss: .nan, count: 0, outputs: out.output) }
         var flat = [Int](repeating: -100, count: T * B)
         for (b, tags) in targets.enumerated() { for (t, tag) in tags.enumerated() { flat[t * B + b] = tag } }
         let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: flat)
@@ -177,7 +178,7 @@ public final class SequenceTagger: Layer {
             wordEmbedding.backward(e.trace, gradOutput: dWord)
             if let charPass { backwardCharacters(charPass, gradFeatures: dChars) }
         }
-        return (out.output, Double(ce.loss), ce.counted)
+        return BatchLoss(loss: Double(ce.loss), count: ce.counted, outputs: out.output)
     }
 
     // MARK: - Character encoder forward and backward
@@ -235,7 +236,7 @@ public final class SequenceTagger: Layer {
         var out: [[String]] = []
         for start in stride(from: 0, to: sentences.count, by: 32) {
             let batch = Array(sentences[start..<min(start + 32, sentences.count)])
-            let logits = run(batch, rng: &rng).logits
+            let logits = loss(batch, rng: &rng).outputs
             let B = batch.count
             for (b, s) in batch.enumerated() {
                 out.append((0..<s.count).map { t in config.tags[logits.argmax(row: t * B + b)] })

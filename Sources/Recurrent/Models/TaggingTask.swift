@@ -49,13 +49,13 @@ extension SequenceTagger {
         var rng = SeededRNG(seed: 0)
         var total = 0.0, count = 0
         for indices in LengthBatcher(lengths: sentences.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false) {
-            let r = run(indices.map { sentences[$0] }, targets: indices.map { tags[$0] }, rng: &rng)
+            let r = loss(indices.map { sentences[$0] }, targets: indices.map { tags[$0] }, rng: &rng)
             total += r.loss * Double(r.count)
             count += r.count
             let B = indices.count
             for (b, i) in indices.enumerated() {
                 for (t, truth) in tags[i].enumerated() {
-                    metrics.add(truth: truth, predicted: r.logits.argmax(row: t * B + b))
+                    metrics.add(truth: truth, predicted: r.outputs.argmax(row: t * B + b))
                 }
             }
         }
@@ -93,7 +93,7 @@ public final class TaggingTask: TrainingTask {
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let indices = share.map { batcher.share(of: batches[index], rank: $0.rank, size: $0.size) } ?? batches[index]
         guard !indices.isEmpty else { return (0, 0) }
-        let r = model.run(indices.map { trainWords[$0] }, targets: indices.map { trainTags[$0] }, training: true, rng: &rng)
+        let r = model.loss(indices.map { trainWords[$0] }, targets: indices.map { trainTags[$0] }, training: true, rng: &rng)
         return (r.loss, r.count)
     }
 

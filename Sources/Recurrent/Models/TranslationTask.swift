@@ -6,7 +6,7 @@ extension Seq2Seq {
         var rng = SeededRNG(seed: 0)
         var total = 0.0, count = 0
         for indices in LengthBatcher(lengths: sources.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false) {
-            let r = run(sources: indices.map { sources[$0] }, targets: indices.map { targets[$0] }, rng: &rng)
+            let r = loss(sources: indices.map { sources[$0] }, targets: indices.map { targets[$0] }, rng: &rng)
             total += r.loss * Double(r.count)
             count += r.count
         }
@@ -71,10 +71,10 @@ public final class TranslationTask: TrainingTask {
         var fed: [[Int]]? = nil
         let p = samplingProbability(batch: index)
         if p > 0 {
-            let guesses = model.run(sources: sources, targets: targets, predicting: true, rng: &rng).predictions
+            let guesses = model.loss(sources: sources, targets: targets, predicting: true, rng: &rng).outputs.predictions
             fed = ScheduledSampling.mix(targets: targets, predictions: guesses, p: p, rng: &rng)
         }
-        let r = model.run(sources: sources, targets: targets, fed: fed, training: true, rng: &rng)
+        let r = model.loss(sources: sources, targets: targets, fed: fed, training: true, rng: &rng)
         return (r.loss, r.count)
     }
 

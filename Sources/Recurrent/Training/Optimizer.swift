@@ -16,7 +16,7 @@ public protocol Optimizer {
 }
 
 /// Why optimizer state could not be restored.
-public struct OptimizerStateError: Error, CustomStringConvertible, Equatable {
+public struct OptimizerStateError: RecurrentError, Equatable {
     public let description: String
 }
 

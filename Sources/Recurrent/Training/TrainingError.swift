@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why training stopped with an error. Messages say what happened, where, and what to do.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+public enum TrainingError: RecurrentError, Equatable {
     case invalidOption(String)
     case nonFiniteLoss(step: Int, lastFiniteLoss: Double?, checkpoint: String?)
     case nonFiniteGradient(step: Int, checkpoint: String?)

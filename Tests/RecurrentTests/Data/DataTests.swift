@@ -54,7 +54,7 @@ import Testing
         let b0 = stream.batch(0), b1 = stream.batch(1), b2 = stream.batch(2)
         #expect(b0.inputs == [0, 11, 1, 12, 2, 13, 3, 14] && b0.targets == [1, 12, 2, 13, 3, 14, 4, 15])
         #expect(b1.inputs.first == 4 && b1.inputs[1] == 15)      // each row continues where it stopped
-        #expect(b2.T == 2 && b2.targets == [9, 20, 10, 21])
+        #expect(b2.steps == 2 && b2.targets == [9, 20, 10, 21])
     }
 
     @Test(.enabled(if: SharedData.has("tinyshakespeare/input.txt", "wikitext-2/wiki.test.tokens", "names"),

@@ -11,14 +11,14 @@ import Testing
     static func classifierLogits(_ model: SequenceClassifier, _ outputs: SafeTensorsFile) throws -> Tensor {
         let sequences = try JSONDecoder().decode([[Int]].self, from: Data((outputs.metadata["sequences"] ?? "").utf8))
         var rng = SeededRNG(seed: 0)
-        return model.run(sequences, rng: &rng).logits
+        return model.loss(sequences, rng: &rng).outputs
     }
 
     /// `[T * B, tags]` for the sentences stored in `outputs`.
     static func taggerLogits(_ model: SequenceTagger, _ outputs: SafeTensorsFile) throws -> Tensor {
         let sentences = try JSONDecoder().decode([[String]].self, from: Data((outputs.metadata["sentences"] ?? "").utf8))
         var rng = SeededRNG(seed: 0)
-        return model.run(sentences, rng: &rng).logits
+        return model.loss(sentences, rng: &rng).outputs
     }
 
     @Test(arguments: ["last", "mean", "max"])

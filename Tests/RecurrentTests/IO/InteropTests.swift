@@ -7,7 +7,7 @@ import Testing
     /// `ids` are 0, 1, 2, ... mod V as `[T=7, B=2]`, as the script feeds them.
     static func check(model: LanguageModel, outputs: SafeTensorsFile) throws {
         let ids = try outputs.tensor("ids").scalars.map { Int($0) }
-        let r = model.logits(inputs: ids, T: 7, B: 2)
+        let r = model.logits(inputs: ids, steps: 7, batch: 2)
         let expected = try outputs.tensor("logits")
         expectClose(r.logits.reshaped(expected.shape), expected, "logits")
         let h = try outputs.tensor("h_n")

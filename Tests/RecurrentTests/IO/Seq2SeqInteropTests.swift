@@ -17,9 +17,9 @@ import Testing
         let o = try fixture(outputs)
         let (sources, targets) = Self.fixedPairs(m.config)
         var rng = SeededRNG(seed: 0)
-        let r = m.run(sources: sources, targets: targets, rng: &rng)
+        let r = m.loss(sources: sources, targets: targets, rng: &rng)
         expectClose(Tensor(shape: [1], scalars: [Float(r.loss)]), try o.tensor("loss"), "\(model) loss")
-        expectClose(r.weights, try o.tensor("weights"), "\(model) attention weights")
+        expectClose(r.outputs.weights, try o.tensor("weights"), "\(model) attention weights")
     }
 
     @Test("PyTorch Seq2Seq checkpoints (LSTM, additive, input feeding; GRU, general) load and give PyTorch's loss")

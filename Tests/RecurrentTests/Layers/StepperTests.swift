@@ -81,7 +81,7 @@ import Testing
     @Test func generatorLogitsEqualTheModelsLogits() throws {
         let model = try LanguageModel(checkpoint: Checkpoint.read(fixturePath("interop_swift_lm")))
         let ids = [3, 1, 4, 1, 5, 9, 2, 6]
-        let expected = model.logits(inputs: ids, T: ids.count, B: 1).logits
+        let expected = model.logits(inputs: ids, steps: ids.count, batch: 1).logits
         let generator = TokenGenerator(model)
         let V = model.config.vocabularySize
         for (t, id) in ids.enumerated() {

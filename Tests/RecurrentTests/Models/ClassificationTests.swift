@@ -159,10 +159,10 @@ import Testing
     func classifierGradients(pooling: Pooling, bidirectional: Bool) {
         let model = Self.classifier(pooling, bidirectional: bidirectional)
         let batch = [[2, 4, 7], [3, 5], [6, 2, 4, 4, 3]], targets = [1, 0, 1]
-        func loss() -> Double { var rng = SeededRNG(seed: 1); return model.run(batch, targets: targets, rng: &rng).loss }
+        func loss() -> Double { var rng = SeededRNG(seed: 1); return model.loss(batch, targets: targets, rng: &rng).loss }
         var rng = SeededRNG(seed: 1)
         model.zeroGradients()
-        _ = model.run(batch, targets: targets, training: true, rng: &rng)
+        _ = model.loss(batch, targets: targets, training: true, rng: &rng)
         expectGradientsMatchFiniteDifferences(model.namedParameters, names: ["embedding.weight", "rnn.weight_hh_l0"], stride: 3,
                                               what: "\(pooling)", loss: loss)
     }
@@ -218,10 +218,10 @@ import Testing
         let model = Self.tagger(chars: chars)
         let sentences = [["the", "dog", "runs"], ["a", "cat"], ["the", "unseen", "sleeps", "dog"]]
         let tags = [[0, 1, 2], [0, 1], [0, 1, 2, 1]]
-        func loss() -> Double { var rng = SeededRNG(seed: 1); return model.run(sentences, targets: tags, rng: &rng).loss }
+        func loss() -> Double { var rng = SeededRNG(seed: 1); return model.loss(sentences, targets: tags, rng: &rng).loss }
         var rng = SeededRNG(seed: 1)
         model.zeroGradients()
-        _ = model.run(sentences, targets: tags, training: true, rng: &rng)
+        _ = model.loss(sentences, targets: tags, training: true, rng: &rng)
         expectGradientsMatchFiniteDifferences(
             model.namedParameters, names: ["word_embedding.weight", "char_embedding.weight", "char_rnn.weight_hh_l0_reverse", "rnn.weight_ih_l0"],
             stride: 5, loss: loss)

@@ -48,7 +48,7 @@ import Testing
     /// Cross-entropy in Double from the logits, for finite differences.
     static func doubleLoss(_ m: ConditionalGenerator, _ input: ConditionInput, _ sequences: [[Int]]) -> Double {
         var rng = SeededRNG(seed: 0)
-        let logits = m.loss(input, sequences: sequences, training: false, rng: &rng).logits
+        let logits = m.loss(input, sequences: sequences, training: false, rng: &rng).outputs
         let targets = ConditionalGenerator.teacherForcing(sequences).targets
         let V = logits.shape[1]
         var total = 0.0, count = 0
@@ -90,7 +90,7 @@ import Testing
         }
         let sequence = [3, 1, 4, 1]
         var rng = SeededRNG(seed: 0)
-        let expected = m.loss(input, sequences: [sequence], training: false, rng: &rng).logits     // [T, V], T = 5
+        let expected = m.loss(input, sequences: [sequence], training: false, rng: &rng).outputs     // [T, V], T = 5
         let generator = m.generator(for: condition).generator
         for (t, id) in ([ConditionalGenerator.endID] + sequence).enumerated() {
             let V = m.config.vocabularySize
@@ -110,8 +110,8 @@ import Testing
             for (a, b) in zip(loaded.namedParameters, m.namedParameters) { #expect(a.parameter.value == b.parameter.value, "\(a.name)") }
             let input: ConditionInput = source == .label ? .labels([0, 2]) : source == .features ? .features(randomTensor([2, 4], seed: 1)) : .none(count: 2)
             var rng = SeededRNG(seed: 0)
-            #expect(loaded.loss(input, sequences: [[1, 2], [3]], training: false, rng: &rng).logits
-                    == m.loss(input, sequences: [[1, 2], [3]], training: false, rng: &rng).logits)
+            #expect(loaded.loss(input, sequences: [[1, 2], [3]], training: false, rng: &rng).outputs
+                    == m.loss(input, sequences: [[1, 2], [3]], training: false, rng: &rng).outputs)
         }
         // A checkpoint of another kind is refused with both kinds named.
         let path = TrainerTests.tempDir() + "/lm.safetensors"
@@ -143,7 +143,7 @@ import Testing
         let r = m.loss(input, sequences: sequences, training: false, rng: &rng)
         let expected = try out.tensor("logits")
         #expect(r.count == 14)
-        expectClose(r.logits.reshaped(expected.shape), expected, atol: 1e-5, "\(name) logits")
+        expectClose(r.outputs.reshaped(expected.shape), expected, atol: 1e-5, "\(name) logits")
         #expect(abs(r.loss - Double(try out.tensor("loss").scalars[0])) < 1e-5, "\(name): loss \(r.loss)")
     }
 

@@ -40,13 +40,13 @@ import Testing
         let tgt = Self.sequences(3, lengths: 1...3, seed: 3).map(m.targetIDs)
         func loss() -> Double {
             var rng = SeededRNG(seed: 0)
-            let r = m.run(sources: src, targets: tgt, rng: &rng)
+            let r = m.loss(sources: src, targets: tgt, rng: &rng)
             return r.loss * Double(r.count)
         }
         m.zeroGradients()
         var rng = SeededRNG(seed: 0)
-        let r = m.run(sources: src, targets: tgt, training: true, rng: &rng)
-        // run averages; scale the gradients to the summed loss that `loss()` measures.
+        let r = m.loss(sources: src, targets: tgt, training: true, rng: &rng)
+        // loss averages; scale the gradients to the summed loss that `loss()` measures.
         for p in m.parameters { for i in 0..<p.grad.count { p.grad.scalars[i] *= Float(r.count) } }
         expectGradientsMatchFiniteDifferences(m.namedParameters, names: Set(m.namedParameters.map(\.name)), stride: 7,
                                               what: "\(cell) \(attention) feeding \(inputFeeding) tied \(tied)", loss: loss)
@@ -139,7 +139,7 @@ import Testing
         #expect(loaded.head.weight === loaded.targetEmbedding.weight)
         let src = Self.sequences(3, lengths: 1...4, seed: 12).map(m.sourceIDs), tgt = Self.sequences(3, lengths: 1...4, seed: 13).map(m.targetIDs)
         var r1 = SeededRNG(seed: 0), r2 = SeededRNG(seed: 0)
-        #expect(m.run(sources: src, targets: tgt, rng: &r1).loss == loaded.run(sources: src, targets: tgt, rng: &r2).loss)
+        #expect(m.loss(sources: src, targets: tgt, rng: &r1).loss == loaded.loss(sources: src, targets: tgt, rng: &r2).loss)
     }
 
     @Test("unknown words become <unk>, never a crash; alignment rows are distributions over the source")
@@ -192,9 +192,9 @@ import Testing
         let outputs = m.translate(sentences, options: greedy).map { m.targetIDs($0.first?.words ?? []) }
         #expect(outputs.contains { $0.count > 1 }, "the greedy outputs are too short to test anything")
         var rng = SeededRNG(seed: 0)
-        let r = m.run(sources: sentences.map(m.sourceIDs), targets: outputs, fed: outputs, predicting: true, rng: &rng)
+        let r = m.loss(sources: sentences.map(m.sourceIDs), targets: outputs, fed: outputs, predicting: true, rng: &rng)
         // Greedy picked g_t as the most likely word after <bos> g_0 ... g_{t-1}: so does the teacher-forced pass.
-        #expect(r.predictions == outputs)
+        #expect(r.outputs.predictions == outputs)
     }
 
     @Test("fed words change what the decoder reads, not what the loss scores")
@@ -203,9 +203,9 @@ import Testing
         let src = Seq2SeqTests.sequences(4, lengths: 2...4, seed: 2).map(m.sourceIDs)
         let tgt = Seq2SeqTests.sequences(4, lengths: 2...4, seed: 3).map(m.targetIDs)
         var rng = SeededRNG(seed: 0)
-        let plain = m.run(sources: src, targets: tgt, rng: &rng)
-        let same = m.run(sources: src, targets: tgt, fed: tgt, rng: &rng)
-        let other = m.run(sources: src, targets: tgt, fed: tgt.map { $0.map { _ in Seq2Seq.unknownID } }, rng: &rng)
+        let plain = m.loss(sources: src, targets: tgt, rng: &rng)
+        let same = m.loss(sources: src, targets: tgt, fed: tgt, rng: &rng)
+        let other = m.loss(sources: src, targets: tgt, fed: tgt.map { $0.map { _ in Seq2Seq.unknownID } }, rng: &rng)
         #expect(plain.loss == same.loss && plain.count == same.count)
         #expect(other.loss != plain.loss && other.count == plain.count)
     }
@@ -241,10 +241,10 @@ import Testing
         let indices = task.batches[0]
         let sources = indices.map { task.trainSources[$0] }, targets = indices.map { task.trainTargets[$0] }
         var r2 = SeededRNG(seed: 3)
-        let guesses = m.run(sources: sources, targets: targets, predicting: true, rng: &r2).predictions
+        let guesses = m.loss(sources: sources, targets: targets, predicting: true, rng: &r2).outputs.predictions
         #expect(guesses != targets, "an untrained model's guesses should differ from the references")
         m.zeroGradients()
-        let direct = m.run(sources: sources, targets: targets, fed: guesses, training: true, rng: &r2)
+        let direct = m.loss(sources: sources, targets: targets, fed: guesses, training: true, rng: &r2)
         #expect(direct.loss == sampled.loss)
         #expect(m.parameters.map(\.grad.scalars) == viaTask)
     }

@@ -64,7 +64,7 @@ import Testing
         let ids = (0..<(T * B)).map { $0 * 7 % V }, targets = (0..<(T * B)).map { ($0 * 5 + 3) % V }
         func trainingLoss() -> Double {
             var rng = SeededRNG(seed: 11)
-            return model.loss(inputs: ids, targets: targets, T: T, B: B, initial: nil, training: true, rng: &rng).loss
+            return model.loss(inputs: ids, targets: targets, steps: T, batch: B, initial: nil, training: true, rng: &rng).loss
         }
         #expect(Set(model.namedParameters.map(\.name)).isSuperset(of: names))
         model.zeroGradients()
@@ -98,12 +98,12 @@ import Testing
         let before = model.rnn.passes.map { $0[0].weightHH.value }
         var rng = SeededRNG(seed: 2)
         let ids = Array(0..<12)
-        let trained = model.loss(inputs: ids, targets: ids.map { ($0 + 1) % Self.V }, T: 4, B: 3, initial: nil, training: true, rng: &rng).loss
+        let trained = model.loss(inputs: ids, targets: ids.map { ($0 + 1) % Self.V }, steps: 4, batch: 3, initial: nil, training: true, rng: &rng).loss
         #expect(model.rnn.passes.map { $0[0].weightHH.value } == before)
         // Some W_hh gradients are exactly zero: their weights were dropped for this batch.
         let grad = model.rnn.passes[0][0].weightHH.grad.scalars
         #expect(grad.filter { $0 == 0 }.count > grad.count / 4)
-        let evaluated = model.loss(inputs: ids, targets: ids.map { ($0 + 1) % Self.V }, T: 4, B: 3, initial: nil, training: false, rng: &rng).loss
+        let evaluated = model.loss(inputs: ids, targets: ids.map { ($0 + 1) % Self.V }, steps: 4, batch: 3, initial: nil, training: false, rng: &rng).loss
         #expect(trained != evaluated)
     }
 
@@ -118,7 +118,7 @@ import Testing
         var reported: [ObjectIdentifier] = []
         var rng = SeededRNG(seed: 5)
         let ids = Array(0..<12)
-        _ = model.loss(inputs: ids, targets: ids.map { ($0 + 1) % Self.V }, T: 4, B: 3, initial: nil, training: true, rng: &rng,
+        _ = model.loss(inputs: ids, targets: ids.map { ($0 + 1) % Self.V }, steps: 4, batch: 3, initial: nil, training: true, rng: &rng,
                        gradientsReady: { reported += $0.map(ObjectIdentifier.init) })
         #expect(reported.count == model.parameters.count)
         #expect(Set(reported) == Set(model.parameters.map(ObjectIdentifier.init)))
@@ -134,9 +134,9 @@ import Testing
         let ids = try outputs.tensor("ids").scalars.map { Int($0) }, targets = try outputs.tensor("targets").scalars.map { Int($0) }
         model.zeroGradients()
         var rng = SeededRNG(seed: 0)
-        let r = model.loss(inputs: ids, targets: targets, T: 5, B: 3, initial: nil, training: true, rng: &rng)
+        let r = model.loss(inputs: ids, targets: targets, steps: 5, batch: 3, initial: nil, training: true, rng: &rng)
         #expect(abs(r.loss - Double(try outputs.tensor("loss").scalars[0])) < 1e-5, "\(name) loss")
-        expectClose(model.logits(inputs: ids, T: 5, B: 3).logits, try outputs.tensor("logits"), atol: 1e-5, rtol: 1e-4, "\(name) logits")
+        expectClose(model.logits(inputs: ids, steps: 5, batch: 3).logits, try outputs.tensor("logits"), atol: 1e-5, rtol: 1e-4, "\(name) logits")
         for (pname, p) in model.namedParameters {
             expectClose(p.grad, try outputs.tensor("grad.\(pname)"), atol: 1e-6, rtol: 1e-4, "\(name) grad \(pname)")
         }
@@ -183,10 +183,10 @@ import Testing
         let loaded = try LanguageModel(contentsOf: path)
         #expect(loaded.config == model.config)
         let ids = [2, 5, 7, 1, 3, 9]
-        #expect(loaded.logits(inputs: ids, T: 3, B: 2).logits == model.logits(inputs: ids, T: 3, B: 2).logits)
+        #expect(loaded.logits(inputs: ids, steps: 3, batch: 2).logits == model.logits(inputs: ids, steps: 3, batch: 2).logits)
         // Step-by-step generation reads the same output layer as the batch forward.
         let generator = TokenGenerator(loaded)
-        let batch = loaded.logits(inputs: [2, 5, 7], T: 3, B: 1).logits
+        let batch = loaded.logits(inputs: [2, 5, 7], steps: 3, batch: 1).logits
         for (t, id) in [2, 5, 7].enumerated() {
             let step = generator.next(id)
             expectClose(step, Tensor(shape: [1, Self.V], scalars: Array(batch.scalars[(t * Self.V)..<((t + 1) * Self.V)])), atol: 1e-5, rtol: 1e-4, "step \(t)")
