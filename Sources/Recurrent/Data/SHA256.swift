@@ -1,7 +1,7 @@
 import Foundation
 
 /// SHA-256 (FIPS 180-4), for checking downloaded data sets against the catalog.
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
@@ -17,16 +17,16 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    public init() {}
+    package init() {}
 
     /// The hex digest of `data`.
-    public static func hex(_ data: Data) -> String {
+    package static func hex(_ data: Data) -> String {
         var s = SHA256()
         s.update(data)
         return s.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    public mutating func update(_ data: Data) {
+    package mutating func update(_ data: Data) {
         length += UInt64(data.count)
         buffer.append(contentsOf: data)
         var offset = 0
@@ -37,7 +37,7 @@ public struct SHA256: Sendable {
         buffer.removeFirst(offset)
     }
 
-    public mutating func finalize() -> [UInt8] {
+    package mutating func finalize() -> [UInt8] {
         let bits = length &* 8
         var tail = buffer + [0x80]
         while tail.count % 64 != 56 { tail.append(0) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Why a collective operation failed. Every rank of the group gets an error:
 /// none is left waiting for a rank that stopped.
-public enum CommunicatorError: RecurrentError, Equatable {
+package enum CommunicatorError: RecurrentError, Equatable {
     /// This rank waited longer than the group's timeout in `operation`.
     case timedOut(rank: Int, operation: String, seconds: Double, missing: [Int])
     /// Rank `failedRank` gave up (it threw, or timed out) with `reason`.
@@ -16,7 +16,7 @@ public enum CommunicatorError: RecurrentError, Equatable {
     /// The ranks do not agree (configuration hash, world size, data): which ranks and why.
     case disagreement(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .timedOut(rank, op, seconds, missing):
             return "rank \(rank): \(op) timed out after \(String(format: seconds < 10 ? "%.1f" : "%.0f", seconds)) s waiting for rank\(missing.count == 1 ? "" : "s") \(missing.map(String.init).joined(separator: ", "))"
@@ -36,7 +36,7 @@ public enum CommunicatorError: RecurrentError, Equatable {
 /// the collectives data-parallel training needs, after MPI's. Every rank
 /// calls the same operations in the same order with buffers of the same
 /// length; a rank that fails calls ``abort(_:)`` so no other rank waits for it.
-public protocol Communicator: AnyObject {
+package protocol Communicator: AnyObject {
     /// This member's index, `0..<size`; rank 0 writes checkpoints and progress.
     var rank: Int { get }
     /// How many ranks the group has (the world size).
@@ -56,22 +56,22 @@ public protocol Communicator: AnyObject {
 
 extension Communicator {
     /// Sums `values` over all ranks, in place.
-    public func allReduceSum(_ values: inout [Double]) throws {
+    package func allReduceSum(_ values: inout [Double]) throws {
         try values.withUnsafeMutableBufferPointer { try allReduceSum($0) }
     }
 
     /// Sums `values` over all ranks, in place.
-    public func allReduceSum(_ values: inout [Float]) throws {
+    package func allReduceSum(_ values: inout [Float]) throws {
         try values.withUnsafeMutableBufferPointer { try allReduceSum($0) }
     }
 
     /// Copies rank `root`'s floats into `values` on every rank.
-    public func broadcast(_ values: inout [Float], root: Int = 0) throws {
+    package func broadcast(_ values: inout [Float], root: Int = 0) throws {
         try values.withUnsafeMutableBytes { try broadcast($0, root: root) }
     }
 
     /// Every rank's `value`, indexed by rank (values up to 2^53 travel exactly).
-    public func allGather(_ value: Double) throws -> [Double] {
+    package func allGather(_ value: Double) throws -> [Double] {
         var slots = [Double](repeating: 0, count: size)
         slots[rank] = value
         try allReduceSum(&slots)
@@ -81,7 +81,7 @@ extension Communicator {
     /// A collective check: every rank says whether it can go on (`failure` nil)
     /// or why not. Returns when all can; otherwise throws on every rank: the
     /// failing rank its own error, the others one naming the failing ranks.
-    public func agree(_ failure: Error?, what: String) throws {
+    package func agree(_ failure: Error?, what: String) throws {
         let flags = try allGather(failure == nil ? 0 : 1)
         let failed = flags.indices.filter { flags[$0] != 0 }
         if failed.isEmpty { return }
@@ -92,7 +92,7 @@ extension Communicator {
 
     /// Runs `body` and then ``agree(_:what:)``: a rank whose `body` throws
     /// stops every rank with a clear error instead of leaving them waiting.
-    public func together<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    package func together<T>(_ what: String, _ body: () throws -> T) throws -> T {
         var result: T? = nil
         var failure: Error? = nil
         do { result = try body() } catch { failure = error }
@@ -104,7 +104,7 @@ extension Communicator {
     /// Checks that every rank computed the same `hash` (of the binary's
     /// configuration and the command's options); throws on every rank naming
     /// the ranks that differ from rank 0.
-    public func requireSameHash(_ hash: UInt64, of what: String) throws {
+    package func requireSameHash(_ hash: UInt64, of what: String) throws {
         // Four 16-bit pieces: each is exact in a Double sum.
         var slots = [Double](repeating: 0, count: 4 * size)
         for k in 0..<4 { slots[4 * rank + k] = Double((hash >> (16 * UInt64(k))) & 0xFFFF) }
@@ -121,7 +121,7 @@ extension Communicator {
 }
 
 /// The 64-bit FNV-1a hash of `text`: the configuration hash the ranks exchange.
-public func configurationHash(_ text: String) -> UInt64 {
+package func configurationHash(_ text: String) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in text.utf8 {
         h ^= UInt64(byte)

@@ -5,9 +5,9 @@ import Foundation
 /// fixed order (rank 0 + rank 1 + ...), so results are deterministic. A rank
 /// that waits longer than `timeout`, or that calls ``abort(_:)``, makes every
 /// other rank's current and later collectives throw.
-public final class LocalCommunicator: Communicator, @unchecked Sendable {
-    public let rank: Int
-    public var size: Int { group.size }
+package final class LocalCommunicator: Communicator, @unchecked Sendable {
+    package let rank: Int
+    package var size: Int { group.size }
     let group: Group
 
     init(rank: Int, group: Group) {
@@ -16,7 +16,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     }
 
     /// One communicator per rank, sharing a group; `timeout` bounds every wait.
-    public static func makeGroup(size: Int, timeout: Double = 60) -> [LocalCommunicator] {
+    package static func makeGroup(size: Int, timeout: Double = 60) -> [LocalCommunicator] {
         precondition(size >= 1, "LocalCommunicator.makeGroup: size must be at least 1, got \(size)")
         let group = Group(size: size, timeout: timeout)
         return (0..<size).map { LocalCommunicator(rank: $0, group: group) }
@@ -25,7 +25,7 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
     /// Runs `body` on `size` threads, one per rank, and returns each rank's
     /// result or error (indexed by rank). A rank that throws aborts the group,
     /// so the others end with an error too instead of hanging.
-    public static func run<T>(size: Int, timeout: Double = 60,
+    package static func run<T>(size: Int, timeout: Double = 60,
                               _ body: @escaping @Sendable (LocalCommunicator) throws -> T) -> [Result<T, Error>] {
         let comms = makeGroup(size: size, timeout: timeout)
         let results = ResultBox<T>(count: size)
@@ -48,19 +48,19 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
         return results.values.map { $0! }
     }
 
-    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+    package func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
         try group.collective(rank: rank, operation: "all-reduce of \(buffer.count) floats", pointer: UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count) { slots in
             Self.sum(slots, Float.self, count: buffer.count)
         }
     }
 
-    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+    package func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try group.collective(rank: rank, operation: "all-reduce of \(buffer.count) doubles", pointer: UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count) { slots in
             Self.sum(slots, Double.self, count: buffer.count)
         }
     }
 
-    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
+    package func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
         guard root >= 0 && root < size else {
             throw CommunicatorError.mismatch(rank: rank, operation: "broadcast", detail: "root \(root) outside 0..<\(size)")
         }
@@ -70,11 +70,11 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
         }
     }
 
-    public func barrier() throws {
+    package func barrier() throws {
         try group.collective(rank: rank, operation: "barrier", pointer: nil, count: 0) { _ in }
     }
 
-    public func abort(_ reason: String) { group.fail(rank: rank, reason: reason) }
+    package func abort(_ reason: String) { group.fail(rank: rank, reason: reason) }
 
     /// Element-wise sum into every slot, adding rank 0, then 1, ... (a fixed order).
     static func sum<S: FloatingPoint>(_ slots: [UnsafeMutableRawPointer?], _: S.Type, count: Int) {

@@ -2,7 +2,7 @@
 /// others in Swift's shortest round-tripping form, and NaN or infinity as
 /// `null` (JSON has no spelling for them). Every `--json` output and metrics
 /// line writes numbers through this.
-public func jsonNumber(_ value: Double) -> String {
+package func jsonNumber(_ value: Double) -> String {
     guard value.isFinite else { return "null" }
     return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
 }

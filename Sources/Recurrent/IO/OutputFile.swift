@@ -36,9 +36,9 @@ public enum OutputFileError: RecurrentError, Equatable {
 /// Commands that write files (`rnn train ...`, and new ones) call
 /// ``check(_:role:content:inputs:)`` for each output and hold a lock per
 /// output for the run.
-public enum OutputFile {
+package enum OutputFile {
     /// What an existing file at the path must already hold to be replaced or appended to.
-    public enum Content: Sendable {
+    package enum Content: Sendable {
         /// A Recurrent checkpoint (safetensors with a `kind`), replaced atomically.
         case checkpoint
         /// JSON lines (each a JSON object), appended to.
@@ -50,7 +50,7 @@ public enum OutputFile {
     /// Throws ``OutputFileError/refused(path:role:reason:)`` unless `path` may
     /// be written. `role` names the file in messages ("the checkpoint");
     /// `inputs` maps each input option (`--data`) to its path.
-    public static func check(_ path: String, role: String, content: Content, inputs: [(option: String, path: String)] = []) throws {
+    package static func check(_ path: String, role: String, content: Content, inputs: [(option: String, path: String)] = []) throws {
         func refuse(_ reason: String) -> OutputFileError { .refused(path: path, role: role, reason: reason) }
         guard !path.isEmpty else { throw refuse("the path is empty; give a file name") }
         guard !path.hasSuffix("/") else { throw refuse("the path ends in '/', which names a folder; give a file name") }
@@ -87,7 +87,7 @@ public enum OutputFile {
     }
 
     /// Throws when two outputs of one command are the same file.
-    public static func requireDistinct(_ outputs: [(role: String, path: String)]) throws {
+    package static func requireDistinct(_ outputs: [(role: String, path: String)]) throws {
         for (i, a) in outputs.enumerated() {
             for b in outputs[(i + 1)...] where identity(a.path) == identity(b.path) || sameFile(a.path, b.path) {
                 throw OutputFileError.refused(path: b.path, role: b.role, reason: "it is also \(a.role); give them different paths")
@@ -96,7 +96,7 @@ public enum OutputFile {
     }
 
     /// Whether `a` and `b` name one existing file (same device and inode).
-    public static func sameFile(_ a: String, _ b: String) -> Bool {
+    package static func sameFile(_ a: String, _ b: String) -> Bool {
         var sa = stat(), sb = stat()
         guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
@@ -138,7 +138,7 @@ public enum OutputFile {
     /// Takes the advisory lock on `path` (the file `.NAME.lock` beside it,
     /// holding the owner's process id), or throws ``OutputFileError/busy(path:role:pid:)``
     /// naming the process that holds it.
-    public static func lock(_ path: String, role: String) throws -> OutputLock {
+    package static func lock(_ path: String, role: String) throws -> OutputLock {
         let url = URL(fileURLWithPath: path)
         let lockPath = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".lock"
         for _ in 0..<5 {
@@ -175,7 +175,7 @@ public enum OutputFile {
     /// Removes the temporary files (`.NAME.tmp-PID`) that a killed run left
     /// beside `path`, but only those whose process is gone: a live run's file
     /// is never touched. Call it while holding the lock on `path`.
-    public static func removeStaleTemporaries(of path: String) {
+    package static func removeStaleTemporaries(of path: String) {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path, prefix = "." + url.lastPathComponent + ".tmp-"
         for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where file.hasPrefix(prefix) {

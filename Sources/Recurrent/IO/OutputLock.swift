@@ -1,10 +1,10 @@
 import Foundation
 
 /// An advisory lock on an output, held until ``release()`` or deinitialisation.
-public final class OutputLock {
+package final class OutputLock {
     private var fd: Int32
     /// The lock file, `.NAME.lock` beside the output.
-    public let path: String
+    package let path: String
 
     init(fd: Int32, path: String) {
         self.fd = fd
@@ -12,7 +12,7 @@ public final class OutputLock {
     }
 
     /// Removes the lock file and releases the lock.
-    public func release() {
+    package func release() {
         guard fd >= 0 else { return }
         unlink(path)
         close(fd)

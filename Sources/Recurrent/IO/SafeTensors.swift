@@ -293,7 +293,7 @@ public struct SafeTensorsFile: Sendable {
 
 /// Writes `data` to a temporary file beside `path`, flushes it, and renames it
 /// over `path`: readers see the old file or the new one, never half of either.
-public func atomicWrite(_ data: Data, to path: String) throws {
+package func atomicWrite(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let dir = url.deletingLastPathComponent().path
     var isDirectory: ObjCBool = false

@@ -2,7 +2,7 @@ import CKernels
 import Foundation
 
 /// What the processor offers, read once at start-up.
-public enum CPU {
+package enum CPU {
     /// The instruction-set level the built-in kernels use: the best the CPU
     /// supports, capped by `RNN_CPU=portable|avx2|avx512` when set.
     static let isa: ck_isa = {
@@ -35,7 +35,7 @@ public enum CPU {
 
     /// The processor's model as /proc/cpuinfo names it (with family, model and
     /// stepping), or "unknown". Read at run time: the machine can change between runs.
-    public static let modelName: String = {
+    package static let modelName: String = {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
         var fields: [String: String] = [:]
         for line in info.split(separator: "\n") {
@@ -49,10 +49,10 @@ public enum CPU {
 
     /// Whether the bfloat16 kernels can run: AVX512-BF16, with the built-in kernel at AVX-512.
     /// The name of the instruction set the kernels run with (`avx512`, `avx2`, `portable`).
-    public static var isaName: String { name(of: isa) }
+    package static var isaName: String { name(of: isa) }
 
-    public static let hasBF16: Bool = ck_has_bf16() != 0 && isa == CK_ISA_AVX512
+    package static let hasBF16: Bool = ck_has_bf16() != 0 && isa == CK_ISA_AVX512
 
     /// The features seen ("sse4.2 avx avx2 fma avx512f ...").
-    public static var features: String { String(cString: ck_cpu_features()) }
+    package static var features: String { String(cString: ck_cpu_features()) }
 }

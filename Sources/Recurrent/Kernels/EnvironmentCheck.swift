@@ -3,13 +3,13 @@ import Foundation
 /// The environment variables that change how the kernels run, checked before
 /// any work starts: a value that is set but unusable is an error naming the
 /// variable and what it accepts, never silently replaced by a default.
-public enum EnvironmentCheck {
+package enum EnvironmentCheck {
     /// The most threads `RNN_THREADS` (and `rnn bench --threads`) may ask for.
-    public static let maximumThreads = 1024
+    package static let maximumThreads = 1024
 
     /// One sentence per unusable variable (empty when all are fine); `RNN_BLAS`
     /// is ``GEMMBackend/environmentProblem``'s to judge.
-    public static func problems() -> [String] {
+    package static func problems() -> [String] {
         let environment = ProcessInfo.processInfo.environment
         var out: [String] = []
         if let t = environment["RNN_THREADS"], threads(t) == nil {

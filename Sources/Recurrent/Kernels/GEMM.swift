@@ -2,17 +2,17 @@ import CKernels
 import Foundation
 
 /// Which implementation computes matrix products.
-public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+package enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     /// The package's own packed kernel (AVX-512, AVX2+FMA or portable, chosen at run time),
     /// threaded over ``Threads/count``.
     case builtin
     /// OpenBLAS's `cblas_sgemm`, loaded at run time when the system has it.
     case openblas
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// Whether this backend can run here.
-    public var isAvailable: Bool {
+    package var isAvailable: Bool {
         switch self {
         case .builtin: return true
         case .openblas: return OpenBLAS.isAvailable
@@ -20,12 +20,12 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
     }
 
     /// The backends that can run here, builtin first.
-    public static var available: [GEMMBackend] { allCases.filter(\.isAvailable) }
+    package static var available: [GEMMBackend] { allCases.filter(\.isAvailable) }
 
     /// The backend `RNN_BLAS=builtin|openblas` forces for every product, when set
     /// to an available backend (`auto` or unset: chosen per class of product).
     /// ``environmentProblem`` says when the variable asks for something that cannot run.
-    public static let forced: GEMMBackend? = {
+    package static let forced: GEMMBackend? = {
         guard let text = ProcessInfo.processInfo.environment["RNN_BLAS"],
               let wanted = GEMMBackend(rawValue: text.lowercased()), wanted.isAvailable else { return nil }
         return wanted
@@ -33,7 +33,7 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
 
     /// Why `RNN_BLAS` cannot be honoured (an unknown name, or OpenBLAS asked for
     /// but not installed), or nil. The `rnn` tool refuses to start on it.
-    public static var environmentProblem: String? {
+    package static var environmentProblem: String? {
         guard let text = ProcessInfo.processInfo.environment["RNN_BLAS"], !text.isEmpty else { return nil }
         if text.lowercased() == "auto" { return nil }
         guard let wanted = GEMMBackend(rawValue: text.lowercased()) else {
@@ -48,7 +48,7 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
     /// Where the per-machine calibration is kept between processes (the `rnn`
     /// tool sets it to its user cache before the first product); nil measures
     /// again in each process.
-    nonisolated(unsafe) public static var calibrationCachePath: String?
+    nonisolated(unsafe) package static var calibrationCachePath: String?
 
     /// The per-class choice, measured on first use when OpenBLAS is present and
     /// no backend is forced (see ``GEMMCalibration``); nil otherwise.
@@ -78,17 +78,17 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
 
     /// Overrides the backend for the current task and the work it awaits
     /// (tests run the same code under each backend this way).
-    @TaskLocal public static var override: GEMMBackend?
+    @TaskLocal package static var override: GEMMBackend?
 
     /// The backend that runs a product of this layout and size.
-    public static func serving(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) -> GEMMBackend {
+    package static func serving(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) -> GEMMBackend {
         if let b = override ?? forced { return b }
         return calibration?.backend(for: GEMMShapeClass(transA: transA, transB: transB, m: m, n: n, k: k)) ?? .builtin
     }
 
     /// One word for logs and benchmark output: the forced backend, `builtin`
     /// when it is the only one, or `auto` when chosen per class of product.
-    public static var inUse: String {
+    package static var inUse: String {
         if let b = override ?? forced { return b.rawValue }
         guard let c = calibration else { return GEMMBackend.builtin.rawValue }
         let picked = Set(GEMMShapeClass.allCases.map { c.backend(for: $0) })
@@ -96,7 +96,7 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
     }
 
     /// Which backend serves which products, and why, as `rnn info` prints it.
-    public static var explanation: [String] {
+    package static var explanation: [String] {
         if let b = override ?? forced { return ["every product: \(b) (forced by RNN_BLAS)"] }
         guard let c = calibration else {
             if let why = OpenBLAS.coreBelowCPU { return ["every product: builtin (\(why))"] }
@@ -118,7 +118,7 @@ public enum GEMMBackend: String, CaseIterable, Sendable, CustomStringConvertible
 ///
 /// Denormal inputs and results are flushed to zero (see ``withoutDenormals(_:)``).
 /// Under ``Precision/bf16`` the operands are rounded to bfloat16 (the backend is then the built-in bf16 kernel).
-public func gemm(
+package func gemm(
     transA: Bool = false, transB: Bool = false,
     m: Int, n: Int, k: Int,
     alpha: Float = 1,
@@ -246,7 +246,7 @@ func gemvPair(m: Int, k1: Int, a1: UnsafePointer<Float>, x1: UnsafePointer<Float
 }
 
 /// The built-in kernel, with C split into one block per thread (see ``partitionedGEMM``).
-public func builtinGEMM(
+package func builtinGEMM(
     isa: ck_isa, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int
@@ -258,7 +258,7 @@ public func builtinGEMM(
 }
 
 /// The plain triple loop, in `Double`: the oracle every fast backend is tested against.
-public func naiveGEMM(
+package func naiveGEMM(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int

@@ -28,11 +28,11 @@ public enum Precision: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 
     /// The precision for the whole process (the `rnn` tool sets it from `--precision`).
-    nonisolated(unsafe) public static var processDefault: Precision = .fp32
+    nonisolated(unsafe) package static var processDefault: Precision = .fp32
 
     /// Overrides the precision for the current task (tests compare the two this way).
     /// Read on the calling thread: kernels that split work over threads take it from their caller.
-    @TaskLocal public static var override: Precision?
+    @TaskLocal package static var override: Precision?
 
     /// The precision in force here (bf16 only where available).
     public static var current: Precision {

@@ -1,20 +1,20 @@
 /// What the kernels run on, as `rnn info` prints it.
-public struct SystemReport: Sendable {
-    public var version: String
+package struct SystemReport: Sendable {
+    package var version: String
     /// Which backend serves which products, and why.
-    public var backendChoice: [String]
+    package var backendChoice: [String]
     /// OpenBLAS's kernel set and build, when it is loaded.
-    public var openBLASCore: String?
-    public var openBLASConfig: String?
-    public var cpuModel: String
-    public var availableBackends: [GEMMBackend]
-    public var openBLASPath: String?
-    public var isa: String
-    public var cpuFeatures: String
-    public var threads: Int
+    package var openBLASCore: String?
+    package var openBLASConfig: String?
+    package var cpuModel: String
+    package var availableBackends: [GEMMBackend]
+    package var openBLASPath: String?
+    package var isa: String
+    package var cpuFeatures: String
+    package var threads: Int
 
     /// The report for this process.
-    public static var current: SystemReport {
+    package static var current: SystemReport {
         SystemReport(
             version: Recurrent.version, backendChoice: GEMMBackend.explanation, openBLASCore: OpenBLAS.coreName,
             openBLASConfig: OpenBLAS.config, cpuModel: CPU.modelName, availableBackends: GEMMBackend.available,
@@ -23,7 +23,7 @@ public struct SystemReport: Sendable {
     }
 
     /// Lines of `key: value`.
-    public var text: String {
+    package var text: String {
         """
         recurrent \(version)
         gemm backends available: \(availableBackends.map(\.rawValue).joined(separator: ", "))\(OpenBLAS.isAvailable ? "" : " (install libopenblas0-pthread for openblas)")

@@ -3,10 +3,10 @@ import Dispatch
 import Foundation
 
 /// How many threads the kernels spread work over.
-public enum Threads {
+package enum Threads {
     /// `RNN_THREADS` when set to a number in 1...``EnvironmentCheck/maximumThreads``
     /// (the CLI refuses other values before it starts), else the number of active cores.
-    public static let count: Int = {
+    package static let count: Int = {
         if let text = ProcessInfo.processInfo.environment["RNN_THREADS"], let n = EnvironmentCheck.threads(text) {
             return n
         }
@@ -16,7 +16,7 @@ public enum Threads {
     /// Runs `body(i)` for `i` in `0..<n`, in parallel when `n > 1`, and returns
     /// when all are done. The iterations must touch disjoint memory: this is
     /// the one place where the kernels share raw pointers across threads.
-    public static func parallelFor(_ n: Int, _ body: (Int) -> Void) {
+    package static func parallelFor(_ n: Int, _ body: (Int) -> Void) {
         if n <= 1 {
             if n == 1 { body(0) }
             return
@@ -39,12 +39,12 @@ public enum Threads {
     }
 
     /// Elements per chunk in ``forChunks(count:_:)``.
-    public static let chunkSize = 1 << 15
+    package static let chunkSize = 1 << 15
 
     /// Runs `body` over `0..<count` cut into fixed chunks of ``chunkSize``, in
     /// parallel. The cut depends only on `count`, so per-chunk results combined
     /// in chunk order are the same whatever the thread count.
-    public static func forChunks(count: Int, chunkSize: Int = Threads.chunkSize, _ body: (Int, Range<Int>) -> Void) {
+    package static func forChunks(count: Int, chunkSize: Int = Threads.chunkSize, _ body: (Int, Range<Int>) -> Void) {
         precondition(chunkSize > 0, "forChunks needs a positive chunk size")
         let chunks = (count + chunkSize - 1) / chunkSize
         if chunks <= 1 || ck_serial() != 0 {
@@ -56,7 +56,7 @@ public enum Threads {
 
     /// Runs `body(0)` and `body(1)` at once on two threads (when there are two),
     /// with each thread marked serial so the kernels inside stay on it.
-    public static func pair(_ body: (Int) -> Void) {
+    package static func pair(_ body: (Int) -> Void) {
         guard count > 1 && ck_serial() == 0 else {
             body(0); body(1)
             return

@@ -13,7 +13,7 @@ import CKernels
 /// let stepper = RecurrentStepper(layer: rnn)          // rnn: inputSize E + C
 /// stepper.reset(to: initialState)                     // [L, 1, H], e.g. from a StateBridge
 /// stepper.setCondition(features)                      // C floats, fed at every step
-/// let top = stepper.step(input: tokenEmbedding)       // E floats; returns the top layer's h
+/// let top = stepper.step(tokenEmbedding)             // E floats; returns the top layer's h, H floats
 /// ```
 public final class RecurrentStepper {
     public let layer: RecurrentLayer
@@ -108,11 +108,22 @@ public final class RecurrentStepper {
     }
 
     /// The top layer's hidden state after the last step (`H` floats, valid until the next step).
-    public var output: UnsafePointer<Float> { UnsafePointer(h + (L - 1) * H) }
+    package var output: UnsafePointer<Float> { UnsafePointer(h + (L - 1) * H) }
+
+    /// One step from input `x` (`I` floats, or `I - C` with a condition held);
+    /// returns the top layer's new hidden state, `H` floats. The same step as the
+    /// allocation-free one the library's own generation loops call, plus one copy out.
+    @discardableResult
+    public func step(_ x: [Float]) -> [Float] {
+        precondition(x.count == layer.inputSize - conditionWidth,
+                     "RecurrentStepper: expects \(layer.inputSize - conditionWidth) inputs per step, got \(x.count)")
+        let top = x.withUnsafeBufferPointer { step(input: $0.baseAddress!) }
+        return Array(UnsafeBufferPointer(start: top, count: H))
+    }
 
     /// One step from input `x` (`I` floats, or `I - C` with a condition held).
     @discardableResult
-    public func step(input x: UnsafePointer<Float>) -> UnsafePointer<Float> {
+    package func step(input x: UnsafePointer<Float>) -> UnsafePointer<Float> {
         let first = layer.passes[0][0]
         first.weightIH.value.withUnsafeBufferPointer { w in
             first.biasIH.value.withUnsafeBufferPointer { b in
@@ -140,7 +151,7 @@ public final class RecurrentStepper {
     /// condition held, `x` is the first `I - C` inputs and the condition's
     /// projection is added here.
     @discardableResult
-    public func step(projectedInput: UnsafePointer<Float>) -> UnsafePointer<Float> {
+    package func step(projectedInput: UnsafePointer<Float>) -> UnsafePointer<Float> {
         let GH = GH, H = H, gates = gates, hp = hp
         for l in 0..<L {
             let pass = layer.passes[l][0]

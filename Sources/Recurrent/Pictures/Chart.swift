@@ -5,17 +5,17 @@ import Foundation
 ///
 /// Points that are not finite (or not positive on a log axis) are left out,
 /// and a line breaks there rather than jumping across the gap.
-public struct Chart: Sendable {
+package struct Chart: Sendable {
     /// One named set of points.
-    public struct Series: Sendable {
-        public enum Style: Sendable { case line, dashedLine, points }
-        public var name: String
-        public var points: [(x: Double, y: Double)]
-        public var style: Style
+    package struct Series: Sendable {
+        package enum Style: Sendable { case line, dashedLine, points }
+        package var name: String
+        package var points: [(x: Double, y: Double)]
+        package var style: Style
         /// An index into the palette; nil picks the series' position.
-        public var colourIndex: Int?
+        package var colourIndex: Int?
 
-        public init(name: String, points: [(x: Double, y: Double)], style: Style = .line, colourIndex: Int? = nil) {
+        package init(name: String, points: [(x: Double, y: Double)], style: Style = .line, colourIndex: Int? = nil) {
             self.name = name
             self.points = points
             self.style = style
@@ -23,23 +23,23 @@ public struct Chart: Sendable {
         }
     }
 
-    public var title: String
+    package var title: String
     /// The x axis label, with its unit ("step", "wall time (s)").
-    public var xLabel: String
+    package var xLabel: String
     /// The y axis label, with its unit ("loss (nats/token)").
-    public var yLabel: String
-    public var series: [Series]
-    public var logY = false
-    public var width = 640
-    public var height = 360
+    package var yLabel: String
+    package var series: [Series]
+    package var logY = false
+    package var width = 640
+    package var height = 360
     /// Fixed axis ranges; nil fits the data.
-    public var xRange: ClosedRange<Double>? = nil
-    public var yRange: ClosedRange<Double>? = nil
+    package var xRange: ClosedRange<Double>? = nil
+    package var yRange: ClosedRange<Double>? = nil
 
     /// Colour-blind-safe palette (Okabe and Ito).
-    public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+    package static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], logY: Bool = false) {
+    package init(title: String, xLabel: String, yLabel: String, series: [Series], logY: Bool = false) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -51,7 +51,7 @@ public struct Chart: Sendable {
     func drawable(_ p: (x: Double, y: Double)) -> Bool { p.x.isFinite && p.y.isFinite && (!logY || p.y > 0) }
 
     /// The chart as an `<svg>` element.
-    public var svg: String {
+    package var svg: String {
         let legendWidth = series.count > 1 || !(series.first?.name.isEmpty ?? true) ? 190 : 0
         let left = 70.0, right = Double(legendWidth) + 16, top = 30.0, bottom = 48.0
         let plotW = Double(width) - left - right, plotH = Double(height) - top - bottom

@@ -2,20 +2,20 @@ import Foundation
 
 /// Maps numbers to colours, and draws itself as a labelled bar so a reader
 /// can tell what a colour means.
-public struct ColourScale: Sendable {
-    public enum Kind: Sendable {
+package struct ColourScale: Sendable {
+    package enum Kind: Sendable {
         /// Blue (low) through white (middle) to red (high): signed values.
         case diverging
         /// White (low) to dark blue (high): magnitudes and fractions.
         case sequential
     }
 
-    public let kind: Kind
-    public let low: Double
-    public let high: Double
+    package let kind: Kind
+    package let low: Double
+    package let high: Double
 
     /// A scale from `low` to `high`; a degenerate range is widened so every value has a colour.
-    public init(_ kind: Kind, low: Double, high: Double) {
+    package init(_ kind: Kind, low: Double, high: Double) {
         self.kind = kind
         let lo = low.isFinite ? low : 0, hi = high.isFinite ? high : 1
         self.low = min(lo, hi)
@@ -23,16 +23,16 @@ public struct ColourScale: Sendable {
     }
 
     /// The position of `value` in `[0, 1]` (clamped; NaN maps to the middle).
-    public func position(_ value: Double) -> Double {
+    package func position(_ value: Double) -> Double {
         guard value.isFinite else { return 0.5 }
         return min(1, max(0, (value - low) / (high - low)))
     }
 
     /// `#rrggbb` for `value`.
-    public func colour(_ value: Double) -> String { Self.colour(at: position(value), kind: kind) }
+    package func colour(_ value: Double) -> String { Self.colour(at: position(value), kind: kind) }
 
     /// `#rrggbb` at position `p` in `[0, 1]` of a scale of `kind`.
-    public static func colour(at p: Double, kind: Kind) -> String {
+    package static func colour(at p: Double, kind: Kind) -> String {
         let (r, g, b): (Double, Double, Double)
         switch kind {
         case .diverging:
@@ -54,7 +54,7 @@ public struct ColourScale: Sendable {
 
     /// A horizontal colour bar, `width` x about 44 pixels, with the end and
     /// middle values and `label` (what the colour measures, with its unit).
-    public func legendSVG(label: String, width: Int = 260) -> String {
+    package func legendSVG(label: String, width: Int = 260) -> String {
         let steps = 32, barWidth = Double(width - 20)
         var svg = ##"<svg class="colour-scale" xmlns="http://www.w3.org/2000/svg" width="\##(width)" height="46" role="img" aria-label="colour scale: \##(escapeXML(label))">"##
         for i in 0..<steps {
@@ -72,7 +72,7 @@ public struct ColourScale: Sendable {
 }
 
 /// `s` with `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values in SVG and HTML.
-public func escapeXML(_ s: String) -> String {
+package func escapeXML(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.count)
     for c in s.unicodeScalars {
@@ -95,7 +95,7 @@ func fmt(_ v: Double) -> String {
 }
 
 /// A short label for an axis tick or a scale end: 3 significant digits, exponent form when very large or small.
-public func tickLabel(_ v: Double) -> String {
+package func tickLabel(_ v: Double) -> String {
     if v == 0 { return "0" }
     let a = abs(v)
     if a >= 1e5 || a < 1e-3 { return String(format: "%.0e", v).replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+", with: "e") }

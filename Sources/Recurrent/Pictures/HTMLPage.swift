@@ -71,7 +71,7 @@ public struct HTMLPage: Sendable {
     /// an existing file there is a page or SVG (never a user's other file), and
     /// takes the lock on it, held until the returned lock is released.
     /// - Throws: ``OutputFileError``.
-    public static func claim(_ path: String, inputs: [(option: String, path: String)] = []) throws -> OutputLock {
+    package static func claim(_ path: String, inputs: [(option: String, path: String)] = []) throws -> OutputLock {
         try OutputFile.check(path, role: "the page", content: .any, inputs: inputs)
         if let h = FileHandle(forReadingAtPath: path) {
             let head = String(decoding: (try? h.read(upToCount: 64)) ?? Data(), as: UTF8.self)
@@ -87,7 +87,7 @@ public struct HTMLPage: Sendable {
     /// Writes `text` to `path` through a temporary file in the same folder,
     /// renamed into place, so a reader never sees half a page.
     /// - Throws: ``OutputFileError/writeFailed(path:role:reason:intact:)``.
-    public static func write(_ text: String, to path: String) throws {
+    package static func write(_ text: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let temp = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temp, contents: Data(text.utf8)) else {

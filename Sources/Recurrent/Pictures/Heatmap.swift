@@ -1,20 +1,20 @@
 /// A matrix drawn as coloured cells with row and column labels and a colour
 /// scale: the shape of an attention map (rows: output tokens, columns: input
 /// tokens), a unit-by-property correlation table, or any other grid.
-public struct Heatmap: Sendable {
-    public var title: String
+package struct Heatmap: Sendable {
+    package var title: String
     /// `values[r][c]`; every row has `columnLabels.count` entries.
-    public var values: [[Double]]
-    public var rowLabels: [String]
-    public var columnLabels: [String]
+    package var values: [[Double]]
+    package var rowLabels: [String]
+    package var columnLabels: [String]
     /// What a cell's colour measures, with its unit.
-    public var valueLabel: String
-    public var scale: ColourScale
-    public var cellSize = 22
+    package var valueLabel: String
+    package var scale: ColourScale
+    package var cellSize = 22
 
     /// A heatmap; the colour scale fits the finite values (diverging and
     /// symmetric about zero when some are negative, sequential otherwise).
-    public init(title: String, values: [[Double]], rowLabels: [String], columnLabels: [String], valueLabel: String) {
+    package init(title: String, values: [[Double]], rowLabels: [String], columnLabels: [String], valueLabel: String) {
         precondition(values.count == rowLabels.count && values.allSatisfy { $0.count == columnLabels.count },
                      "Heatmap: \(values.count) rows of \(values.map(\.count)) values for \(rowLabels.count) x \(columnLabels.count) labels")
         self.title = title
@@ -33,7 +33,7 @@ public struct Heatmap: Sendable {
     }
 
     /// The heatmap as an `<svg>` element; each cell is a `rect.cell` with its value as a tooltip.
-    public var svg: String {
+    package var svg: String {
         let labelWidth = min(160, 8 + 7 * (rowLabels.map(\.count).max() ?? 1))
         let columnLabelHeight = min(120, 10 + 6 * (columnLabels.map(\.count).max() ?? 1))
         let left = Double(labelWidth), top = 28.0 + Double(columnLabelHeight), c = Double(cellSize)

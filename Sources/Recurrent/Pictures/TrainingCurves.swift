@@ -1,28 +1,28 @@
 /// Training curves from one or more metrics files: loss (training and
 /// validation) and every other recorded metric against step or wall time,
 /// runs overlaid with a legend.
-public struct TrainingCurves: Sendable {
+package struct TrainingCurves: Sendable {
     /// What the x axis measures.
-    public enum Axis: String, CaseIterable, Sendable {
+    package enum Axis: String, CaseIterable, Sendable {
         /// Optimizer steps.
         case step
         /// Seconds of training since the run started (the `time` field).
         case time
     }
 
-    public var runs: [(name: String, log: MetricsLog)]
-    public var axis: Axis
+    package var runs: [(name: String, log: MetricsLog)]
+    package var axis: Axis
     /// Logarithmic y for the metrics that span decades (losses, perplexity, gradient norm, learning rate).
-    public var logY: Bool
+    package var logY: Bool
 
-    public init(runs: [(name: String, log: MetricsLog)], axis: Axis = .step, logY: Bool = false) {
+    package init(runs: [(name: String, log: MetricsLog)], axis: Axis = .step, logY: Bool = false) {
         self.runs = runs
         self.axis = axis
         self.logY = logY
     }
 
     /// The y axis label, with its unit, for a metric name.
-    public static func label(_ metric: String) -> String {
+    package static func label(_ metric: String) -> String {
         switch metric {
         case "loss": return "cross-entropy loss (nats per item)"
         case "accuracy": return "accuracy (fraction correct)"
@@ -41,7 +41,7 @@ public struct TrainingCurves: Sendable {
     static let spansDecades: Set<String> = ["loss", "perplexity", "grad_norm", "lr"]
 
     /// One chart per metric; `loss` and `valid_loss` share the first.
-    public var charts: [Chart] {
+    package var charts: [Chart] {
         var names: [String] = []
         for run in runs { for m in run.log.metricNames where !names.contains(m) { names.append(m) } }
         names.sort { (MetricsLog.rank($0), $0) < (MetricsLog.rank($1), $1) }
@@ -80,12 +80,12 @@ public struct TrainingCurves: Sendable {
     }
 
     /// Runs without a `time` field, which the wall-time axis cannot place.
-    public var runsWithoutTime: [String] {
+    package var runsWithoutTime: [String] {
         runs.filter { run in !run.log.records.contains { $0["time"] != nil } }.map(\.name)
     }
 
     /// The curves as a page; `refreshSeconds` makes a browser reload it while training runs.
-    public func page(refreshSeconds: Int? = nil) -> HTMLPage {
+    package func page(refreshSeconds: Int? = nil) -> HTMLPage {
         var page = HTMLPage(title: "Training curves")
         if let s = refreshSeconds {
             page.body.append("<meta http-equiv=\"refresh\" content=\"\(s)\"><p class=\"meta\">Training is running: this page reloads every \(s) s.</p>")
@@ -104,7 +104,7 @@ public struct TrainingCurves: Sendable {
     }
 
     /// Every chart stacked in one plain SVG file (for a paper or a README).
-    public var svg: String {
+    package var svg: String {
         let all = charts
         let width = all.map(\.width).max() ?? 640
         let height = all.reduce(0) { $0 + $1.height + 10 }

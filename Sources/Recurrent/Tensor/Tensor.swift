@@ -88,13 +88,13 @@ public struct Tensor: Equatable, Sendable {
 
     /// Calls `body` with a pointer to the elements.
     @inlinable
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    package func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try scalars.withUnsafeBufferPointer(body)
     }
 
     /// Calls `body` with a mutable pointer to the elements.
     @inlinable
-    public mutating func withUnsafeMutableBufferPointer<R>(
+    package mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
         try scalars.withUnsafeMutableBufferPointer(body)

@@ -10,8 +10,8 @@ import Foundation
 /// on every rank is the gradient of the mean over all `C = sum c_r` items,
 /// `sum_r (c_r / C) g_r`. Buckets sent during backward are scaled by `1/N`,
 /// which is that when all ranks count the same items (checked, on every rank).
-public final class GradientReducer: @unchecked Sendable {
-    public let communicator: Communicator
+package final class GradientReducer: @unchecked Sendable {
+    package let communicator: Communicator
     let parameters: [(name: String, parameter: Parameter)]
     private let names: [ObjectIdentifier: String]
     private let bucketLimit: Int
@@ -22,16 +22,16 @@ public final class GradientReducer: @unchecked Sendable {
     private var communicationSeconds = 0.0
 
     /// The buckets of the last step, in the order they were reduced, by parameter name.
-    public private(set) var bucketOrder: [[String]] = []
+    package private(set) var bucketOrder: [[String]] = []
     /// The last step's time in all-reduce calls, and how much of it the caller waited for after backward.
-    public private(set) var lastStep: (communication: Double, exposed: Double) = (0, 0)
+    package private(set) var lastStep: (communication: Double, exposed: Double) = (0, 0)
     /// Whether any rank reported a stop signal to the last ``finish(loss:count:stopSignal:)``.
-    public private(set) var stopSignalled = false
+    package private(set) var stopSignalled = false
 
     /// - Parameters:
     ///   - parameters: the model's parameters (the walk); duplicates (tied weights) are reduced once.
     ///   - bucketLimit: the most floats one all-reduce carries (a larger group is split).
-    public init(communicator: Communicator, parameters: [(name: String, parameter: Parameter)], bucketLimit: Int = 1 << 22) {
+    package init(communicator: Communicator, parameters: [(name: String, parameter: Parameter)], bucketLimit: Int = 1 << 22) {
         self.communicator = communicator
         self.bucketLimit = max(1, bucketLimit)
         var names: [ObjectIdentifier: String] = [:]
@@ -47,14 +47,14 @@ public final class GradientReducer: @unchecked Sendable {
     deinit { thread.close() }
 
     /// Copies rank 0's parameter values to every rank, so all start equal.
-    public func broadcastParameters() throws {
+    package func broadcastParameters() throws {
         for (_, p) in parameters {
             try p.value.scalars.withUnsafeMutableBytes { try communicator.broadcast($0, root: 0) }
         }
     }
 
     /// Starts a step: nothing reduced yet.
-    public func beginStep() {
+    package func beginStep() {
         sent = []
         sentDuringBackward = false
         bucketOrder = []
@@ -63,7 +63,7 @@ public final class GradientReducer: @unchecked Sendable {
 
     /// Backward reports `group` final: its gradients are queued for the
     /// communication thread (called on the training thread, during backward).
-    public func ready(_ group: [Parameter]) {
+    package func ready(_ group: [Parameter]) {
         let fresh = group.filter { names[ObjectIdentifier($0)] != nil && !sent.contains(ObjectIdentifier($0)) }
         guard !fresh.isEmpty else { return }
         fresh.forEach { sent.insert(ObjectIdentifier($0)) }
@@ -81,7 +81,7 @@ public final class GradientReducer: @unchecked Sendable {
     /// - Parameters: `loss` is this rank's mean over its `count` items;
     ///   `stopSignal` whether this rank has been asked to stop (shared as ``stopSignalled``).
     /// - Returns: the mean loss over all ranks' items, and their number.
-    public func finish(loss: Double, count: Int, stopSignal: Bool = false) throws -> (loss: Double, count: Int) {
+    package func finish(loss: Double, count: Int, stopSignal: Bool = false) throws -> (loss: Double, count: Int) {
         let waitStart = Date()
         try thread.drain()
         let exposedWait = Date().timeIntervalSince(waitStart)

@@ -6,16 +6,16 @@ import Foundation
 /// `tokens_per_s` or `examples_per_s` ...; on validation lines `valid_loss`,
 /// `valid_accuracy`, `valid_perplexity` ...). Files written before the
 /// `valid_` prefix have `accuracy`, `perplexity` ... and read the same way.
-public struct MetricsLog: Sendable {
-    public let path: String
+package struct MetricsLog: Sendable {
+    package let path: String
     /// The records in file order; a `null` value is NaN.
-    public let records: [[String: Double]]
+    package let records: [[String: Double]]
     /// Lines that were not a JSON object of numbers: 1-based line number and what was wrong.
-    public let skipped: [(line: Int, reason: String)]
+    package let skipped: [(line: Int, reason: String)]
 
     /// Reads `path`, skipping (and listing) broken lines.
     /// - Throws: ``DataError`` when the file cannot be read, or holds no valid record.
-    public init(contentsOf path: String) throws {
+    package init(contentsOf path: String) throws {
         let text = try TextFile.read(path)
         var records: [[String: Double]] = [], skipped: [(Int, String)] = []
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -56,7 +56,7 @@ public struct MetricsLog: Sendable {
     }
 
     /// The metric names present, in a stable order (losses first).
-    public var metricNames: [String] {
+    package var metricNames: [String] {
         let names = Set(records.flatMap(\.keys)).subtracting(["step", "epoch", "time", "timestamp"])
         return names.sorted { (Self.rank($0), $0) < (Self.rank($1), $1) }
     }

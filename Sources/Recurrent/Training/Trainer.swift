@@ -33,11 +33,20 @@ public final class Trainer {
     /// Advisory locks on the outputs, held for the trainer's life.
     var locks: [OutputLock] = []
     /// Data-parallel training over several ranks, or nil for one process.
-    public let distributed: DistributedTraining?
+    package let distributed: DistributedTraining?
+
+    /// A trainer for `task` in this process: checks `options` and claims the
+    /// outputs (their advisory locks are held for the trainer's life).
+    ///
+    /// - Throws: ``TrainingError`` for options that cannot work or a task with no
+    ///   batch, ``OutputFileError`` for outputs another run holds or that are not ours to write.
+    public convenience init(task: any TrainingTask, options: TrainingOptions) throws {
+        try self.init(task: task, options: options, distributed: nil)
+    }
 
     /// With `distributed`, this rank trains its share (see ``DistributedTraining``);
     /// only rank 0 claims and writes the outputs.
-    public init(task: any TrainingTask, options: TrainingOptions, distributed: DistributedTraining? = nil) throws {
+    package init(task: any TrainingTask, options: TrainingOptions, distributed: DistributedTraining?) throws {
         try options.check()
         guard task.batchesPerEpoch > 0 else { throw TrainingError.noTrainingData("the training set yields no batch") }
         self.task = task
