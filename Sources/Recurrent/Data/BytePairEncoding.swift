@@ -21,10 +21,14 @@ public struct BytePairEncoding: Codable, Equatable, Sendable {
 
     /// Two adjacent symbols merged into one; stored as `"left right"` (symbols hold no spaces).
     public struct Merge: Codable, Hashable, Sendable {
+        /// The first symbol.
         public var left: String
+        /// The second symbol, which follows ``left``.
         public var right: String
+        /// The merge of `left` followed by `right`.
         public init(_ left: String, _ right: String) { self.left = left; self.right = right }
 
+        /// Reads a merge stored as `"left right"`.
         public init(from decoder: Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
             let parts = text.split(separator: " ", omittingEmptySubsequences: false)
@@ -35,6 +39,7 @@ public struct BytePairEncoding: Codable, Equatable, Sendable {
             self.init(String(parts[0]), String(parts[1]))
         }
 
+        /// Writes the merge as `"left right"`.
         public func encode(to encoder: Encoder) throws {
             var c = encoder.singleValueContainer()
             try c.encode(left + " " + right)
@@ -43,6 +48,7 @@ public struct BytePairEncoding: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey { case merges }
 
+    /// An encoding that applies `merges` in this order.
     public init(merges: [Merge]) {
         self.merges = merges
         var ranks: [Merge: Int] = [:]
@@ -50,10 +56,12 @@ public struct BytePairEncoding: Codable, Equatable, Sendable {
         self.ranks = ranks
     }
 
+    /// Reads the merges (`{"merges": ["left right", ...]}`), as checkpoints store them.
     public init(from decoder: Decoder) throws {
         self.init(merges: try decoder.container(keyedBy: CodingKeys.self).decode([Merge].self, forKey: .merges))
     }
 
+    /// Writes the merges as `{"merges": ["left right", ...]}`.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(merges, forKey: .merges)

@@ -1,6 +1,8 @@
 /// A sentence read from CoNLL-U: its words and their tags.
 public struct TaggedSentence: Sendable, Equatable {
+    /// The words (FORM column), in order.
     public var words: [String]
+    /// One tag per word, from the chosen column.
     public var tags: [String]
     /// The line of the sentence's first word.
     public var line: Int
@@ -14,10 +16,13 @@ public struct TaggedSentence: Sendable, Equatable {
 public enum CoNLLU {
     /// Which column holds the tag.
     public enum TagColumn: String, Sendable, CaseIterable, Codable {
+        /// UPOS (column 4, universal part-of-speech tags), XPOS (column 5, language-specific tags) or DEPREL (column 8, dependency relations).
         case upos, xpos, deprel
         var index: Int { self == .upos ? 3 : self == .xpos ? 4 : 7 }
     }
 
+    /// The sentences of CoNLL-U `text`, with the tags of `column`; `path` names the file in errors.
+    /// - Throws: ``DataError`` naming the file and line of a malformed word line, a word ID out of order or a missing tag.
     public static func sentences(_ text: String, path: String, column: TagColumn = .upos) throws -> [TaggedSentence] {
         var out: [TaggedSentence] = []
         var words: [String] = [], tags: [String] = [], start = 0

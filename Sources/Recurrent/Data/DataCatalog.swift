@@ -6,15 +6,21 @@ import Foundation
 public struct DataCatalog: Sendable {
     /// One file of a set: its name, where it is published, and its SHA-256.
     public struct File: Sendable {
+        /// The file's name inside the set's folder.
         public var name: String
+        /// Where the file is published (nil: it must be fetched by hand).
         public var url: String?
+        /// The file's SHA-256 in hex, checked after download.
         public var sha256: String?
     }
 
     /// A named data set.
     public struct Entry: Sendable {
+        /// The set's name (`tinyshakespeare`, `sst2`, ...).
         public var name: String
+        /// What the set is for, in a few words.
         public var task: String
+        /// The set's files; the first is the main one.
         public var files: [File]
         /// How to get the files by hand when they cannot be downloaded one by one.
         public var manual: String?
@@ -24,6 +30,7 @@ public struct DataCatalog: Sendable {
         public var main: String { files[0].name }
     }
 
+    /// Every named set.
     public static let entries: [Entry] = [
         Entry(name: "tinyshakespeare", task: "character-level language model (char-rnn's corpus)", files: [
             File(name: "input.txt", url: "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
@@ -76,6 +83,7 @@ public struct DataCatalog: Sendable {
         ], manual: "download data/task1/raw/*.gz from the multi30k/dataset repository on GitHub and gunzip them"),
     ]
 
+    /// The set called `name`, or nil.
     public static func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
     /// `$RNN_DATA_DIR`, when set.

@@ -1,15 +1,24 @@
 /// What is wrong with a user's data file. Each case names the file and, where
 /// there is one, the line or byte offset, what was expected and what was found.
 public enum DataError: RecurrentError, Equatable {
+    /// No file at the path.
     case notFound(path: String)
+    /// The path is a folder where a file was expected.
     case isDirectory(path: String)
+    /// The file exists but could not be read (`reason` from the system).
     case unreadable(path: String, reason: String)
+    /// The file holds nothing to read.
     case empty(path: String)
+    /// Bytes that are not UTF-8, at `byteOffset` on `line`.
     case invalidUTF8(path: String, byteOffset: Int, line: Int)
+    /// Fewer tokens than one training batch needs.
     case tooShort(path: String, tokens: Int, needed: Int)
+    /// A line that is not what the format expects: what was expected and what was found.
     case malformed(path: String, line: Int, expected: String, found: String)
+    /// Text for a model holding a symbol its vocabulary lacks.
     case unknownSymbol(text: String, symbol: String)
 
+    /// The message: the file, the line or offset, what was expected and what was found.
     public var description: String {
         switch self {
         case let .notFound(path): return "\(path): no such file"

@@ -2,9 +2,11 @@
 /// follows RFC 4180 (fields in double quotes may hold the separator, newlines
 /// and doubled quotes); TSV splits each line on tabs.
 public enum DelimitedFile {
+    /// One row: its fields and the line it starts on.
     public struct Row: Sendable, Equatable {
         /// The 1-based line where the row starts.
         public var line: Int
+        /// The fields, unquoted.
         public var fields: [String]
     }
 

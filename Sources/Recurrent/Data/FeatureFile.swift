@@ -2,6 +2,7 @@ import Foundation
 
 /// What is wrong with a feature file or its captions; the message names the file and the row.
 public struct FeatureFileError: RecurrentError, Equatable {
+    /// The whole message, naming the file and the row.
     public let description: String
 }
 

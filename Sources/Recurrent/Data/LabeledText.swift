@@ -2,16 +2,20 @@ import Foundation
 
 /// One example for classification: a text, its label, and where it came from.
 public struct LabeledText: Sendable, Equatable {
+    /// The text to classify.
     public var text: String
     /// Nil when the file has no label column (for prediction).
     public var label: String?
+    /// The file it was read from.
     public var path: String
+    /// The 1-based line it was read from.
     public var line: Int
 }
 
 /// What a classification file held: its examples, and the lines of the rows
 /// that were skipped because their text was empty.
 public struct ClassificationRows: Sendable, Equatable {
+    /// The examples, in file order.
     public var examples: [LabeledText]
     /// 1-based lines of rows with an empty text, in file order (empty unless skipping was asked for).
     public var emptyTextLines: [Int] = []
@@ -25,6 +29,7 @@ public struct ClassificationRows: Sendable, Equatable {
 public enum ClassificationData {
     /// The header names (or JSON fields) taken as the text and the label when none is given.
     public static let textNames = ["sentence", "text", "review", "document", "name"]
+    /// The header names (or JSON fields) taken as the label when none is given.
     public static let labelNames = ["label", "category", "class"]
 
     /// Reads `path`, refusing a row with an empty text (see ``rows(_:textColumn:labelColumn:requireLabels:delimiter:skipEmptyText:)``).
@@ -65,6 +70,8 @@ public enum ClassificationData {
                                  delimiter: delimiter ?? DelimitedFile.sniffSeparator(text, path: path), skipEmptyText: skipEmptyText)
     }
 
+    /// Reads a folder with one file per class: the file name (without extension) is the label, each non-empty line an example.
+    /// - Throws: ``DataError`` when the folder is missing or holds no example.
     public static func readFolder(_ path: String) throws -> [LabeledText] {
         let files: [String]
         do {

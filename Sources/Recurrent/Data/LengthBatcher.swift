@@ -3,10 +3,14 @@
 /// pool sorted by length and cut into batches, and the batches shuffled.
 /// The same seed and epoch give the same batches.
 public struct LengthBatcher: Sendable {
+    /// The length of each example, by index.
     public let lengths: [Int]
+    /// Examples per batch (the last batch may be smaller).
     public let batchSize: Int
+    /// How many batches' worth of examples are sorted together (more: less padding, less randomness).
     public var poolBatches = 50
 
+    /// Batches of `batchSize` over examples of the given `lengths`.
     public init(lengths: [Int], batchSize: Int) {
         precondition(batchSize > 0, "LengthBatcher needs a positive batch size")
         self.lengths = lengths
@@ -31,5 +35,6 @@ public struct LengthBatcher: Sendable {
         return batches
     }
 
+    /// Batches per epoch.
     public var batchCount: Int { (lengths.count + batchSize - 1) / batchSize }
 }

@@ -3,13 +3,17 @@
 public struct ParallelText: Sendable {
     /// One pair: the tokenized words and the 1-based line both came from.
     public struct Pair: Sendable, Equatable {
+        /// The source sentence's words.
         public var source: [String]
+        /// The target sentence's words.
         public var target: [String]
+        /// The 1-based line both sentences came from.
         public var line: Int
         /// The target line as read (lowercased when reading lowercases): what BLEU compares a translation with.
         public var reference: String = ""
     }
 
+    /// The pairs kept, in file order.
     public var pairs: [Pair]
     /// Lines skipped because the source or the target line is empty (1-based line numbers).
     public var emptyLines: [Int]
@@ -61,6 +65,7 @@ public struct ParallelText: Sendable {
 /// Tokenization for translation: punctuation split off words (as
 /// ``TextTokenizer/word``), case kept or lowered; and the inverse for output.
 public enum TranslationText {
+    /// The words of `line`: split on whitespace, punctuation split off, lowercased when asked.
     public static func words(_ line: String, lowercase: Bool = false) -> [String] {
         TextTokenizer.word.tokens(line, lowercase: lowercase)
     }

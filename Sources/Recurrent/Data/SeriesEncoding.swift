@@ -14,10 +14,12 @@ public enum MissingValues: String, Codable, CaseIterable, Sendable {
 
 /// One numeric sequence as the recurrent layers read it: `[T, I]` row-major.
 public struct EncodedSeries: Sendable, Equatable {
+    /// `[T, I]` row-major: step `t`'s `I` inputs at `values[t * I ..< (t + 1) * I]`.
     public var values: [Float]
     /// `T`.
     public var length: Int
 
+    /// A sequence of `length` steps whose inputs are `values` (`length * I` of them).
     public init(values: [Float], length: Int) {
         self.values = values
         self.length = length
@@ -27,9 +29,12 @@ public struct EncodedSeries: Sendable, Equatable {
 /// Per-channel standardisation, `(x - mean) / std`, fitted on training data
 /// and stored in the checkpoint so prediction scales inputs the same way.
 public struct ChannelScaling: Codable, Equatable, Sendable {
+    /// Each channel's mean, `[F]`.
     public var mean: [Float]
+    /// Each channel's standard deviation, `[F]` (1 for a constant channel).
     public var std: [Float]
 
+    /// A scaling with these per-channel means and standard deviations (`F` each).
     public init(mean: [Float], std: [Float]) {
         self.mean = mean
         self.std = std

@@ -7,6 +7,7 @@ public enum TextTokenizer: String, Codable, CaseIterable, Sendable {
     /// Split on whitespace and split punctuation off words ("don't!" -> "don't", "!").
     case word
 
+    /// The tokens of `text` (lowercased first when `lowercase`).
     public func tokens(_ text: String, lowercase: Bool = false) -> [String] {
         let t = lowercase ? text.lowercased() : text
         switch self {

@@ -8,9 +8,12 @@ public struct TimeSeriesCase: Sendable, Equatable {
     public var channels: Int
     /// The class label; nil when the file has none (for prediction).
     public var label: String?
+    /// The file it was read from.
     public var path: String
+    /// The 1-based line it was read from.
     public var line: Int
 
+    /// A case of `length` steps of `channels` values each (`values` is `[T, F]` row-major).
     public init(values: [Float], length: Int, channels: Int, label: String?, path: String, line: Int) {
         self.values = values
         self.length = length
@@ -26,6 +29,7 @@ public struct TimeSeriesCase: Sendable, Equatable {
 
 /// A set of numeric sequences read from one file.
 public struct TimeSeriesSet: Sendable {
+    /// The file the set was read from.
     public var path: String
     /// The `@problemName` of a `.ts` file.
     public var problemName: String?
@@ -33,8 +37,10 @@ public struct TimeSeriesSet: Sendable {
     public var channels: Int
     /// The class labels the header declares, in its order (nil when it declares none).
     public var classLabels: [String]?
+    /// The sequences, in file order.
     public var cases: [TimeSeriesCase]
 
+    /// A set of `cases` read from `path`, each with `channels` channels.
     public init(path: String, problemName: String? = nil, channels: Int, classLabels: [String]? = nil, cases: [TimeSeriesCase]) {
         self.path = path
         self.problemName = problemName

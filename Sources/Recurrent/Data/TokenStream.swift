@@ -5,8 +5,11 @@
 public struct TokenStream: Sendable {
     /// `[B, L]`: stream `b` is `ids[b*L ..< (b+1)*L]`.
     public let ids: [Int]
+    /// `B`, the number of parallel streams.
     public let batchSize: Int
+    /// `L`, the tokens in each stream.
     public let streamLength: Int
+    /// `T`, the steps of a full batch (the BPTT length).
     public let sequenceLength: Int
 
     /// Cuts `ids` into `batchSize` streams (the tail that does not divide is dropped).

@@ -6,8 +6,11 @@ public struct Vocabulary: Equatable, Sendable, Codable {
     /// The id of the unknown-token symbol, when the vocabulary has one.
     public let unknownID: Int?
 
+    /// The unknown-token symbol, `<unk>`.
     public static let unknown = "<unk>"
+    /// The end-of-sentence symbol, `<eos>`.
     public static let endOfSentence = "<eos>"
+    /// The padding symbol, `<pad>`.
     public static let padding = "<pad>"
 
     /// A vocabulary of `tokens` in this order (duplicates are a programmer error).
@@ -37,6 +40,7 @@ public struct Vocabulary: Equatable, Sendable, Codable {
         self.init(tokens: specials + kept)
     }
 
+    /// The number of tokens, `V`.
     public var count: Int { tokens.count }
 
     /// The id of `token`, or nil when it is not in the vocabulary.
@@ -45,9 +49,11 @@ public struct Vocabulary: Equatable, Sendable, Codable {
     /// The id of `token`, or the unknown id (nil if there is none).
     public func idOrUnknown(_ token: String) -> Int? { ids[token] ?? unknownID }
 
+    /// The token with id `id` (in `0..<count`).
     public func token(_ id: Int) -> String { tokens[id] }
 
     enum CodingKeys: CodingKey { case tokens }
+    /// Reads a vocabulary stored as `{"tokens": [...]}`; duplicate tokens are a decoding error.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let tokens = try c.decode([String].self, forKey: .tokens)
@@ -56,6 +62,7 @@ public struct Vocabulary: Equatable, Sendable, Codable {
         }
         self.init(tokens: tokens)
     }
+    /// Writes the vocabulary as `{"tokens": [...]}`, in id order.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tokens, forKey: .tokens)

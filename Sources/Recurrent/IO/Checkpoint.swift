@@ -2,14 +2,22 @@ import Foundation
 
 /// Why a checkpoint cannot be used. Each case names the file and what was expected.
 public enum CheckpointError: RecurrentError, Equatable {
+    /// A safetensors file without Recurrent's `kind` metadata.
     case notACheckpoint(path: String)
+    /// A checkpoint of another model kind than the one needed.
     case wrongKind(path: String, found: String, expected: String)
+    /// A metadata entry (`config`, `vocabulary`, ...) that cannot be used, and why.
     case badMetadata(path: String, key: String, reason: String)
+    /// A tensor the configuration expects is not in the file.
     case missingTensor(path: String, name: String)
+    /// The file holds a tensor the configured model does not have.
     case unexpectedTensor(path: String, name: String)
+    /// A tensor whose shape differs from the configuration's.
     case shapeMismatch(path: String, name: String, expected: [Int], found: [Int])
+    /// A tensor holding NaN or infinite values.
     case nonFinite(path: String, name: String)
 
+    /// The message: the file, and what was expected or what went wrong.
     public var description: String {
         switch self {
         case let .notACheckpoint(path):
@@ -46,9 +54,12 @@ func canonicalJSON<T: Encodable>(_ value: T) -> String {
 /// safetensors file, and in `__metadata__` the model `kind`, its `config`
 /// (JSON) and `vocabulary` (JSON list of tokens), plus free-form entries.
 public struct Checkpoint: Sendable {
+    /// The `format` metadata entry every Recurrent checkpoint carries.
     public static let format = "recurrent-checkpoint/1"
 
+    /// The file it was read from.
     public var path: String
+    /// The model kind (`language_model`, `sequence_classifier`, ...), as each model's `kind` names it.
     public var kind: String
     /// The model configuration as JSON.
     public var config: String
@@ -56,6 +67,7 @@ public struct Checkpoint: Sendable {
     public var vocabulary: [String]?
     /// Every metadata entry, including the ones above.
     public var metadata: [String: String]
+    /// The tensors by their PyTorch `state_dict` names.
     public var tensors: [String: Tensor]
 
     /// Reads `path`, checking that it is a safetensors file holding a Recurrent checkpoint.

@@ -3,10 +3,14 @@ import Foundation
 /// Why a file a command would write was refused. Each case names the file and
 /// says what to do.
 public enum OutputFileError: RecurrentError, Equatable {
+    /// The path may not be written (a folder, another kind of file, one of the inputs): why.
     case refused(path: String, role: String, reason: String)
+    /// Another run (process `pid`) holds the output's lock.
     case busy(path: String, role: String, pid: Int32?)
+    /// Writing failed (a full disk, say); `intact` names the last good checkpoint when there is one.
     case writeFailed(path: String, role: String, reason: String, intact: String?)
 
+    /// The message: the file, why it is refused, and what to do.
     public var description: String {
         switch self {
         case let .refused(path, role, reason):

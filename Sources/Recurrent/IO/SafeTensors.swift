@@ -3,16 +3,26 @@ import Foundation
 /// Why a safetensors file could not be read or written. Each case names the
 /// file, the tensor where there is one, and what was expected.
 public enum SafeTensorsError: RecurrentError, Equatable {
+    /// The file could not be read (`reason` from the system).
     case unreadable(path: String, reason: String)
+    /// The file ends before what its header promises.
     case truncated(path: String, expected: String)
+    /// The header length is larger than the file or the 100 MB limit.
     case headerTooLarge(path: String, size: UInt64)
+    /// The JSON header cannot be parsed: why.
     case malformedHeader(path: String, reason: String)
+    /// A tensor's header entry is not valid: why.
     case malformedEntry(path: String, tensor: String, reason: String)
+    /// A tensor of an element type other than F32 where F32 is needed.
     case unsupportedDType(path: String, tensor: String, dtype: String)
+    /// A tensor's data offsets do not fit its shape or the file.
     case badOffsets(path: String, tensor: String, reason: String)
+    /// No tensor of that name.
     case missingTensor(path: String, tensor: String)
+    /// The file could not be written: why.
     case unwritable(path: String, reason: String)
 
+    /// The message: the file, the tensor where there is one, what was expected and what was found.
     public var description: String {
         switch self {
         case let .unreadable(path, reason):
@@ -45,7 +55,9 @@ public enum SafeTensorsError: RecurrentError, Equatable {
 public struct SafeTensorsFile: Sendable {
     /// One tensor's entry in the header.
     public struct Entry: Sendable, Equatable {
+        /// The element type as safetensors names it (`F32`, `F64`, `I64`, ...).
         public var dtype: String
+        /// The dimensions, outermost first.
         public var shape: [Int]
         /// Byte range within the data section.
         public var range: Range<Int>

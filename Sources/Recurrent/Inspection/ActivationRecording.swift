@@ -18,10 +18,15 @@ public struct ActivationRecording: Sendable {
     /// token is removed (nil for tokens removed from the model's input).
     public let lines: [LinePrediction]
 
+    /// A classifier's prediction for one line of the text, and the tokens that moved it.
     public struct LinePrediction: Sendable {
+        /// The line's tokens: indices into ``ActivationRecording/tokens``.
         public var tokens: Range<Int>
+        /// The predicted label.
         public var label: String
+        /// The predicted label's probability, in `[0, 1]`.
         public var probability: Double
+        /// Per token of the line, the drop in ``probability`` when the token is left out (nil: not in the model's input).
         public var influence: [Double?]
     }
 

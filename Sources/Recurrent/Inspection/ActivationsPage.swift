@@ -5,12 +5,14 @@ import Foundation
 /// simple properties of the text, gate saturation per layer, and for a
 /// classifier the tokens that moved each prediction most.
 public struct ActivationsPage {
+    /// The activations the page shows.
     public let recording: ActivationRecording
     /// A line describing the model (file, kind, sizes).
     public let modelDescription: String
     /// A line describing the text (file, token count).
     public let textDescription: String
 
+    /// A page for `recording`, headed by the two description lines.
     public init(recording: ActivationRecording, modelDescription: String, textDescription: String) {
         self.recording = recording
         self.modelDescription = modelDescription
@@ -84,9 +86,13 @@ public struct ActivationsPage {
 
     /// A unit in the ranking: its pass ("layer 1"), quantity ("c" or "h"), index and correlation.
     public struct RankedUnit: Sendable {
+        /// The pass, as the page names it ("layer 1", "layer 2 reverse").
         public var pass: String
+        /// The quantity: `c` (shown as `tanh c`) or `h`.
         public var quantity: String
+        /// The unit's index in its pass, `0..<H`.
         public var unit: Int
+        /// Its Pearson correlation with the property, in `[-1, 1]`.
         public var correlation: Double
     }
 
@@ -102,6 +108,7 @@ public struct ActivationsPage {
         return perLine[0].indices.map { k in (perLine[0][k].name, perLine.flatMap { $0[k].values }) }
     }
 
+    /// For each text property, the (at most `top`) units that track it best, properties with a weak best unit left out.
     public func ranking(top: Int = 3) -> [(property: String, units: [RankedUnit])] {
         let directions = (recording.passes.map(\.direction).max() ?? 0) + 1
         var series: [[Float]] = [], names: [(String, String, Int, Int, Int)] = []   // pass, quantity, unit, pass index, quantity index
@@ -119,6 +126,7 @@ public struct ActivationsPage {
         }
     }
 
+    /// The page: the text coloured by a chosen unit, the unit ranking, gate saturation and (classifier) each line's most influential tokens.
     public var page: HTMLPage {
         let r = recording
         let directions = (r.passes.map(\.direction).max() ?? 0) + 1

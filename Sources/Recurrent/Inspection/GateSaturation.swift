@@ -4,15 +4,21 @@
 public struct GateSaturation: Sendable {
     /// One gate of one unit: the fractions of steps it spent shut and open.
     public struct Unit: Sendable {
+        /// The unit's index, `0..<H`.
         public var unit: Int
+        /// The fraction of steps with the gate below 0.1 (shut).
         public var leftFraction: Double
+        /// The fraction of steps with the gate above 0.9 (open).
         public var rightFraction: Double
     }
 
+    /// The layer, from 0.
     public var layer: Int
+    /// The direction: 0 forward, 1 reverse.
     public var direction: Int
     /// The gate's name (LSTM i, f, o; GRU r, z).
     public var gate: String
+    /// Every unit's fractions, by unit.
     public var units: [Unit]
 
     /// The sigmoid gates of a cell (the tanh candidates are not gates).

@@ -3,14 +3,18 @@
 /// linear read-out on the ``LongRangeRecall`` task, before and after training.
 /// The numbers behind `rnn explain gradients`.
 public final class GradientFlow {
+    /// The recurrent layer measured (one layer, `hidden` units, input size 8).
     public let rnn: RecurrentLayer
+    /// The read-out: the final hidden state to the 4 classes.
     public let head: Linear
+    /// The steps between the symbol and the question.
     public let distractors: Int
 
     /// One measurement on a batch.
     public struct Measurement: Sendable {
         /// `norms[k]`: `|dL/dh_t|` at distance `k = T - 1 - t` from the loss (`k = 0` is the last step), mean loss over the batch.
         public var norms: [Double]
+        /// The mean cross-entropy over the batch.
         public var loss: Double
         /// The global L2 norm of all parameter gradients.
         public var parameterGradientNorm: Double

@@ -6,8 +6,11 @@ import Foundation
 public struct GradientsPage {
     /// What to measure.
     public struct Settings: Sendable {
+        /// The cells compared.
         public var cells: [CellKind] = [.rnnTanh, .lstm, .gru]
+        /// Hidden units per cell.
         public var hidden = 32
+        /// Distractor steps of the recall task: how far back the gradient must reach.
         public var distractors = 50
         /// Training steps for the "trained" curves.
         public var steps = 300
@@ -15,18 +18,25 @@ public struct GradientsPage {
         public var explodeScale: Float = 6
         /// The clipping threshold shown against it.
         public var clipNorm: Double = 5
+        /// The seed of initialisation, data and training.
         public var seed: UInt64 = 1
+        /// The defaults: RNN, LSTM and GRU of 32 units, 50 distractors, 300 training steps.
         public init() {}
     }
 
     /// The measurements, made when the page is built.
     public struct Results: Sendable {
+        /// Each cell's measurement at initialisation.
         public var untrained: [(cell: CellKind, m: GradientFlow.Measurement)] = []
+        /// Each cell's measurement after training.
         public var trained: [(cell: CellKind, m: GradientFlow.Measurement)] = []
+        /// The vanilla RNN with `W_hh` scaled up, nil until measured.
         public var exploding: GradientFlow.Measurement? = nil
     }
 
+    /// What was measured.
     public let settings: Settings
+    /// The measurements.
     public let results: Results
 
     /// Runs every measurement (the training takes most of the time: about `steps` batches of 32 per cell).
@@ -60,6 +70,7 @@ public struct GradientsPage {
                      colourIndex: index)
     }
 
+    /// The page: one chart of `|dL/dh_t|` against distance for the untrained and the trained cells, and the exploding case.
     public var page: HTMLPage {
         let s = settings, r = results
         var page = HTMLPage(title: "Inside the network: how far gradients travel back in time")

@@ -3,7 +3,9 @@
 /// follow; the label is the first symbol, to be read from the final state.
 /// Inputs are one-hot over the 8 symbols.
 public enum LongRangeRecall {
+    /// The one-hot input width: 4 symbols to remember and 4 distractors.
     public static let symbols = 8
+    /// The number of symbols to remember, the classes of the label.
     public static let classes = 4
 
     /// A batch: `x` is `[distractors + 1, B, 8]`, with `B` labels in `0..<4`.

@@ -4,6 +4,7 @@
 public enum UnitRanking {
     /// One unit's match with one property.
     public struct Match: Sendable, Equatable {
+        /// The property's name (from ``TextProperties``).
         public var property: String
         /// Which series: an index into the `units` given to ``rank(units:properties:top:)``.
         public var unit: Int

@@ -8,9 +8,12 @@ import CKernels
 /// gradients and optimizer state stay float (the weights are the master copy),
 /// as in PyTorch's `torch.autocast("cpu", dtype=torch.bfloat16)`.
 public enum Precision: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// 32-bit floats throughout: the default, and what the parity tests check.
     case fp32
+    /// Products of operands rounded to bfloat16, accumulated in float (AVX512-BF16 only).
     case bf16
 
+    /// The name: `fp32` or `bf16`.
     public var description: String { rawValue }
 
     /// Whether this CPU can compute in this precision (bf16 needs AVX512-BF16,
@@ -35,7 +38,7 @@ public enum Precision: String, CaseIterable, Sendable, CustomStringConvertible {
     @TaskLocal package static var override: Precision?
 
     /// The precision in force here (bf16 only where available).
-    public static var current: Precision {
+    package static var current: Precision {
         let p = override ?? processDefault
         return p.isAvailable ? p : .fp32
     }

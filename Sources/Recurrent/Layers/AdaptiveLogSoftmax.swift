@@ -19,10 +19,13 @@ import Foundation
 /// default `head_bias=False`); `tail.k.0.weight` `[H / div^(k+1), H]`,
 /// `tail.k.1.weight` `[c_{k+1} - c_k, H / div^(k+1)]`.
 public final class AdaptiveLogSoftmax: Layer {
+    /// `H`, the size of each input row.
     public let inputSize: Int
+    /// `V`, the number of classes.
     public let classCount: Int
     /// `c_0, ..., c_{K-1}`, without `V`.
     public let cutoffs: [Int]
+    /// The head: `[N, H]` to the `c_0` shortlist scores and one score per tail cluster (no bias).
     public let head: Linear
     /// Per cluster: the projection `H -> H / div^(k+1)` and the output layer to its classes.
     public let tails: [(projection: Linear, output: Linear)]
@@ -56,6 +59,7 @@ public final class AdaptiveLogSoftmax: Layer {
             + sizes.enumerated().map { k, h in ParameterCount.sum([ParameterCount.product(h, H), ParameterCount.product(bounds[k + 1] - bounds[k], h)]) })
     }
 
+    /// The layer for `classCount` classes cut at `cutoffs`, initialised as PyTorch's `nn.Linear` (a programmer error when ``problem(inputSize:classCount:cutoffs:divValue:)`` is not nil).
     public init(inputSize: Int, classCount: Int, cutoffs: [Int], divValue: Float = 4, rng: inout SeededRNG) {
         if let why = Self.problem(inputSize: inputSize, classCount: classCount, cutoffs: cutoffs, divValue: divValue) {
             preconditionFailure("AdaptiveLogSoftmax: \(why)")
@@ -71,6 +75,7 @@ public final class AdaptiveLogSoftmax: Layer {
         }
     }
 
+    /// `head.weight`, then `tail.k.0.weight` (projection) and `tail.k.1.weight` (output) per cluster, PyTorch's names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("head", head) + tails.enumerated().flatMap { k, t in
             prefixed("tail.\(k).0", t.projection) + prefixed("tail.\(k).1", t.output)

@@ -25,8 +25,11 @@ public enum AttentionScore: String, Codable, CaseIterable, Sendable {
 /// The output is the context `c` `[N, B, K]` and the weights `a` `[N, B, S]`.
 /// Every product over `s` is one strided GEMM per batch element.
 public final class Attention: Layer {
+    /// How a query is scored against each memory position.
     public let score: AttentionScore
+    /// `Q`, the size of each query.
     public let querySize: Int
+    /// `K`, the size of each memory position.
     public let keySize: Int
     /// `A`, the additive score's hidden size (0 for dot and general).
     public let attentionSize: Int
@@ -76,6 +79,7 @@ public final class Attention: Layer {
         }
     }
 
+    /// `key.*`, `query.*` and `v.*` as the score uses them (none for dot).
     public var namedParameters: [(name: String, parameter: Parameter)] {
         (query.map { prefixed("query", $0) } ?? []) + (key.map { prefixed("key", $0) } ?? []) + (v.map { prefixed("v", $0) } ?? [])
     }

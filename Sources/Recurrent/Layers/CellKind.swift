@@ -21,6 +21,7 @@ public enum CellKind: String, CaseIterable, Sendable, Codable, CustomStringConve
     /// Whether the cell carries a memory cell `c` beside `h`.
     public var hasCellState: Bool { self == .lstm }
 
+    /// The name shown to people: `RNN(tanh)`, `RNN(relu)`, `LSTM`, `GRU`.
     public var description: String {
         switch self {
         case .rnnTanh: return "RNN(tanh)"

@@ -5,6 +5,7 @@
 /// `y[t, b] = [x[t, b], z[b]]`. Backward splits `dy` back and sums the `z`
 /// part over the steps: `dz[b] = sum_t dy[t, b, E...]`.
 public enum ConditionConcat {
+    /// `y = [x, z]` at every step: `x` `[T, B, E]` and `z` `[B, Z]` give `[T, B, E + Z]`.
     public static func forward(_ x: Tensor, _ z: Tensor) -> Tensor {
         precondition(x.rank == 3 && z.rank == 2 && z.shape[0] == x.shape[1],
                      "ConditionConcat expects x of [T, B, E] and z of [B, Z], got \(x.shape) and \(z.shape)")

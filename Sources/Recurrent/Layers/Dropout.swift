@@ -5,6 +5,7 @@
 /// `LockedDropout`), a time-major `x` of `[T, B, F]` gets one mask of `[B, F]`
 /// per batch, the same at every step `t`.
 public struct Dropout: Sendable {
+    /// `p`, the probability that an element is zeroed, in `[0, 1)`.
     public let probability: Float
     /// One mask per sequence, shared by all time steps of a `[T, B, F]` input.
     public let locked: Bool
@@ -12,6 +13,7 @@ public struct Dropout: Sendable {
     /// The mask applied, `0` or `1 / (1 - p)` per element; nil when nothing was dropped.
     public struct Trace { public let mask: Tensor? }
 
+    /// Dropout with probability `p` (in `[0, 1)`); `locked` shares one mask over the steps of a sequence.
     public init(probability: Float, locked: Bool = false) {
         precondition(probability >= 0 && probability < 1, "Dropout probability must be in [0, 1), got \(probability)")
         self.probability = probability

@@ -3,7 +3,9 @@
 /// Shapes: `weight` is `[V, E]`; ids of any shape `S` give `[S..., E]`.
 /// Initialised as PyTorch does: N(0, 1).
 public final class Embedding: Layer {
+    /// `V`, the number of rows.
     public let vocabularySize: Int
+    /// `E`, the size of each vector.
     public let embeddingSize: Int
     /// `[V, E]`
     public let weight: Parameter
@@ -11,6 +13,7 @@ public final class Embedding: Layer {
     /// What ``backward(_:gradOutput:)`` needs: the ids looked up.
     public struct Trace { public let ids: [Int] }
 
+    /// A `[V, E]` table drawn from N(0, 1), as PyTorch's `nn.Embedding` is initialised.
     public init(vocabularySize: Int, embeddingSize: Int, rng: inout SeededRNG) {
         precondition(vocabularySize > 0 && embeddingSize > 0,
                      "Embedding(\(vocabularySize), \(embeddingSize)) needs positive sizes")
@@ -19,6 +22,7 @@ public final class Embedding: Layer {
         weight = Parameter(.normal([vocabularySize, embeddingSize], rng: &rng))
     }
 
+    /// `weight`, as PyTorch names it.
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight)] }
 
     /// Replaces the rows `ids` of the weight with the same rows of `vectors` `[V, E]` (pretrained word vectors).

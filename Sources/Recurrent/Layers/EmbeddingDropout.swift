@@ -4,8 +4,10 @@
 /// loses it entirely, at every position where it occurs: the same as masking
 /// rows of the `[V, E]` table for the batch.
 public struct EmbeddingDropout: Sendable {
+    /// `p`, the probability that a word's row is dropped, in `[0, 1)`.
     public let probability: Float
 
+    /// Embedding dropout with probability `p` (in `[0, 1)`).
     public init(probability: Float) {
         precondition(probability >= 0 && probability < 1, "EmbeddingDropout probability must be in [0, 1), got \(probability)")
         self.probability = probability

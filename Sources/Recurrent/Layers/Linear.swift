@@ -3,7 +3,9 @@
 /// Shapes: `x` is `[..., I]`, `y` is `[..., O]`, `W` (`weight`) is `[O, I]`,
 /// `b` (`bias`) is `[O]`. Initialised as PyTorch does: U(-1/sqrt(I), 1/sqrt(I)).
 public final class Linear: Layer {
+    /// `I`, the size of each input row.
     public let inputSize: Int
+    /// `O`, the size of each output row.
     public let outputSize: Int
     /// `[O, I]`
     public let weight: Parameter
@@ -13,6 +15,7 @@ public final class Linear: Layer {
     /// What ``backward(_:gradOutput:)`` needs: the input.
     public struct Trace { public let input: Tensor }
 
+    /// A layer `I -> O`, initialised as PyTorch's `nn.Linear`: U(-1/sqrt(I), 1/sqrt(I)) for weight and bias.
     public init(inputSize: Int, outputSize: Int, bias: Bool = true, rng: inout SeededRNG) {
         precondition(inputSize > 0 && outputSize > 0, "Linear(\(inputSize) => \(outputSize)) needs positive sizes")
         self.inputSize = inputSize
@@ -33,6 +36,7 @@ public final class Linear: Layer {
         self.bias = bias ? Parameter(.uniform([outputSize], low: -bound, high: bound, rng: &rng)) : nil
     }
 
+    /// `weight` and (when it has one) `bias`, as PyTorch names them.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -32,6 +32,17 @@ public final class Parameter {
 /// Anything that owns parameters. The whole protocol is one walk that yields
 /// `(name, parameter)` pairs with dotted, PyTorch `state_dict`-style names;
 /// optimizers, clipping, checkpoints and `rnn inspect` all use it.
+///
+/// Each layer also has a `forward` and a `backward`, side by side (their
+/// arguments differ, so they are not protocol requirements): `forward`
+/// returns its output and a `Trace` value; `backward(_ trace:, grad...:)`
+/// takes that trace and the gradient of the output, adds into every
+/// parameter's ``Parameter/grad`` and returns the gradient of the input: a
+/// ``Tensor`` (``Linear``, ``Dropout``, ``StateBridge``), nothing when the
+/// input is ids (``Embedding``), or one gradient per input where `forward` had
+/// two (``Attention``: the query and the memory; ``RecurrentLayer``: the input
+/// and the initial state, as ``RecurrentPass`` returns `dx` and `dh0`, `dc0`).
+/// A task model's `loss` method runs both for a batch and returns a ``BatchLoss``.
 public protocol Layer: AnyObject {
     /// Every parameter, named as PyTorch names it in the equivalent module.
     var namedParameters: [(name: String, parameter: Parameter)] { get }

@@ -9,12 +9,17 @@
 /// - `cells`: `[T, B, H]`, the LSTM memory `c_t` after each step; nil for RNN and GRU.
 /// - `outputs`: `[T, B, H]`, `h_t` after each step (zero at padded steps).
 public struct PassActivations: Sendable {
+    /// The layer `l`, from 0.
     public let layer: Int
     /// 0 forward, 1 reverse.
     public let direction: Int
+    /// The cell, which says how to read ``gates``.
     public let cell: CellKind
+    /// `[T, B, G*H]`: gate activations (see the type's description).
     public let gates: Tensor
+    /// `[T, B, H]`: the LSTM memory `c_t`; nil for RNN and GRU.
     public let cells: Tensor?
+    /// `[T, B, H]`: `h_t`, zero at padded steps.
     public let outputs: Tensor
 
     /// The names of the gate blocks of `cell`, in column order.

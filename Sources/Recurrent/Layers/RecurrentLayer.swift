@@ -2,10 +2,12 @@
 /// `h` (and `c` for LSTM) is `[L*D, B, H]`, entry `l*D + d` for layer `l`,
 /// direction `d` (0 forward, 1 reverse).
 public struct RecurrentState: Equatable, Sendable {
+    /// `[L*D, B, H]`: the hidden state of every layer and direction.
     public var h: Tensor
     /// The LSTM memory cell; nil for RNN and GRU.
     public var c: Tensor?
 
+    /// A state of `h` (and `c` for LSTM), each `[L*D, B, H]`.
     public init(h: Tensor, c: Tensor? = nil) {
         self.h = h
         self.c = c
@@ -23,10 +25,15 @@ public struct RecurrentState: Equatable, Sendable {
 /// output zeros and leave the state unchanged, and the reverse direction
 /// starts at each sequence's own last step (PyTorch's packed sequences).
 public final class RecurrentLayer: Layer {
+    /// The cell of every layer.
     public let cell: CellKind
+    /// `I`, the size of each input step.
     public let inputSize: Int
+    /// `H`, the hidden size of every layer and direction.
     public let hiddenSize: Int
+    /// `L`, the number of stacked layers.
     public let layerCount: Int
+    /// Whether each layer also runs in reverse (`D = 2`).
     public let bidirectional: Bool
     /// Dropout applied to each layer's output except the last's, in training.
     public let dropout: Dropout
@@ -70,6 +77,7 @@ public final class RecurrentLayer: Layer {
         self.passes = passes
     }
 
+    /// Every pass's parameters, `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, then `_reverse`, layer by layer: PyTorch's names and order.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         passes.flatMap { $0.flatMap(\.namedParameters) }
     }

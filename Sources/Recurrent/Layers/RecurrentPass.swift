@@ -18,8 +18,11 @@
 /// meet at one barrier per step. The arithmetic per element does not depend
 /// on the split, so results are the same with one thread or two.
 public final class RecurrentPass: Layer {
+    /// The cell the pass runs.
     public let cell: CellKind
+    /// `I`, the size of each input step.
     public let inputSize: Int
+    /// `H`, the size of the state.
     public let hiddenSize: Int
     /// Whether the pass runs from each sequence's last step back to its first.
     public let reverse: Bool
@@ -62,6 +65,7 @@ public final class RecurrentPass: Layer {
         biasHH = Parameter(.uniform([GH], low: -k, high: k, rng: &rng))
     }
 
+    /// `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`, each with ``suffix`` (`weight_ih_l0_reverse`).
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight_ih" + suffix, weightIH), ("weight_hh" + suffix, weightHH),
          ("bias_ih" + suffix, biasIH), ("bias_hh" + suffix, biasHH)]

@@ -16,6 +16,7 @@ import CKernels
 /// let top = stepper.step(tokenEmbedding)             // E floats; returns the top layer's h, H floats
 /// ```
 public final class RecurrentStepper {
+    /// The layer stepped; its weights are read at every step (under bf16, copied once).
     public let layer: RecurrentLayer
     /// When set, each layer's products are split over the team's two threads.
     var team: WorkTeam?

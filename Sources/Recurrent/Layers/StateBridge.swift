@@ -6,10 +6,15 @@
 /// `h_0[l, b, :]` at `(0*L + l)*H` and `c_0[l, b, :]` at `(1*L + l)*H`.
 /// The PyTorch equivalent is `torch.tanh(linear(z)).view(B, S, L, H).permute(1, 2, 0, 3)`.
 public final class StateBridge: Layer {
+    /// `Z`, the size of each condition vector.
     public let conditionSize: Int
+    /// `L`, the layers of the stack it starts.
     public let layers: Int
+    /// `H`, the stack's hidden size.
     public let hiddenSize: Int
+    /// Whether it also gives `c_0` (an LSTM stack).
     public let hasCellState: Bool
+    /// The linear map `Z -> S*L*H` inside the `tanh`.
     public let linear: Linear
 
     /// What ``backward(_:gradInitial:)`` needs: the linear layer's trace and `s`.
@@ -21,6 +26,7 @@ public final class StateBridge: Layer {
     /// `S`: 2 when the cell has a memory cell (LSTM), else 1.
     var stateCount: Int { hasCellState ? 2 : 1 }
 
+    /// A bridge to an `L`-layer stack of `H` units; initialised as PyTorch's `nn.Linear`.
     public init(conditionSize: Int, layers: Int, hiddenSize: Int, hasCellState: Bool, rng: inout SeededRNG) {
         self.conditionSize = conditionSize
         self.layers = layers
@@ -29,6 +35,7 @@ public final class StateBridge: Layer {
         linear = Linear(inputSize: conditionSize, outputSize: (hasCellState ? 2 : 1) * layers * hiddenSize, rng: &rng)
     }
 
+    /// `weight` and `bias` of ``linear``.
     public var namedParameters: [(name: String, parameter: Parameter)] { linear.namedParameters }
 
     /// The initial state `[L, B, H]` (and `c`) for a batch of conditions `z` (`[B, Z]`).

@@ -1,6 +1,7 @@
 /// A decoder that ``BeamSearch`` can drive for many rows at once (the beams
 /// of many sentences in one batch): the batched sibling of ``NextTokenModel``.
 public protocol BatchedNextTokenModel {
+    /// The state of all rows between tokens.
     associatedtype State
     /// Feeds `tokens[n]` to row `n` of `state`; returns `log p(next | ...)`
     /// for every row (`[N, V]`) and the state after.

@@ -5,6 +5,7 @@ import Foundation
 /// the state after it. A language model, a conditional generator or a
 /// translation decoder each conform by wrapping their own stepper.
 public protocol NextTokenModel {
+    /// The decoder's state between tokens (a recurrent state, a stepper's buffers).
     associatedtype State
     /// Feeds `token` from `state`; returns `log p(next | ..., token)` (`V` values) and the new state.
     func logProbabilities(after token: Int, from state: State) -> (logProbabilities: [Float], state: State)
@@ -16,20 +17,28 @@ public protocol NextTokenModel {
 /// can beat the finished ones. Scores are summed log-probabilities divided by
 /// `length^lengthPenalty` (0: no normalisation).
 public struct BeamSearch: Sendable {
+    /// How many partial sequences are kept at each step.
     public var width: Int
+    /// The most tokens a hypothesis may have.
     public var maxLength: Int
     /// The token that ends a sequence (not included in the result), or nil to run `maxLength` tokens.
     public var endToken: Int?
+    /// `α` of the score `log p / length^α` (0: summed log-probability alone).
     public var lengthPenalty: Double
 
     /// One result: the tokens chosen (without the end token), their summed log-probability and score.
     public struct Hypothesis: Sendable, Equatable {
+        /// The tokens chosen, without the end token.
         public var tokens: [Int]
+        /// Their summed log-probability (natural log).
         public var logProbability: Double
+        /// Whether it ended with the end token (else it reached ``BeamSearch/maxLength``).
         public var finished: Bool
+        /// The ranking score, `logProbability / length^lengthPenalty`.
         public var score: Double
     }
 
+    /// A search keeping `width` beams for at most `maxLength` tokens.
     public init(width: Int, maxLength: Int, endToken: Int?, lengthPenalty: Double = 0) {
         precondition(width >= 1 && maxLength >= 0, "BeamSearch needs width >= 1 and maxLength >= 0, got \(width), \(maxLength)")
         self.width = width

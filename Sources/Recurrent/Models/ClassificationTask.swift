@@ -2,14 +2,18 @@ import Foundation
 
 /// Why labelled data cannot be used with a model.
 public struct LabelError: RecurrentError, Equatable {
+    /// The message: the file and line, the label, and the labels the model knows.
     public let description: String
 }
 
 /// Encoded examples and their label ids.
 public struct LabeledInputs<Input> {
+    /// The encoded inputs, one per example.
     public var sequences: [Input]
+    /// The label ids, one per example.
     public var labels: [Int]
 
+    /// Examples `sequences` with label ids `labels` (the same count).
     public init(sequences: [Input], labels: [Int]) {
         self.sequences = sequences
         self.labels = labels
@@ -52,14 +56,18 @@ public func stratifiedSplit<Item>(_ items: [Item], label: (Item) -> String?, fra
 
 /// Training any ``ClassifierModel`` (text or numeric) with length-bucketed, shuffled batches.
 public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
+    /// The classifier trained.
     public let model: Model
+    /// The training examples.
     public let train: LabeledInputs<Model.Input>
+    /// The validation examples; nil without any.
     public let valid: LabeledInputs<Model.Input>?
     let batcher: LengthBatcher
     var batches: [[Int]] = []
     /// Data-parallel: this rank's place among the ranks sharing each batch.
     var share: (rank: Int, size: Int)? = nil
 
+    /// Trains `model` on `train` in length-bucketed batches of `batch`; an empty `valid` counts as none.
     public init(model: Model, train: LabeledInputs<Model.Input>, valid: LabeledInputs<Model.Input>?, batch: Int) {
         self.model = model
         self.train = train
@@ -67,16 +75,23 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
         batcher = LengthBatcher(lengths: train.sequences.map(model.length(of:)), batchSize: batch)
     }
 
+    /// The model's parameters under their checkpoint names.
     public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
+    /// Batches per epoch.
     public var batchesPerEpoch: Int { batcher.batchCount }
+    /// What one counted item is: "examples".
     public var unit: String { "examples" }
+    /// Whether there is validation data.
     public var hasValidationData: Bool { valid != nil }
+    /// The model's checkpoint `kind`, configuration JSON and vocabulary.
     public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) {
         (Model.kind, model.configJSON, model.checkpointVocabulary)
     }
 
+    /// Shuffles the batches of epoch `epoch` (deterministic in `seed` and the epoch).
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
 
+    /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let indices = share.map { batcher.share(of: batches[index], rank: $0.rank, size: $0.size) } ?? batches[index]
         guard !indices.isEmpty else { return (0, 0) }
@@ -90,6 +105,7 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
         return nil
     }
 
+    /// The validation loss and metrics (accuracy and macro-F1), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
         let r = model.evaluate(valid)

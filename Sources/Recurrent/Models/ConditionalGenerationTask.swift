@@ -18,15 +18,19 @@ extension ConditionInput {
 
 /// Encoded examples for a ``ConditionalGenerator``: one condition and one token sequence (without markers) each.
 public struct ConditionalExamples: Sendable {
+    /// One condition per sequence.
     public var conditions: ConditionInput
+    /// The token ids of each sequence (without `<eos>`).
     public var sequences: [[Int]]
 
+    /// Sequences and their conditions (the same count).
     public init(conditions: ConditionInput, sequences: [[Int]]) {
         precondition(conditions.count == sequences.count, "ConditionalExamples: \(conditions.count) conditions for \(sequences.count) sequences")
         self.conditions = conditions
         self.sequences = sequences
     }
 
+    /// The number of examples.
     public var count: Int { sequences.count }
 }
 
@@ -69,12 +73,16 @@ extension ConditionalGenerator {
 
 /// Teacher-forced training of a ``ConditionalGenerator`` with length-bucketed, shuffled batches.
 public final class ConditionalGenerationTask: TrainingTask {
+    /// The generator trained.
     public let model: ConditionalGenerator
+    /// The training examples.
     public let train: ConditionalExamples
+    /// The validation examples; nil without any.
     public let valid: ConditionalExamples?
     let batcher: LengthBatcher
     var batches: [[Int]] = []
 
+    /// Trains `model` on `train` in length-bucketed batches of `batch`, teacher-forced.
     public init(model: ConditionalGenerator, train: ConditionalExamples, valid: ConditionalExamples?, batch: Int) {
         self.model = model
         self.train = train
@@ -82,22 +90,30 @@ public final class ConditionalGenerationTask: TrainingTask {
         batcher = LengthBatcher(lengths: train.sequences.map(\.count), batchSize: batch)
     }
 
+    /// The model's parameters under their checkpoint names.
     public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
+    /// Batches per epoch.
     public var batchesPerEpoch: Int { batcher.batchCount }
+    /// What one counted item is: "tokens".
     public var unit: String { "tokens" }
+    /// Whether there is validation data.
     public var hasValidationData: Bool { valid != nil }
+    /// The model's checkpoint `kind`, configuration JSON and vocabulary.
     public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) {
         (ConditionalGenerator.kind, model.configJSON, model.vocabulary.tokens)
     }
 
+    /// Shuffles the batches of epoch `epoch` (deterministic in `seed` and the epoch).
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
 
+    /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let indices = batches[index]
         let r = model.loss(train.conditions.select(indices), sequences: indices.map { train.sequences[$0] }, training: true, rng: &rng)
         return (r.loss, r.count)
     }
 
+    /// The validation loss and metrics (perplexity), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
         let r = model.evaluate(valid)

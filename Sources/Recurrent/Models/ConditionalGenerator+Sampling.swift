@@ -3,8 +3,11 @@ import Foundation
 extension ConditionalGenerator {
     /// One condition for generation: the label's vector, a feature row, or nothing.
     public enum Condition: Sendable {
+        /// No condition (an unconditioned generator).
         case none
+        /// A label id: its row of the model's condition embedding.
         case label(Int)
+        /// A feature vector of `Z` values.
         case features([Float])
     }
 

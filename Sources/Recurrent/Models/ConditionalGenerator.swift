@@ -12,13 +12,21 @@ public enum ConditionSource: String, Codable, CaseIterable, Sendable {
 
 /// The hyper-parameters of a ``ConditionalGenerator``, stored in its checkpoints.
 public struct ConditionalGeneratorConfig: Codable, Equatable, Sendable {
+    /// Characters or words: how text becomes tokens.
     public var level: TextLevel
+    /// The recurrent cell.
     public var cell: CellKind
+    /// `V`, the number of tokens (`<eos>` included).
     public var vocabularySize: Int
+    /// `E`, the size of each token's vector.
     public var embeddingSize: Int
+    /// `H`, the hidden size of every layer.
     public var hiddenSize: Int
+    /// `L`, the number of stacked layers.
     public var layers: Int
+    /// Dropout on the embedded input, between layers and on the top layer's output.
     public var dropout: Float
+    /// Where the condition comes from.
     public var source: ConditionSource
     /// `Z`: the label embedding's size, or the feature width; 0 for `.none`.
     public var conditionSize: Int
@@ -27,6 +35,7 @@ public struct ConditionalGeneratorConfig: Codable, Equatable, Sendable {
     /// Whether the condition is also appended to every step's input (else it only sets the initial state).
     public var feedEveryStep: Bool
 
+    /// A configuration with these settings.
     public init(level: TextLevel, cell: CellKind, vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int,
                 dropout: Float, source: ConditionSource, conditionSize: Int, labels: [String], feedEveryStep: Bool) {
         self.level = level
@@ -80,12 +89,14 @@ public struct ConditionalGeneratorConfig: Codable, Equatable, Sendable {
 
 /// The conditions of a batch, one per sequence.
 public enum ConditionInput: Sendable {
+    /// No conditions, for a batch of `count` sequences.
     case none(count: Int)
     /// Label ids, one per sequence.
     case labels([Int])
     /// Feature rows, `[B, Z]`.
     case features(Tensor)
 
+    /// `B`, the number of conditions.
     public var count: Int {
         switch self {
         case let .none(count): return count
@@ -112,8 +123,10 @@ public enum ConditionInput: Sendable {
 /// `condition.weight` (labels), `bridge.weight`, `bridge.bias`,
 /// `embedding.weight`, `rnn.*`, `head.*`.
 public final class ConditionalGenerator: Layer {
+    /// The checkpoint `kind` of a conditional generator.
     public static let kind = "conditional_generator"
 
+    /// The hyper-parameters it was built with.
     public let config: ConditionalGeneratorConfig
     /// The tokens; id 0 is `<eos>`, the start and end marker.
     public let vocabulary: Vocabulary
@@ -121,14 +134,18 @@ public final class ConditionalGenerator: Layer {
     public let condition: Embedding?
     /// Condition -> initial state (nil for `.none`).
     public let bridge: StateBridge?
+    /// The token embedding `[V, E]` (`embedding.weight`).
     public let embedding: Embedding
+    /// The decoder stack, `E (+ Z) -> H` (`rnn.*`, PyTorch's names).
     public let rnn: RecurrentLayer
+    /// The output layer, `[N, H]` to logits `[N, V]`.
     public let head: Linear
     let dropout: Dropout
 
     /// The id of `<eos>`, which starts every input and ends every target.
     public static let endID = 0
 
+    /// A generator with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
     public init(config: ConditionalGeneratorConfig, vocabulary: Vocabulary, rng: inout SeededRNG) {
         precondition(config.problem == nil, "ConditionalGenerator: \(config.problem ?? "")")
         precondition(vocabulary.count == config.vocabularySize && vocabulary.id(Vocabulary.endOfSentence) == Self.endID,
@@ -146,6 +163,7 @@ public final class ConditionalGenerator: Layer {
         dropout = Dropout(probability: config.dropout)
     }
 
+    /// `condition.weight`, `bridge.*`, `embedding.weight`, `rnn.*`, `head.*`: Scripts/torch_models.py's names.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         (condition.map { prefixed("condition", $0) } ?? []) + (bridge.map { prefixed("bridge", $0) } ?? [])
             + prefixed("embedding", embedding) + prefixed("rnn", rnn) + prefixed("head", head)

@@ -1,6 +1,7 @@
 /// Training a ``Forecaster`` on every window of one series: inputs `W`
 /// consecutive scaled values, targets the next `O` (shuffled batches).
 public final class ForecastTask: TrainingTask {
+    /// The forecaster trained.
     public let model: Forecaster
     /// The transformed, scaled training series.
     public let series: [Float]
@@ -18,14 +19,21 @@ public final class ForecastTask: TrainingTask {
 
     /// The number of training windows.
     public var windowCount: Int { batcher.lengths.count }
+    /// The model's parameters under their checkpoint names.
     public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
+    /// Batches per epoch.
     public var batchesPerEpoch: Int { batcher.batchCount }
+    /// What one counted item is: "windows".
     public var unit: String { "windows" }
+    /// False: the task trains on the whole series it was given, without validation.
     public var hasValidationData: Bool { false }
+    /// The model's checkpoint `kind`, configuration JSON and vocabulary.
     public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) { (Forecaster.kind, model.configJSON, nil) }
 
+    /// Shuffles the batches of epoch `epoch` (deterministic in `seed` and the epoch).
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
 
+    /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let W = model.config.window, O = model.config.outputs
         let indices = batches[index]
@@ -34,5 +42,6 @@ public final class ForecastTask: TrainingTask {
         return (r.loss, indices.count)
     }
 
+    /// Nil: the task has no validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? { nil }
 }

@@ -11,15 +11,21 @@ public enum ForecastStrategy: String, Codable, CaseIterable, Sendable {
 /// The hyper-parameters of a ``Forecaster`` and the transform fitted on its
 /// training series, stored in its checkpoints.
 public struct ForecasterConfig: Codable, Equatable, Sendable, CheckedConfig {
+    /// The recurrent cell.
     public var cell: CellKind
+    /// `H`, the hidden size.
     public var hiddenSize: Int
+    /// `L`, the number of stacked layers.
     public var layers: Int
+    /// Dropout between layers and on the final features.
     public var dropout: Float
     /// `W`: past values the network reads.
     public var window: Int
     /// `H`: future values it forecasts.
     public var horizon: Int
+    /// How the horizon is predicted: all steps at once, or one step fed back.
     public var strategy: ForecastStrategy
+    /// The training loss, MSE or MAE.
     public var loss: RegressionLoss
     /// Model `log(y)` instead of `y` (every value must be positive).
     public var logTransform: Bool
@@ -30,6 +36,7 @@ public struct ForecasterConfig: Codable, Equatable, Sendable, CheckedConfig {
     /// Standardisation of the transformed training series.
     public var scaling: ChannelScaling
 
+    /// A configuration with these settings.
     public init(cell: CellKind, hiddenSize: Int, layers: Int, dropout: Float, window: Int, horizon: Int, strategy: ForecastStrategy,
                 loss: RegressionLoss, logTransform: Bool, difference: Int, season: Int, scaling: ChannelScaling) {
         self.cell = cell
@@ -55,6 +62,7 @@ public struct ForecasterConfig: Codable, Equatable, Sendable, CheckedConfig {
     /// Values per prediction: `H` for direct, 1 for recursive.
     public var outputs: Int { strategy == .direct ? horizon : 1 }
 
+    /// Why the configuration cannot build a model, or nil.
     public var problem: String? {
         if hiddenSize < 1 || layers < 1 || window < 1 || horizon < 1 || season < 1 || difference < 0 { return "sizes must be positive" }
         if [window, horizon, season, difference].contains(where: { $0 > 10_000_000 }) { return "window, horizon, season and difference must be at most 10,000,000" }
@@ -71,11 +79,15 @@ public struct ForecasterConfig: Codable, Equatable, Sendable, CheckedConfig {
 /// predicts the next `H` transformed values (direct) or the next one
 /// (recursive); the loss is MSE or MAE. Parameter names: `rnn.*`, `head.*`.
 public final class Forecaster: Layer {
+    /// The checkpoint `kind` of a forecaster.
     public static let kind = "forecaster"
 
+    /// The hyper-parameters it was built with, with the series' scaling.
     public let config: ForecasterConfig
+    /// The recurrent stack, last-state pooling and output layer.
     public let core: PooledRecurrentStack
 
+    /// A forecaster with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
     public init(config: ForecasterConfig, rng: inout SeededRNG) {
         precondition(config.problem == nil, "Forecaster: \(config.problem ?? "")")
         self.config = config
@@ -83,7 +95,9 @@ public final class Forecaster: Layer {
                                     bidirectional: false, dropout: config.dropout, pooling: .last, outputs: config.outputs, rng: &rng)
     }
 
+    /// `rnn.*` and `head.*`.
     public var namedParameters: [(name: String, parameter: Parameter)] { core.namedParameters }
+    /// The configuration as JSON, as stored in checkpoints.
     public var configJSON: String { canonicalJSON(config) }
 
     // MARK: - The series transform and its inverse
@@ -150,6 +164,8 @@ public final class Forecaster: Layer {
 
     // MARK: - Checkpoints
 
+    /// The forecaster a checkpoint holds.
+    /// - Throws: ``CheckpointError`` when it holds another kind of model, a bad configuration, or tensors that do not match.
     public convenience init(checkpoint: Checkpoint) throws {
         var rng = SeededRNG(seed: 0)
         self.init(config: try checkpoint.checkedConfig(kind: Self.kind, ForecasterConfig.self), rng: &rng)

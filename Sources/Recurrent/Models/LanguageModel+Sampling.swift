@@ -9,6 +9,7 @@ public struct SamplingOptions: Sendable {
     /// Always take the most likely token (greedy decoding).
     public var argmax = false
 
+    /// Options: `temperature` 1, all tokens, sampled (not greedy) by default.
     public init(temperature: Float = 1, topK: Int? = nil, argmax: Bool = false) {
         self.temperature = temperature
         self.topK = topK

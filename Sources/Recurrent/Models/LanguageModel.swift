@@ -2,11 +2,17 @@ import Foundation
 
 /// The hyper-parameters of a ``LanguageModel``, stored in its checkpoints.
 public struct LanguageModelConfig: Codable, Equatable, Sendable {
+    /// Characters or words: how text becomes tokens.
     public var level: TextLevel
+    /// The recurrent cell.
     public var cell: CellKind
+    /// `V`, the number of tokens.
     public var vocabularySize: Int
+    /// `E`, the size of each token's vector.
     public var embeddingSize: Int
+    /// `H`, the hidden size of every layer.
     public var hiddenSize: Int
+    /// `L`, the number of stacked layers.
     public var layers: Int
     /// Dropout between recurrent layers, and on the embedded input and the top
     /// layer's output unless ``inputDropout`` / ``outputDropout`` say otherwise.
@@ -29,6 +35,7 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
     /// The adaptive softmax's division value (nil: 4, PyTorch's default).
     public var adaptiveDivValue: Float?
 
+    /// A configuration with these sizes; every regulariser and output option off (nil).
     public init(level: TextLevel, cell: CellKind, vocabularySize: Int, embeddingSize: Int, hiddenSize: Int, layers: Int, dropout: Float) {
         self.level = level
         self.cell = cell
@@ -90,11 +97,16 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
 /// AWD-LSTM (Merity et al. 2017) are options of the configuration: locked
 /// dropout, embedding dropout and weight drop on `W_hh`.
 public final class LanguageModel: Layer {
+    /// The checkpoint `kind` of a language model.
     public static let kind = "language_model"
 
+    /// The hyper-parameters it was built with.
     public let config: LanguageModelConfig
+    /// The tokens, `V` of them, in id order.
     public let vocabulary: Vocabulary
+    /// The token embedding `[V, E]` (`embedding.weight`).
     public let embedding: Embedding
+    /// The recurrent stack, `E -> H` (`rnn.*`, PyTorch's names).
     public let rnn: RecurrentLayer
     /// `H -> E` before a tied head whose sizes differ; nil otherwise.
     public let projection: Linear?
@@ -106,6 +118,7 @@ public final class LanguageModel: Layer {
     let outputDropout: Dropout
     let embeddingDropout: EmbeddingDropout
 
+    /// A model with fresh parameters drawn from `rng` (a configuration with a `problem`, or a vocabulary of another size, is a programmer error).
     public init(config: LanguageModelConfig, vocabulary: Vocabulary, rng: inout SeededRNG) {
         precondition(config.problem == nil, "LanguageModel: \(config.problem ?? "")")
         precondition(vocabulary.count == config.vocabularySize,

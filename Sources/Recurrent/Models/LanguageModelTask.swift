@@ -1,7 +1,10 @@
 /// Token ids for language modelling, with the vocabulary they were built with.
 public struct LanguageModelCorpus: Sendable {
+    /// The vocabulary the ids index.
     public var vocabulary: Vocabulary
+    /// The training token ids, in text order.
     public var train: [Int]
+    /// The validation token ids, in text order.
     public var valid: [Int]
 
     /// Tokenises `train` (and `valid`, or the last 10% of `train` when nil, as
@@ -35,10 +38,14 @@ public struct LanguageModelCorpus: Sendable {
 /// Truncated-BPTT training of a ``LanguageModel`` on one token stream, carrying
 /// the recurrent state from batch to batch as char-rnn does.
 public final class LanguageModelTask: TrainingTask {
+    /// The language model trained.
     public let model: LanguageModel
+    /// The training stream, `B` rows.
     public private(set) var train: TokenStream
+    /// The validation stream; nil without validation text.
     public let valid: TokenStream?
     var carried: RecurrentState?
+    /// Told which parameters' gradients are final during backward (data-parallel training overlaps their reduction).
     public var gradientsReady: GradientsReady?
     /// Data-parallel: this rank's streams are `first ..< first + train.batchSize` of `globalBatch`.
     private var shardRange: (first: Int, globalBatch: Int)? = nil
@@ -57,10 +64,15 @@ public final class LanguageModelTask: TrainingTask {
         }
     }
 
+    /// The model's parameters under their checkpoint names.
     public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
+    /// Batches per epoch.
     public var batchesPerEpoch: Int { train.batchCount }
+    /// What one counted item is: "tokens".
     public var unit: String { "tokens" }
+    /// Whether there is validation data.
     public var hasValidationData: Bool { valid != nil }
+    /// The model's checkpoint `kind`, configuration JSON and vocabulary.
     public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) {
         (LanguageModel.kind, model.configJSON, model.vocabulary.tokens)
     }
@@ -72,6 +84,7 @@ public final class LanguageModelTask: TrainingTask {
     /// Forgets the carried state: the next batch starts from zeros.
     public func restart() { carried = nil }
 
+    /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         if index == 0 { carried = nil }
         let b = train.batch(index)
@@ -81,6 +94,7 @@ public final class LanguageModelTask: TrainingTask {
         return (r.loss, r.count)
     }
 
+    /// The validation loss and metrics (bits per character at character level, else perplexity), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
         let r = model.evaluate(valid)
@@ -101,6 +115,7 @@ public final class LanguageModelTask: TrainingTask {
         return (loss, model.config.level == .char ? ["bits_per_char": loss / log(2.0)] : ["perplexity": exp(loss)])
     }
 
+    /// The recurrent state carried to the next batch (`h`, and `c` for LSTM, `[L, B, H]`), saved for exact resumption.
     public var carriedState: [(name: String, tensor: Tensor)] {
         guard let carried else { return [] }
         return [("h", carried.h)] + (carried.c.map { [("c", $0)] } ?? [])
@@ -113,6 +128,7 @@ public final class LanguageModelTask: TrainingTask {
         return model.config.cell.hasCellState ? ["h": shape, "c": shape] : ["h": shape]
     }
 
+    /// Restores the state saved by ``carriedState``.
     public func restoreCarriedState(_ tensors: [String: Tensor]) throws {
         func mine(_ t: Tensor) -> Tensor {
             guard let shard = shardRange else { return t }

@@ -1,16 +1,23 @@
 /// The hyper-parameters of a ``NumericSequenceClassifier``, stored in its
 /// checkpoints together with the scaling fitted on the training data.
 public struct NumericClassifierConfig: Codable, Equatable, Sendable, CheckedConfig {
+    /// The recurrent cell.
     public var cell: CellKind
+    /// `H`, the hidden size per direction.
     public var hiddenSize: Int
+    /// `L`, the number of stacked layers.
     public var layers: Int
+    /// Whether the stack also reads each sequence backwards.
     public var bidirectional: Bool
+    /// Dropout between layers and on the pooled features (the input has its own, `inputDropout`).
     public var dropout: Float
+    /// How the outputs of a sequence become one feature vector.
     public var pooling: Pooling
     /// Class names in id order.
     public var labels: [String]
     /// Per-channel standardisation fitted on the training set (`F` channels).
     public var scaling: ChannelScaling
+    /// How missing values are filled or masked.
     public var missing: MissingValues
     /// Consecutive steps grouped into one recurrent step (1: none).
     public var patch: Int
@@ -19,6 +26,7 @@ public struct NumericClassifierConfig: Codable, Equatable, Sendable, CheckedConf
     /// The standard deviation of Gaussian noise added to the scaled input values in training (0: none).
     public var inputNoise: Float
 
+    /// A configuration with these settings.
     public init(cell: CellKind, hiddenSize: Int, layers: Int, bidirectional: Bool, dropout: Float, pooling: Pooling,
                 labels: [String], scaling: ChannelScaling, missing: MissingValues, patch: Int = 1, inputDropout: Float = 0, inputNoise: Float = 0) {
         self.cell = cell
@@ -47,6 +55,7 @@ public struct NumericClassifierConfig: Codable, Equatable, Sendable, CheckedConf
     /// `I`, the size of one recurrent input step.
     public var inputSize: Int { scaling.inputSize(missing: missing, patch: patch) }
 
+    /// Why the configuration cannot build a model, or nil.
     public var problem: String? {
         if hiddenSize < 1 || layers < 1 || patch < 1 || scaling.channels < 1 { return "sizes must be positive" }
         if patch > Self.maximumPatch { return "patch must lie in 1...\(Self.maximumPatch), got \(patch)" }
@@ -65,13 +74,18 @@ public struct NumericClassifierConfig: Codable, Equatable, Sendable, CheckedConf
 /// dropout, linear) -> softmax. No embedding: each step's values are the
 /// recurrent input `[T, B, I]`. Parameter names: `rnn.*`, `head.*`.
 public final class NumericSequenceClassifier: ClassifierModel {
+    /// The checkpoint `kind` of a numeric sequence classifier.
     public static let kind = "numeric_sequence_classifier"
+    /// The configuration type.
     public typealias Config = NumericClassifierConfig
 
+    /// The hyper-parameters it was built with, with the input scaling.
     public let config: NumericClassifierConfig
+    /// The recurrent stack, pooling and output layer.
     public let core: PooledRecurrentStack
     let inputDropout: Dropout
 
+    /// A classifier with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
     public init(config: NumericClassifierConfig, rng: inout SeededRNG) {
         precondition(config.problem == nil, "NumericSequenceClassifier: \(config.problem ?? "")")
         self.config = config
@@ -81,10 +95,15 @@ public final class NumericSequenceClassifier: ClassifierModel {
         inputDropout = Dropout(probability: config.inputDropout)
     }
 
+    /// `rnn.*` and `head.*`.
     public var namedParameters: [(name: String, parameter: Parameter)] { core.namedParameters }
+    /// Class names in id order.
     public var labels: [String] { config.labels }
+    /// The configuration as JSON, as stored in checkpoints.
     public var configJSON: String { canonicalJSON(config) }
+    /// None: the model reads numbers.
     public var checkpointVocabulary: [String]? { nil }
+    /// The number of steps of `input`.
     public func length(of input: EncodedSeries) -> Int { input.length }
 
     /// Scales one case as in training (a wrong channel count or a refused missing value is an error naming its file and line).
@@ -113,6 +132,8 @@ public final class NumericSequenceClassifier: ClassifierModel {
 
     // MARK: - Checkpoints
 
+    /// The classifier a checkpoint holds.
+    /// - Throws: ``CheckpointError`` when it holds another kind of model, a bad configuration, or tensors that do not match.
     public convenience init(checkpoint: Checkpoint) throws {
         var rng = SeededRNG(seed: 0)
         self.init(config: try checkpoint.checkedConfig(kind: Self.kind, NumericClassifierConfig.self), rng: &rng)

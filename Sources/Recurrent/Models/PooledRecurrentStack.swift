@@ -6,8 +6,11 @@ import Foundation
 /// embedding in front of it, the numeric models scaled values; the loss
 /// (cross-entropy, MSE, MAE) is the caller's. Parameter names: `rnn.*`, `head.*`.
 public final class PooledRecurrentStack: Layer {
+    /// The recurrent stack (`rnn.*`, PyTorch's names).
     public let rnn: RecurrentLayer
+    /// The output layer, pooled features `[B, D*H]` to outputs `[B, O]`.
     public let head: Linear
+    /// How each sequence's outputs become one feature vector.
     public let pooling: Pooling
     let dropout: Dropout
 
@@ -21,6 +24,7 @@ public final class PooledRecurrentStack: Layer {
         self.dropout = Dropout(probability: dropout)
     }
 
+    /// `rnn.*` then `head.*`.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("rnn", rnn) + prefixed("head", head)
     }

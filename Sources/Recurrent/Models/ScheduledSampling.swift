@@ -14,6 +14,7 @@ public struct ScheduledSampling: Codable, Equatable, Sendable {
     /// Epochs over which the probability rises from 0 to ``probability`` (0: at once).
     public var rampEpochs: Double
 
+    /// Scheduled sampling up to `probability`, reached after `rampEpochs` epochs.
     public init(probability: Double, rampEpochs: Double) {
         self.probability = probability
         self.rampEpochs = rampEpochs

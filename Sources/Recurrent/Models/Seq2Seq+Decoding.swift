@@ -4,6 +4,7 @@ import Foundation
 /// the encoder runs once per sentence; each decoder row (a sentence, or one
 /// beam of it) reads its own sentence's memory.
 public struct Seq2SeqDecoder: BatchedNextTokenModel {
+    /// The model decoded.
     public let model: Seq2Seq
     let encoded: Seq2Seq.Encoded
     /// The memory's keys as the attention score sees them, `[S, B, Kp]`.
@@ -35,6 +36,7 @@ public struct Seq2SeqDecoder: BatchedNextTokenModel {
         return State(recurrent: encoded.initial, feed: .zeros([1, B, model.config.decoderHiddenSize]), sentence: Array(0..<B), weights: nil)
     }
 
+    /// Feeds `tokens[n]` to row `n`: the log-probabilities `[N, V]` of each row's next word, and the state after.
     public func logProbabilities(after tokens: [Int], from state: State) -> (logProbabilities: Tensor, state: State) {
         let N = tokens.count, Hd = model.config.decoderHiddenSize, S = encoded.memory.shape[0]
         var x = model.targetEmbedding.forward(ids: tokens, shape: [1, N]).output
@@ -47,6 +49,7 @@ public struct Seq2SeqDecoder: BatchedNextTokenModel {
         return (lp, State(recurrent: dec.final, feed: ht, sentence: state.sentence, weights: trace.attention.weights.reshaped([N, S])))
     }
 
+    /// The rows `rows` of `state` (a row may repeat), for the beams kept.
     public func selecting(rows: [Int], of state: State) -> State {
         State(recurrent: RecurrentState(h: gatherColumns(state.recurrent.h, rows), c: state.recurrent.c.map { gatherColumns($0, rows) }),
               feed: gatherColumns(state.feed, rows), sentence: rows.map { state.sentence[$0] },
@@ -100,10 +103,12 @@ public struct DecodingOptions: Sendable {
     public var alpha = 0.6
     /// The longest output is `ratio * source length + extra` tokens.
     public var maxLengthRatio = 1.5
+    /// The words added to the ratio's limit (see ``maxLengthRatio``).
     public var maxLengthExtra = 5
     /// Sentences decoded together.
     public var batch = 64
 
+    /// The defaults: beam 5, one hypothesis, `alpha` 0.6, at most `1.5 n + 5` words.
     public init() {}
 
     /// The output length limit for a source of `n` words.

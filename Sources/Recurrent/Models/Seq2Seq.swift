@@ -2,22 +2,31 @@ import Foundation
 
 /// The hyper-parameters of a ``Seq2Seq`` model, stored in its checkpoints.
 public struct Seq2SeqConfig: Codable, Equatable, Sendable {
+    /// The recurrent cell of the encoder and the decoder.
     public var cell: CellKind
     /// Whether words are lowercased before lookup (both sides).
     public var lowercase: Bool
+    /// The source vocabulary's size (4 specials first).
     public var sourceVocabularySize: Int
+    /// The target vocabulary's size (4 specials first).
     public var targetVocabularySize: Int
+    /// `E`, the size of each source and target word vector.
     public var embeddingSize: Int
     /// Encoder hidden size per direction (`He`); the memory is `2 He` wide.
     public var encoderHiddenSize: Int
+    /// The encoder's stacked bidirectional layers.
     public var encoderLayers: Int
+    /// `Hd`, the decoder's hidden size.
     public var decoderHiddenSize: Int
+    /// `Ld`, the decoder's stacked layers.
     public var decoderLayers: Int
+    /// How the decoder's state is scored against the memory.
     public var attention: AttentionScore
     /// The additive score's hidden size (ignored by dot and general).
     public var attentionSize: Int
     /// Feed the previous step's attentional vector into the decoder's next input (Luong et al. 2015).
     public var inputFeeding: Bool
+    /// Dropout on embeddings, between layers and on the attentional vector.
     public var dropout: Float
     /// The output layer's weight is the target embedding's table (Press and Wolf 2017;
     /// needs `embeddingSize == decoderHiddenSize`). Absent in older checkpoints: false.
@@ -26,6 +35,7 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
     /// (``BytePairEncoding``, learned jointly on both sides). Absent: whole words.
     public var subwords: BytePairEncoding?
 
+    /// A configuration with these settings.
     public init(cell: CellKind, lowercase: Bool, sourceVocabularySize: Int, targetVocabularySize: Int, embeddingSize: Int,
                 encoderHiddenSize: Int, encoderLayers: Int, decoderHiddenSize: Int, decoderLayers: Int,
                 attention: AttentionScore, attentionSize: Int, inputFeeding: Bool, dropout: Float, tiedEmbeddings: Bool = false,
@@ -108,28 +118,43 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
 /// names), `bridge.linear.*`, `target_embedding.*`, `decoder.*`, `attention.*`,
 /// `combine.*`, `head.*` (without `head.weight` when tied: it is `target_embedding.weight`).
 public final class Seq2Seq: Layer {
+    /// The checkpoint `kind` of a sequence-to-sequence model.
     public static let kind = "seq2seq"
+    /// The start marker fed before a target's first word, `<bos>`.
     public static let beginOfSentence = "<bos>"
     /// Ids 0...3 of both vocabularies.
     public static let specials = [Vocabulary.padding, Vocabulary.unknown, beginOfSentence, Vocabulary.endOfSentence]
+    /// The ids of the specials in both vocabularies: `<pad>` 0, `<unk>` 1, `<bos>` 2, `<eos>` 3.
     public static let padID = 0, unknownID = 1, bosID = 2, eosID = 3
 
+    /// The hyper-parameters it was built with.
     public let config: Seq2SeqConfig
+    /// The source vocabulary (words or subword pieces).
     public let source: Vocabulary
+    /// The target vocabulary (words or subword pieces).
     public let target: Vocabulary
+    /// The source embedding `[Vs, E]`.
     public let sourceEmbedding: Embedding
+    /// The bidirectional encoder, `E -> 2 He`.
     public let encoder: RecurrentLayer
+    /// The encoder's final states to the decoder's initial state.
     public let bridge: StateBridge
+    /// The target embedding `[Vt, E]`.
     public let targetEmbedding: Embedding
+    /// The decoder, `E (+ Hd with input feeding) -> Hd`.
     public let decoder: RecurrentLayer
+    /// The attention over the encoder's memory.
     public let attention: Attention
+    /// `[c_t ; h_t]` (`2He + Hd`) to the attentional vector `h~_t` (`Hd`).
     public let combine: Linear
+    /// The output layer, `Hd -> Vt`.
     public let head: Linear
     let dropout: Dropout
 
     /// `2 He`, the width of the encoder's memory.
     var memorySize: Int { 2 * config.encoderHiddenSize }
 
+    /// A model with fresh parameters drawn from `rng` (a configuration with a `problem`, or vocabularies that do not match it, are a programmer error).
     public init(config: Seq2SeqConfig, source: Vocabulary, target: Vocabulary, rng: inout SeededRNG) {
         precondition(config.problem == nil, "Seq2Seq: \(config.problem ?? "")")
         precondition(source.count == config.sourceVocabularySize && target.count == config.targetVocabularySize
@@ -154,6 +179,7 @@ public final class Seq2Seq: Layer {
         dropout = Dropout(probability: config.dropout)
     }
 
+    /// `source_embedding.*`, `encoder.*`, `bridge.linear.*`, `target_embedding.*`, `decoder.*`, `attention.*`, `combine.*`, `head.*`.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("source_embedding", sourceEmbedding) + prefixed("encoder", encoder) + prefixed("bridge", bridge)
             + prefixed("target_embedding", targetEmbedding) + prefixed("decoder", decoder) + prefixed("attention", attention)
@@ -190,6 +216,7 @@ public final class Seq2Seq: Layer {
     public struct Encoded {
         /// `[S, B, 2He]`
         public let memory: Tensor
+        /// Each sentence's source length `S_b` (`<eos>` included).
         public let lengths: [Int]
         /// The decoder's initial state, `[Ld, B, Hd]`.
         public let initial: RecurrentState
@@ -361,11 +388,14 @@ public final class Seq2Seq: Layer {
 
     // MARK: - Checkpoints
 
+    /// The configuration as JSON, as stored in checkpoints.
     public var configJSON: String { canonicalJSON(config) }
 
     /// Both vocabularies in one list: source tokens, then target tokens; the config gives the split.
     public var checkpointVocabulary: [String] { source.tokens + target.tokens }
 
+    /// The model a checkpoint holds.
+    /// - Throws: ``CheckpointError`` when it holds another kind of model, a bad configuration or vocabularies, or tensors that do not match.
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(Seq2SeqConfig.self)

@@ -13,19 +13,30 @@ public enum Pooling: String, Codable, CaseIterable, Sendable {
 
 /// The hyper-parameters of a ``SequenceClassifier``, stored in its checkpoints.
 public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
+    /// How text becomes tokens.
     public var tokenizer: TextTokenizer
+    /// Whether text is lowercased before tokenizing.
     public var lowercase: Bool
+    /// The recurrent cell.
     public var cell: CellKind
+    /// `V`, the number of tokens.
     public var vocabularySize: Int
+    /// `E`, the size of each token's vector.
     public var embeddingSize: Int
+    /// `H`, the hidden size per direction.
     public var hiddenSize: Int
+    /// `L`, the number of stacked layers.
     public var layers: Int
+    /// Whether the stack also reads each text backwards.
     public var bidirectional: Bool
+    /// Dropout on the embedded input, between layers and on the pooled features.
     public var dropout: Float
+    /// How the outputs of a sequence become one feature vector.
     public var pooling: Pooling
     /// Class names in id order.
     public var labels: [String]
 
+    /// A configuration with these settings.
     public init(tokenizer: TextTokenizer, lowercase: Bool, cell: CellKind, vocabularySize: Int, embeddingSize: Int, hiddenSize: Int,
                 layers: Int, bidirectional: Bool, dropout: Float, pooling: Pooling, labels: [String]) {
         self.tokenizer = tokenizer
@@ -41,6 +52,7 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
         self.labels = labels
     }
 
+    /// Why the configuration cannot build a model, or nil.
     public var problem: String? {
         if vocabularySize < 2 || embeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "sizes must be positive" }
         if let problem = classifierLabelsProblem(labels) { return problem }
@@ -60,18 +72,27 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
 /// linear -> softmax (the part after the embedding is the shared
 /// ``PooledRecurrentStack``). Parameter names: `embedding.*`, `rnn.*`, `head.*`.
 public final class SequenceClassifier: ClassifierModel {
+    /// The checkpoint `kind` of a text classifier.
     public static let kind = "sequence_classifier"
 
+    /// The hyper-parameters it was built with.
     public let config: SequenceClassifierConfig
+    /// The tokens, `V` of them, in id order (`<pad>` and `<unk>` among them).
     public let vocabulary: Vocabulary
+    /// The token embedding `[V, E]` (`embedding.weight`).
     public let embedding: Embedding
+    /// The recurrent stack, pooling and output layer after the embedding.
     public let core: PooledRecurrentStack
     let dropout: Dropout
 
+    /// The recurrent stack (`rnn.*`, PyTorch's names).
     public var rnn: RecurrentLayer { core.rnn }
+    /// The output layer, pooled features `[B, D*H]` to logits `[B, C]`.
     public var head: Linear { core.head }
+    /// Class names in id order.
     public var labels: [String] { config.labels }
 
+    /// A classifier with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
     public init(config: SequenceClassifierConfig, vocabulary: Vocabulary, rng: inout SeededRNG) {
         precondition(config.problem == nil, "SequenceClassifier: \(config.problem ?? "")")
         precondition(vocabulary.count == config.vocabularySize, "SequenceClassifier: vocabulary size differs from the config")
@@ -84,6 +105,7 @@ public final class SequenceClassifier: ClassifierModel {
         dropout = Dropout(probability: config.dropout)
     }
 
+    /// `embedding.weight`, then `rnn.*` and `head.*`.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         prefixed("embedding", embedding) + core.namedParameters
     }
@@ -94,6 +116,7 @@ public final class SequenceClassifier: ClassifierModel {
         return ids.isEmpty ? [vocabulary.unknownID ?? 0] : ids
     }
 
+    /// The number of steps of `sequence`, its token count.
     public func length(of sequence: [Int]) -> Int { sequence.count }
 
     /// The logits `[B, C]` (in `outputs`) for a batch of id sequences; with
@@ -114,9 +137,13 @@ public final class SequenceClassifier: ClassifierModel {
 
     // MARK: - Checkpoints
 
+    /// The configuration as JSON, as stored in checkpoints.
     public var configJSON: String { canonicalJSON(config) }
+    /// The vocabulary's tokens, stored in checkpoints.
     public var checkpointVocabulary: [String]? { vocabulary.tokens }
 
+    /// The classifier a checkpoint holds.
+    /// - Throws: ``CheckpointError`` when it holds another kind of model, a bad configuration or vocabulary, or tensors that do not match.
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(SequenceClassifierConfig.self)

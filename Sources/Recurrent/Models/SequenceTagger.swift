@@ -2,22 +2,32 @@ import Foundation
 
 /// The hyper-parameters of a ``SequenceTagger``, stored in its checkpoints.
 public struct SequenceTaggerConfig: Codable, Equatable, Sendable {
+    /// The recurrent cell of the word-level stack.
     public var cell: CellKind
+    /// Whether words are lowercased before lookup.
     public var lowercase: Bool
+    /// The word vocabulary's size.
     public var wordVocabularySize: Int
+    /// The size of each word vector.
     public var wordEmbeddingSize: Int
     /// The character vocabulary and encoder sizes; 0 disables the character encoder.
     public var charVocabularySize: Int
+    /// The size of each character vector.
     public var charEmbeddingSize: Int
+    /// The character BiLSTM's hidden size per direction; 0: no character encoder.
     public var charHiddenSize: Int
+    /// `H`, the word-level stack's hidden size per direction.
     public var hiddenSize: Int
+    /// `L`, the word-level stack's layers.
     public var layers: Int
+    /// Dropout on each word's input, between layers and on the stack's output.
     public var dropout: Float
     /// Tag names in id order.
     public var tags: [String]
     /// The CoNLL-U column the tags come from.
     public var column: CoNLLU.TagColumn
 
+    /// A configuration with these settings.
     public init(cell: CellKind, lowercase: Bool, wordVocabularySize: Int, wordEmbeddingSize: Int, charVocabularySize: Int,
                 charEmbeddingSize: Int, charHiddenSize: Int, hiddenSize: Int, layers: Int, dropout: Float, tags: [String], column: CoNLLU.TagColumn = .upos) {
         self.cell = cell
@@ -34,8 +44,10 @@ public struct SequenceTaggerConfig: Codable, Equatable, Sendable {
         self.column = column
     }
 
+    /// Whether the model has a character encoder.
     public var usesCharacters: Bool { charHiddenSize > 0 }
 
+    /// Why the configuration cannot build a model, or nil.
     public var problem: String? {
         if wordVocabularySize < 2 || wordEmbeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "sizes must be positive" }
         if usesCharacters && (charVocabularySize < 2 || charEmbeddingSize < 1) { return "character sizes must be positive" }
@@ -63,18 +75,28 @@ public struct SequenceTaggerConfig: Codable, Equatable, Sendable {
 /// useful input) -> dropout -> stacked BiLSTM -> dropout -> linear per token.
 /// Parameter names: `word_embedding.*`, `char_embedding.*`, `char_rnn.*`, `rnn.*`, `head.*`.
 public final class SequenceTagger: Layer {
+    /// The checkpoint `kind` of a sequence tagger.
     public static let kind = "sequence_tagger"
 
+    /// The hyper-parameters it was built with.
     public let config: SequenceTaggerConfig
+    /// The word vocabulary.
     public let words: Vocabulary
+    /// The character vocabulary; nil without a character encoder.
     public let chars: Vocabulary?
+    /// The word embedding (`word_embedding.weight`).
     public let wordEmbedding: Embedding
+    /// The character embedding; nil without a character encoder.
     public let charEmbedding: Embedding?
+    /// The character BiLSTM over each word's letters; nil without a character encoder.
     public let charRNN: RecurrentLayer?
+    /// The word-level bidirectional stack.
     public let rnn: RecurrentLayer
+    /// The output layer, `2H` to one logit per tag.
     public let head: Linear
     let dropout: Dropout
 
+    /// A tagger with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
     public init(config: SequenceTaggerConfig, words: Vocabulary, chars: Vocabulary?, rng: inout SeededRNG) {
         precondition(config.problem == nil, "SequenceTagger: \(config.problem ?? "")")
         precondition(words.count == config.wordVocabularySize, "SequenceTagger: word vocabulary size differs from the config")
@@ -97,6 +119,7 @@ public final class SequenceTagger: Layer {
         dropout = Dropout(probability: config.dropout)
     }
 
+    /// `word_embedding.*`, `char_embedding.*` and `char_rnn.*` (with characters), `rnn.*`, `head.*`.
     public var namedParameters: [(name: String, parameter: Parameter)] {
         var out = prefixed("word_embedding", wordEmbedding)
         if let charEmbedding, let charRNN { out += prefixed("char_embedding", charEmbedding) + prefixed("char_rnn", charRNN) }
@@ -247,11 +270,14 @@ public final class SequenceTagger: Layer {
 
     // MARK: - Checkpoints
 
+    /// The configuration as JSON, as stored in checkpoints.
     public var configJSON: String { canonicalJSON(config) }
 
     /// Both vocabularies in one list: the words, then (when used) the characters; the config gives the split.
     public var checkpointVocabulary: [String] { words.tokens + (chars?.tokens ?? []) }
 
+    /// The tagger a checkpoint holds.
+    /// - Throws: ``CheckpointError`` when it holds another kind of model, a bad configuration or vocabularies, or tensors that do not match.
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(SequenceTaggerConfig.self)

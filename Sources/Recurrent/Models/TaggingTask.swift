@@ -1,20 +1,26 @@
 /// Per-token accuracy overall and per gold tag.
 public struct TaggingMetrics: Sendable, Equatable {
+    /// Tag names in id order.
     public let tags: [String]
+    /// Words tagged correctly, per true tag.
     public private(set) var correct: [Int]
+    /// Words counted, per true tag.
     public private(set) var total: [Int]
 
+    /// Empty counts for the tags `tags`.
     public init(tags: [String]) {
         self.tags = tags
         correct = Array(repeating: 0, count: tags.count)
         total = correct
     }
 
+    /// Counts one word of tag `truth` tagged `predicted` (both ids).
     public mutating func add(truth: Int, predicted: Int) {
         total[truth] += 1
         if truth == predicted { correct[truth] += 1 }
     }
 
+    /// The fraction of words tagged correctly, in `[0, 1]` (0 when none were counted).
     public var accuracy: Double {
         let n = total.reduce(0, +)
         return n == 0 ? 0 : Double(correct.reduce(0, +)) / Double(n)
@@ -65,6 +71,7 @@ extension SequenceTagger {
 
 /// Training a ``SequenceTagger`` on sentences batched by length.
 public final class TaggingTask: TrainingTask {
+    /// The tagger trained.
     public let model: SequenceTagger
     let trainWords: [[String]], trainTags: [[Int]]
     let validWords: [[String]], validTags: [[Int]]
@@ -73,6 +80,7 @@ public final class TaggingTask: TrainingTask {
     /// Data-parallel: this rank's place among the ranks sharing each batch.
     var share: (rank: Int, size: Int)? = nil
 
+    /// Trains `model` on `train` (sentences and their tag ids) in length-bucketed batches of `batch`.
     public init(model: SequenceTagger, train: ([[String]], [[Int]]), valid: ([[String]], [[Int]])?, batch: Int) {
         self.model = model
         (trainWords, trainTags) = train
@@ -80,16 +88,23 @@ public final class TaggingTask: TrainingTask {
         batcher = LengthBatcher(lengths: trainWords.map(\.count), batchSize: batch)
     }
 
+    /// The model's parameters under their checkpoint names.
     public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
+    /// Batches per epoch.
     public var batchesPerEpoch: Int { batcher.batchCount }
+    /// What one counted item is: "words".
     public var unit: String { "words" }
+    /// Whether there is validation data.
     public var hasValidationData: Bool { !validWords.isEmpty }
+    /// The model's checkpoint `kind`, configuration JSON and vocabulary.
     public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) {
         (SequenceTagger.kind, model.configJSON, model.checkpointVocabulary)
     }
 
+    /// Shuffles the batches of epoch `epoch` (deterministic in `seed` and the epoch).
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
 
+    /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let indices = share.map { batcher.share(of: batches[index], rank: $0.rank, size: $0.size) } ?? batches[index]
         guard !indices.isEmpty else { return (0, 0) }
@@ -103,6 +118,7 @@ public final class TaggingTask: TrainingTask {
         return nil
     }
 
+    /// The validation loss and metrics (token accuracy), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard hasValidationData else { return nil }
         let r = model.evaluate(validWords, tags: validTags)

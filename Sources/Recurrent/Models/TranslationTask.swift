@@ -23,6 +23,7 @@ extension Seq2Seq {
 /// Training a ``Seq2Seq`` on sentence pairs batched by source length, with
 /// validation loss and BLEU (greedy decoding) as metrics.
 public final class TranslationTask: TrainingTask {
+    /// The model trained.
     public let model: Seq2Seq
     let trainSources: [[Int]], trainTargets: [[Int]]
     let validSources: [[Int]], validTargets: [[Int]]
@@ -47,14 +48,20 @@ public final class TranslationTask: TrainingTask {
         batcher = LengthBatcher(lengths: trainSources.map(\.count), batchSize: batch)
     }
 
+    /// The model's parameters under their checkpoint names.
     public var parameters: [(name: String, parameter: Parameter)] { model.namedParameters }
+    /// Batches per epoch.
     public var batchesPerEpoch: Int { batcher.batchCount }
+    /// What one counted item is: "target tokens".
     public var unit: String { "target tokens" }
+    /// Whether there is validation data.
     public var hasValidationData: Bool { !validSources.isEmpty }
+    /// The model's checkpoint `kind`, configuration JSON and vocabulary.
     public var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) {
         (Seq2Seq.kind, model.configJSON, model.checkpointVocabulary)
     }
 
+    /// Shuffles the batches of epoch `epoch` (deterministic in `seed` and the epoch).
     public func startEpoch(_ epoch: Int, seed: UInt64) {
         self.epoch = epoch
         batches = batcher.batches(epoch: epoch, seed: seed)
@@ -65,6 +72,7 @@ public final class TranslationTask: TrainingTask {
         scheduledSampling?.probability(afterEpochs: Double(epoch) + Double(index) / Double(max(batchesPerEpoch, 1))) ?? 0
     }
 
+    /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
     public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
         let indices = batches[index]
         let sources = indices.map { trainSources[$0] }, targets = indices.map { trainTargets[$0] }
@@ -78,6 +86,7 @@ public final class TranslationTask: TrainingTask {
         return (r.loss, r.count)
     }
 
+    /// The validation loss and metrics (BLEU, chrF and perplexity), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard hasValidationData else { return nil }
         let loss = model.evaluateLoss(sources: validSources, targets: validTargets).loss

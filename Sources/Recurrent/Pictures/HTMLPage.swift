@@ -7,21 +7,24 @@ import Foundation
 /// run, and shows any script error in a red box (`#page-error`), so a test or
 /// a reader sees a broken page at once.
 public struct HTMLPage: Sendable {
+    /// The page's title, shown in the browser's tab and as its heading.
     public var title: String
-    /// HTML fragments, in order (escape text with ``escapeXML(_:)``).
-    public var body: [String] = []
+    /// HTML fragments, in order (escape text with `escapeXML`).
+    package var body: [String] = []
     /// JavaScript run after the body is parsed.
-    public var script = ""
+    package var script = ""
 
-    public init(title: String) { self.title = title }
+    /// An empty page titled `title`.
+    package init(title: String) { self.title = title }
 
     /// Appends a section with a heading and a paragraph of explanation.
-    public mutating func section(_ heading: String, _ explanation: String? = nil, _ content: String) {
+    package mutating func section(_ heading: String, _ explanation: String? = nil, _ content: String) {
         var html = "<section><h2>\(escapeXML(heading))</h2>"
         if let explanation { html += "<p class=\"explain\">\(escapeXML(explanation))</p>" }
         body.append(html + content + "</section>")
     }
 
+    /// The whole page as one HTML document.
     public var html: String {
         """
         <!DOCTYPE html>
@@ -58,8 +61,11 @@ public struct HTMLPage: Sendable {
         """
     }
 
-    /// Writes the page to `path` as ``claim(_:inputs:)`` and ``write(_:to:)`` do, releasing the lock after.
-    /// - Throws: ``OutputFileError``.
+    /// Writes the page to `path` (a temporary file, then a rename), after checking
+    /// that the folder is writable, that `path` is none of `inputs` (by option,
+    /// for the message) and that a file already there is a page or SVG, never
+    /// another kind of file; holds the output's advisory lock while writing.
+    /// - Throws: ``OutputFileError`` naming the file and what to do.
     public func write(to path: String, inputs: [(option: String, path: String)] = []) throws {
         let lock = try Self.claim(path, inputs: inputs)
         defer { lock.release() }

@@ -21,10 +21,12 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Equatable {
         state = (splitmix(), splitmix(), splitmix(), splitmix())
     }
 
+    /// Whether both generators are in the same state (they will draw the same numbers).
     public static func == (a: SeededRNG, b: SeededRNG) -> Bool {
         a.state.0 == b.state.0 && a.state.1 == b.state.1 && a.state.2 == b.state.2 && a.state.3 == b.state.3
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = rotl(state.1 &* 5, 7) &* 9
         let t = state.1 << 17

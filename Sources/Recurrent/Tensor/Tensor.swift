@@ -126,6 +126,7 @@ public struct Tensor: Equatable, Sendable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// The shape and the first few values, for printing.
     public var description: String {
         let head = scalars.prefix(8).map { String(format: "%.4g", Double($0)) }.joined(separator: ", ")
         return "Tensor\(shape)[\(head)\(count > 8 ? ", ..." : "")]"

@@ -12,10 +12,12 @@ public struct BLEU: Sendable, Equatable {
     public let score: Double
     /// Precisions of orders 1...4 in percent.
     public let precisions: [Double]
+    /// The brevity penalty, `exp(1 - r/c)` when the hypotheses are shorter than the references, else 1.
     public let brevityPenalty: Double
     /// Total tokens of the hypotheses and of the references.
     public let hypothesisLength: Int, referenceLength: Int
 
+    /// The highest n-gram order counted, 4.
     public static let maxOrder = 4
 
     /// The corpus BLEU of `hypotheses` against `references` (same count, detokenized text).

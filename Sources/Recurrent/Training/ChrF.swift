@@ -4,10 +4,14 @@
 /// averaged over the orders that occur in both, then
 /// `F_beta = (1 + beta^2) P R / (beta^2 P + R)` with `beta = 2`, in percent.
 public struct ChrF: Sendable, Equatable {
+    /// The score in `[0, 100]`.
     public let score: Double
+    /// The highest character n-gram order, 6.
     public static let order = 6
+    /// `β`, the weight of recall against precision, 2.
     public static let beta = 2.0
 
+    /// The corpus chrF of `hypotheses` against `references` (same count, detokenized text).
     public init(hypotheses: [String], references: [String]) {
         precondition(hypotheses.count == references.count, "chrF: \(hypotheses.count) hypotheses for \(references.count) references")
         var hypCount = [Int](repeating: 0, count: Self.order), refCount = hypCount, matches = hypCount

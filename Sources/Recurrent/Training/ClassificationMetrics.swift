@@ -1,17 +1,22 @@
 /// Accuracy, per-class precision/recall/F1, macro-F1 and the confusion matrix.
 public struct ClassificationMetrics: Sendable, Equatable {
+    /// Class names in id order.
     public let labels: [String]
     /// `confusion[truth][predicted]`.
     public private(set) var confusion: [[Int]]
 
+    /// Empty counts for the classes `labels`.
     public init(labels: [String]) {
         self.labels = labels
         confusion = Array(repeating: Array(repeating: 0, count: labels.count), count: labels.count)
     }
 
+    /// Counts one example of class `truth` predicted as `predicted` (both ids).
     public mutating func add(truth: Int, predicted: Int) { confusion[truth][predicted] += 1 }
 
+    /// The number of examples counted.
     public var total: Int { confusion.joined().reduce(0, +) }
+    /// The fraction of examples predicted correctly, in `[0, 1]` (0 when none were counted).
     public var accuracy: Double {
         total == 0 ? 0 : Double(labels.indices.reduce(0) { $0 + confusion[$1][$1] }) / Double(total)
     }

@@ -12,6 +12,7 @@ import Foundation
 /// (PyTorch's `label_smoothing`): loss `= (1 - ε) nll + ε mean_v(-log p_v)`,
 /// gradient `= p - q`.
 public enum CrossEntropy {
+    /// How the per-row losses are combined: their mean over counted rows, or their sum.
     public enum Reduction: Sendable { case mean, sum }
 
     /// The loss and `dL/dlogits` (`[N, V]`), in one pass.

@@ -40,13 +40,18 @@ public enum LearningRateSchedule: Codable, Equatable, Sendable {
 /// The running state of a schedule: what the training loop asks for the rate
 /// before each step and tells after each validation. Saved in checkpoints.
 public struct LearningRateScheduler: Codable, Equatable, Sendable {
+    /// The schedule this state follows.
     public let schedule: LearningRateSchedule
+    /// The rate the schedule scales, the optimizer's learning rate.
     public let baseRate: Float
     /// The plateau schedule's current multiplier, best loss and count of validations without improvement.
     public private(set) var plateauScale: Float = 1
+    /// The best validation loss the plateau schedule has seen.
     public private(set) var plateauBest: Double? = nil
+    /// Validations since the plateau schedule's best.
     public private(set) var plateauBad = 0
 
+    /// The state of `schedule` at the start of training, scaling `baseRate`.
     public init(schedule: LearningRateSchedule, baseRate: Float) {
         self.schedule = schedule
         self.baseRate = baseRate

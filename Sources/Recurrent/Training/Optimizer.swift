@@ -17,6 +17,7 @@ public protocol Optimizer {
 
 /// Why optimizer state could not be restored.
 public struct OptimizerStateError: RecurrentError, Equatable {
+    /// The whole message: which state tensor, and what was wrong with it.
     public let description: String
 }
 

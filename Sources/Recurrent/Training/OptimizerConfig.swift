@@ -1,18 +1,28 @@
 /// Which optimizer to build and its settings: what the CLI and checkpoints record.
 public struct OptimizerConfig: Codable, Equatable, Sendable {
+    /// The optimizer to build: ``SGD``, ``Adam``, AdamW (``Adam`` with decoupled weight decay), ``RMSprop`` or ``Adagrad``.
     public enum Kind: String, Codable, CaseIterable, Sendable { case sgd, adam, adamw, rmsprop, adagrad }
 
+    /// Which optimizer.
     public var kind: Kind
+    /// The base learning rate (a schedule scales it).
     public var learningRate: Float
+    /// SGD's and RMSprop's momentum (0: none).
     public var momentum: Float = 0
+    /// Whether SGD uses Nesterov momentum.
     public var nesterov = false
+    /// The weight decay every optimizer applies (AdamW: decoupled).
     public var weightDecay: Float = 0
+    /// Adam's `β1`.
     public var beta1: Float = 0.9
+    /// Adam's `β2`.
     public var beta2: Float = 0.999
+    /// The optimizer's `ε` (nil: its PyTorch default).
     public var epsilon: Float? = nil
     /// RMSprop's smoothing constant (char-rnn: 0.95).
     public var alpha: Float = 0.99
 
+    /// A `kind` optimizer at `learningRate`, every other setting at its default.
     public init(kind: Kind, learningRate: Float) {
         self.kind = kind
         self.learningRate = learningRate

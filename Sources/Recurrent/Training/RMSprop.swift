@@ -8,18 +8,26 @@
 ///
 /// char-rnn's setting is `alpha: 0.95` (its `decay_rate`).
 public struct RMSprop: Optimizer {
+    /// The learning rate `lr` of the next ``step()``.
     public var learningRate: Float
+    /// `α`, the decay of the squared-gradient average.
     public let alpha: Float
+    /// `ε`, added to `sqrt(v̂)` so the division is safe.
     public let epsilon: Float
+    /// The momentum of the scaled step; 0 for none.
     public let momentum: Float
+    /// Whether the squared average is centred by the mean gradient's square.
     public let centered: Bool
+    /// The L2 penalty added to the gradient, `weightDecay * w`.
     public let weightDecay: Float
+    /// Steps taken so far.
     public private(set) var stepCount = 0
     let parameters: [(name: String, parameter: Parameter)]
     var squareAverage: OptimizerSlots
     var gradAverage: OptimizerSlots
     var buffer: OptimizerSlots
 
+    /// RMSprop over `parameters`, PyTorch's defaults; its averages start at zero.
     public init(parameters: [(name: String, parameter: Parameter)], learningRate: Float = 1e-2, alpha: Float = 0.99,
                 epsilon: Float = 1e-8, momentum: Float = 0, centered: Bool = false, weightDecay: Float = 0) {
         precondition(learningRate >= 0, "RMSprop: learning rate must not be negative, got \(learningRate)")
@@ -37,6 +45,7 @@ public struct RMSprop: Optimizer {
         buffer = OptimizerSlots(kind: "momentum_buffer", parameters: momentum > 0 ? parameters : [])
     }
 
+    /// One update of every parameter from its gradient (see the type's equations).
     public mutating func step() {
         stepCount += 1
         let lr = learningRate, a = alpha, eps = epsilon, mu = momentum, wd = weightDecay, centered = centered
@@ -71,10 +80,13 @@ public struct RMSprop: Optimizer {
         }
     }
 
+    /// The averages (`square_avg.<name>`, and `grad_avg`, `momentum_buffer` when used), PyTorch's names.
     public func stateTensors() -> [(name: String, tensor: Tensor)] {
         squareAverage.named(parameters) + (centered ? gradAverage.named(parameters) : []) + (momentum > 0 ? buffer.named(parameters) : [])
     }
 
+    /// Restores the averages written by ``stateTensors()`` and the step count.
+    /// - Throws: ``OptimizerStateError`` naming a missing tensor or one of the wrong shape.
     public mutating func loadState(_ tensors: [String: Tensor], stepCount: Int) throws {
         try squareAverage.load(tensors, parameters)
         if centered { try gradAverage.load(tensors, parameters) }

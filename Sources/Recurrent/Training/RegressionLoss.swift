@@ -6,6 +6,7 @@
 /// `L = sum |p - y| / N`, `dL/dp = sign(p - y) / N` (0 where `p == y`, as
 /// PyTorch). With `.sum` the `/ N` is dropped. The sum runs in Double.
 public enum RegressionLoss: String, Codable, CaseIterable, Sendable {
+    /// Mean squared error, or mean absolute error (see the type's equations).
     case mse, mae
 
     /// The loss and `dL/dpredictions`.

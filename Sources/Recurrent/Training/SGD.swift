@@ -5,14 +5,20 @@
 ///     v = momentum * v + g          (v = g on the first step)
 ///     w -= lr * (nesterov ? g + momentum * v : v)
 public struct SGD: Optimizer {
+    /// The learning rate `lr` of the next ``step()``.
     public var learningRate: Float
+    /// The momentum; 0 for plain gradient descent.
     public let momentum: Float
+    /// Whether the update uses Nesterov momentum.
     public let nesterov: Bool
+    /// The L2 penalty added to the gradient, `weightDecay * w`.
     public let weightDecay: Float
+    /// Steps taken so far.
     public private(set) var stepCount = 0
     let parameters: [(name: String, parameter: Parameter)]
     var velocity: OptimizerSlots
 
+    /// SGD over `parameters`; the velocities start at zero.
     public init(parameters: [(name: String, parameter: Parameter)], learningRate: Float, momentum: Float = 0,
                 nesterov: Bool = false, weightDecay: Float = 0) {
         precondition(learningRate >= 0, "SGD: learning rate must not be negative, got \(learningRate)")
@@ -26,6 +32,7 @@ public struct SGD: Optimizer {
         self.velocity = OptimizerSlots(kind: "momentum_buffer", parameters: parameters)
     }
 
+    /// One update of every parameter from its gradient (see the type's equations).
     public mutating func step() {
         let first = stepCount == 0
         stepCount += 1
@@ -47,8 +54,11 @@ public struct SGD: Optimizer {
         }
     }
 
+    /// The velocities `momentum_buffer.<name>` (none without momentum), PyTorch's names.
     public func stateTensors() -> [(name: String, tensor: Tensor)] { momentum == 0 ? [] : velocity.named(parameters) }
 
+    /// Restores the velocities written by ``stateTensors()`` and the step count.
+    /// - Throws: ``OptimizerStateError`` naming a missing tensor or one of the wrong shape.
     public mutating func loadState(_ tensors: [String: Tensor], stepCount: Int) throws {
         if momentum != 0 { try velocity.load(tensors, parameters) }
         self.stepCount = stepCount

@@ -9,8 +9,11 @@ import Foundation
 /// stop training cleanly sets ``stopRequested`` from its own signal handling
 /// (the `rnn` tool does).
 public final class Trainer {
+    /// The task being trained.
     public let task: any TrainingTask
+    /// The options of the run.
     public let options: TrainingOptions
+    /// Where training stands; updated after each step.
     public internal(set) var progress: TrainingProgress
     var optimizer: any Optimizer
     var rng: SeededRNG

@@ -10,6 +10,7 @@ public struct TrainingBudget: Codable, Equatable, Sendable {
     /// Stop after this much training time in all, in minutes (nil: no time limit).
     public var minutes: Double?
 
+    /// A budget of any of `epochs`, `steps` and `minutes`; training stops at the first reached.
     public init(epochs: Int? = nil, steps: Int? = nil, minutes: Double? = nil) {
         self.epochs = epochs
         self.steps = steps
@@ -25,13 +26,17 @@ public struct TrainingBudget: Codable, Equatable, Sendable {
     /// How a problem names each part of the budget: `epochs` in the library,
     /// `--epochs` in the `rnn` tool.
     public struct Names: Sendable {
+        /// The names of the epoch, step and time parts.
         public var epochs: String, steps: String, minutes: String
+        /// Names for the three parts of a budget.
         public init(epochs: String, steps: String, minutes: String) {
             self.epochs = epochs
             self.steps = steps
             self.minutes = minutes
         }
+        /// The library's names: `epochs`, `steps`, `minutes`.
         public static let plain = Names(epochs: "epochs", steps: "steps", minutes: "minutes")
+        /// The `rnn` tool's option names: `--epochs`, `--steps`, `--minutes`.
         public static let options = Names(epochs: "--epochs", steps: "--steps", minutes: "--minutes")
     }
 

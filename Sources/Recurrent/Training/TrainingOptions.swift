@@ -14,6 +14,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// validation loss (lower is better), or the name of a validation metric
     /// such as `accuracy` (higher is better).
     public var selectMetric: String? = nil
+    /// The seed of every random draw of the run (shuffling, dropout).
     public var seed: UInt64 = 1
     /// The model checkpoint: the best by validation loss (or ``selectMetric``),
     /// or the last without validation data.
@@ -33,9 +34,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Recorded in both checkpoint files' metadata as they are, for example
     /// `command_line` and `data` (``rnn inspect`` shows them).
     public var provenance: [String: String] = [:]
+    /// Which optimizer, its learning rate and settings.
     public var optimizer: OptimizerConfig
+    /// How the learning rate changes over the run.
     public var schedule: LearningRateSchedule = .constant
 
+    /// Options writing the model to `output`, trained with `optimizer`; every other option at its default.
     public init(output: String, optimizer: OptimizerConfig) {
         self.output = output
         self.optimizer = optimizer

@@ -6,14 +6,21 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var epoch = 0
     /// The next batch of the current epoch.
     public var batchIndex = 0
+    /// The training random generator's state, to continue exactly.
     public var rngState: [String]
+    /// The learning-rate schedule's running state.
     public var scheduler: LearningRateScheduler
+    /// The best validation loss so far (nil before the first validation).
     public var bestLoss: Double? = nil
     /// The best value of the selected metric, when one is selected.
     public var bestScore: Double? = nil
+    /// Validations since the best one, for early stopping.
     public var validationsWithoutImprovement = 0
+    /// Training time so far in seconds, over every resumed part of the run.
     public var elapsedSeconds = 0.0
+    /// Batches skipped for a non-finite loss or gradient.
     public var skippedBatches = 0
+    /// The last training batch's mean loss.
     public var lastLoss: Double? = nil
     /// Batches per epoch when this was saved (absent in older resume files):
     /// a resume with another batch size maps ``batchIndex`` onto the new epoch.

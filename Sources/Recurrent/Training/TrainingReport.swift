@@ -4,9 +4,13 @@ public struct TrainingReport: Sendable {
     /// requested (Ctrl-C), or the budget was spent before it started (a
     /// finished run resumed: nothing trained, nothing written).
     public enum Stop: String, Sendable { case budget, earlyStopping, interrupted, alreadyDone }
+    /// Where training stood when the run ended.
     public var progress: TrainingProgress
+    /// Why the run ended.
     public var stop: Stop
+    /// The last validation loss, nil without validation.
     public var lastValidationLoss: Double?
+    /// The last validation's other metrics by name (`accuracy`, `bleu`, ...).
     public var lastMetrics: [String: Double]
     /// Items per second over the run.
     public var throughput: Double

@@ -44,11 +44,18 @@ public protocol TrainingTask: AnyObject {
 }
 
 extension TrainingTask {
+    /// Default: no carried state.
     public var carriedState: [(name: String, tensor: Tensor)] { [] }
+    /// Default: no carried state.
     public var carriedStateShapes: [String: [Int]] { [:] }
+    /// Default: nothing to restore.
     public func restoreCarriedState(_ tensors: [String: Tensor]) throws {}
+    /// Default: never told (its gradients are reduced after backward).
     public var gradientsReady: GradientsReady? { get { nil } set {} }
+    /// Default: the task cannot be split among ranks; says so.
     public func shard(rank: Int, size: Int) -> String? { "this task cannot be trained with --distributed yet" }
+    /// Default: every rank validates the whole set.
     public func validationSums() -> [Double]? { nil }
+    /// Default: the first sum as the loss, no metrics.
     public func validation(fromSums sums: [Double]) -> (loss: Double, metrics: [String: Double]) { (sums.first ?? .nan, [:]) }
 }

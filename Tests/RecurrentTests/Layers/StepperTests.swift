@@ -78,6 +78,20 @@ import Testing
         if cell.hasCellState { expectClose(stepper.state.c!, full.final.c!, "\(cell) final c") }
     }
 
+    @Test("the public step over an array gives exactly the pointer step's outputs and state", arguments: CellKind.allCases)
+    func arrayStepEqualsPointerStep(cell: CellKind) {
+        var rng = SeededRNG(seed: 8)
+        let layer = RecurrentLayer(cell: cell, inputSize: 5, hiddenSize: 7, layers: 2, rng: &rng)
+        let x = randomTensor([6, 1, 5], seed: 9)
+        let byPointer = RecurrentStepper(layer: layer), byArray = RecurrentStepper(layer: layer)
+        for t in 0..<6 {
+            let row = Array(x.scalars[(t * 5)..<((t + 1) * 5)])
+            let expected = row.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: byPointer.step(input: $0.baseAddress!), count: 7)) }
+            #expect(byArray.step(row) == expected, "\(cell) step \(t)")
+        }
+        #expect(byArray.state == byPointer.state)
+    }
+
     @Test func generatorLogitsEqualTheModelsLogits() throws {
         let model = try LanguageModel(checkpoint: Checkpoint.read(fixturePath("interop_swift_lm")))
         let ids = [3, 1, 4, 1, 5, 9, 2, 6]
