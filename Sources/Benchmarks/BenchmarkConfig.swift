@@ -3,34 +3,34 @@ import Foundation
 
 /// A named benchmark, shared with Scripts/bench_pytorch.py so the two can be
 /// compared side by side.
-public struct BenchmarkConfig: Sendable {
-    public enum Mode: String, Sendable { case train, generate, gemm, translate, beam }
+package struct BenchmarkConfig: Sendable {
+    package enum Mode: String, Sendable { case train, generate, gemm, translate, beam }
     /// How a training config reads out the recurrent output.
-    public enum Head: String, Sendable {
+    package enum Head: String, Sendable {
         /// Every step predicts the next token (a language model).
         case perToken = "per-token"
         /// The last step's output predicts one of 2 classes (a classifier).
         case lastStep = "last-step"
     }
 
-    public var name: String
-    public var mode: Mode
-    public var cell: CellKind = .lstm
-    public var layers = 1
-    public var bidirectional = false
-    public var vocabulary = 65
-    public var embedding = 64
-    public var hidden = 256
-    public var batch = 1
-    public var seq = 1
-    public var head: Head = .perToken
+    package var name: String
+    package var mode: Mode
+    package var cell: CellKind = .lstm
+    package var layers = 1
+    package var bidirectional = false
+    package var vocabulary = 65
+    package var embedding = 64
+    package var hidden = 256
+    package var batch = 1
+    package var seq = 1
+    package var head: Head = .perToken
     /// Numeric input: `embedding` values per step drawn at random, no embedding layer
     /// (numeric-sequence classification); `vocabulary` is then unused.
-    public var dense = false
+    package var dense = false
     /// Square GEMM size (gemm mode).
-    public var size = 0
+    package var size = 0
 
-    public static let all: [BenchmarkConfig] = [
+    package static let all: [BenchmarkConfig] = [
         train("charlm-lstm-2x256", .lstm, layers: 2, vocabulary: 65, embedding: 64, hidden: 256, batch: 32, seq: 64),
         train("charlm-gru-2x256", .gru, layers: 2, vocabulary: 65, embedding: 64, hidden: 256, batch: 32, seq: 64),
         train("charlm-rnn-2x256", .rnnTanh, layers: 2, vocabulary: 65, embedding: 64, hidden: 256, batch: 32, seq: 64),
@@ -65,12 +65,12 @@ public struct BenchmarkConfig: Sendable {
         BenchmarkConfig(name: name, mode: .generate, cell: .lstm, layers: layers, vocabulary: 65, embedding: 64, hidden: hidden)
     }
 
-    public static func named(_ name: String) -> BenchmarkConfig? { all.first { $0.name == name } }
+    package static func named(_ name: String) -> BenchmarkConfig? { all.first { $0.name == name } }
 
     /// Floating-point operations of one training step, counted as the PyTorch
     /// script counts them: 3 x (the recurrent GEMMs + the output layer), for
     /// forward, input gradient and weight gradient.
-    public var trainingFlops: Double {
+    package var trainingFlops: Double {
         if mode == .translate { return translationFlops }
         let G = Double(cell.gateCount), H = Double(hidden), D = bidirectional ? 2.0 : 1.0
         var recurrent = 0.0
@@ -95,15 +95,15 @@ public struct BenchmarkConfig: Sendable {
     }
 
     /// The beam width of a beam config.
-    public static let beamWidth = 5
+    package static let beamWidth = 5
 
     /// The words each hypothesis of a beam config decodes: the source's words and 5.
-    public var beamLength: Int { seq - 1 + 5 }
+    package var beamLength: Int { seq - 1 + 5 }
 
     /// Floating-point operations of one beam config's batch: the encoder and the
     /// key projection once, then per step and hypothesis the decoder cell, the
     /// general attention's scores and context, the combine layer and the output layer.
-    public var beamFlops: Double {
+    package var beamFlops: Double {
         let G = Double(cell.gateCount), H = Double(hidden), E = Double(embedding), S = Double(seq), B = Double(batch)
         let encoder = 2 * 2 * B * S * (E * G * H + H * G * H) + 2 * B * S * 2 * H * H
         let perHypothesisStep = 2 * (E * G * H + H * G * H) + 2 * S * 2 * H * 2 + 2 * 3 * H * H + 2 * H * Double(vocabulary)
@@ -111,7 +111,7 @@ public struct BenchmarkConfig: Sendable {
     }
 
     /// The peak resident set size of this process so far, in MB (Linux; 0 elsewhere).
-    public static var peakRSSMegabytes: Double {
+    package static var peakRSSMegabytes: Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0

@@ -2,21 +2,21 @@ import Recurrent
 import Foundation
 
 /// Times square single-precision GEMM with one backend (nil: the one that serves the shape).
-public enum GEMMBenchmark {
+package enum GEMMBenchmark {
     /// The measured rate of `C = A * B` for square `size` matrices.
-    public struct Result: Sendable {
-        public var size: Int
-        public var backend: GEMMBackend?
+    package struct Result: Sendable {
+        package var size: Int
+        package var backend: GEMMBackend?
         /// The best run's seconds, and its rate.
-        public var seconds: Double
-        public var gflops: Double
+        package var seconds: Double
+        package var gflops: Double
         /// Every timed run's seconds.
-        public var times: [Double]
+        package var times: [Double]
     }
 
     /// Runs one warm-up product, then repeats until `minSeconds` have passed
     /// (at least 3 runs) and reports the best run.
-    public static func run(size: Int, backend: GEMMBackend?, minSeconds: Double = 1.0) -> Result {
+    package static func run(size: Int, backend: GEMMBackend?, minSeconds: Double = 1.0) -> Result {
         var rng = SeededRNG(seed: 1)
         let a = Tensor.uniform([size, size], low: -1, high: 1, rng: &rng)
         let b = Tensor.uniform([size, size], low: -1, high: 1, rng: &rng)

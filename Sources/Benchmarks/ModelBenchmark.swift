@@ -2,12 +2,12 @@ import Recurrent
 import Foundation
 
 /// The distribution of repeated timings: median and spread.
-public struct TimingSummary: Sendable {
-    public var min: Double, p10: Double, median: Double, p90: Double, max: Double, mean: Double
-    public var count: Int
+package struct TimingSummary: Sendable {
+    package var min: Double, p10: Double, median: Double, p90: Double, max: Double, mean: Double
+    package var count: Int
 
     /// Summarises `times` (at least one).
-    public init(_ times: [Double]) {
+    package init(_ times: [Double]) {
         let sorted = times.sorted()
         let n = sorted.count
         func quantile(_ q: Double) -> Double {
@@ -34,23 +34,23 @@ public struct TimingSummary: Sendable {
 
 /// Times the real code paths on random data: one full training step, or one
 /// generated token at batch 1.
-public enum ModelBenchmark {
-    public struct Result: Sendable {
-        public var config: String
-        public var mode: String
+package enum ModelBenchmark {
+    package struct Result: Sendable {
+        package var config: String
+        package var mode: String
         /// Milliseconds per training step or generated token: the median of the timed repetitions.
-        public var milliseconds: Double
+        package var milliseconds: Double
         /// The spread of the per-step (per-token) times, in milliseconds.
-        public var spread: TimingSummary
+        package var spread: TimingSummary
         /// Tokens per second at the median (sentences per second for a beam config).
-        public var tokensPerSecond: Double
-        public var gflops: Double
-        public var peakRSSMegabytes: Double
+        package var tokensPerSecond: Double
+        package var gflops: Double
+        package var peakRSSMegabytes: Double
 
         /// One JSON object, the fields Scripts/bench_pytorch.py prints too: the
         /// median time (`step_ms`, or `token_us` for generation), throughput at
         /// the median, and the spread of the repetitions in the same unit.
-        public var json: String {
+        package var json: String {
             let (key, scale) = mode == "generate" ? ("token_us", 1000.0) : (mode == "gemm" ? "ms" : (mode == "beam" ? "batch_ms" : "step_ms"), 1.0)
             let rateKey = mode == "beam" ? "sentences_per_s" : "tokens_per_s"
             let spreadJSON = String(format: "{\"min\":%.4f,\"p10\":%.4f,\"median\":%.4f,\"p90\":%.4f,\"max\":%.4f,\"mean\":%.4f,\"n\":%d}",
@@ -63,7 +63,7 @@ public enum ModelBenchmark {
     }
 
     /// Runs `config`: warm-up, then timed repetitions for at least `seconds`.
-    public static func run(_ config: BenchmarkConfig, seconds: Double = 3) -> Result {
+    package static func run(_ config: BenchmarkConfig, seconds: Double = 3) -> Result {
         switch config.mode {
         case .train: return train(config, seconds: seconds)
         case .generate: return generate(config, seconds: seconds)

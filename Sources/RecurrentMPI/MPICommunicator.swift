@@ -6,18 +6,18 @@ import Recurrent
 /// over Open MPI. Built only with `RNN_MPI=1` (see Package.swift). A failed
 /// MPI call throws; ``abort(_:)`` ends every rank of the job (MPI_Abort),
 /// so no rank is left waiting for one that stopped.
-public final class MPICommunicator: Communicator, @unchecked Sendable {
-    public let rank: Int
-    public let size: Int
+package final class MPICommunicator: Communicator, @unchecked Sendable {
+    package let rank: Int
+    package let size: Int
 
     /// Whether this process was started by `mpirun`/`mpiexec` (Open MPI, PMIx or a PMI launcher).
-    public static var isLaunched: Bool {
+    package static var isLaunched: Bool {
         let env = ProcessInfo.processInfo.environment
         return ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"].contains { env[$0] != nil }
     }
 
     /// Initialises MPI (once per process) and joins MPI_COMM_WORLD.
-    public init() throws {
+    package init() throws {
         guard Self.isLaunched else {
             throw CommunicatorError.notLaunched("--distributed needs an MPI launch: run it as mpirun -np N rnn ... --distributed")
         }
@@ -33,19 +33,19 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         size = Int(s)
     }
 
-    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+    package func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
         try Self.inChunks(buffer.count) { start, n in
             try Self.check(rnn_mpi_allreduce_float(buffer.baseAddress! + start, n), "MPI_Allreduce")
         }
     }
 
-    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+    package func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try Self.inChunks(buffer.count) { start, n in
             try Self.check(rnn_mpi_allreduce_double(buffer.baseAddress! + start, n), "MPI_Allreduce")
         }
     }
 
-    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
+    package func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
         guard root >= 0 && root < size else {
             throw CommunicatorError.mismatch(rank: rank, operation: "broadcast", detail: "root \(root) outside 0..<\(size)")
         }
@@ -54,13 +54,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
-    public func barrier() throws { try Self.check(rnn_mpi_barrier(), "MPI_Barrier") }
+    package func barrier() throws { try Self.check(rnn_mpi_barrier(), "MPI_Barrier") }
 
     /// Prints nothing (the caller has said why) and ends every rank of the job.
-    public func abort(_ reason: String) { _ = rnn_mpi_abort(1) }
+    package func abort(_ reason: String) { _ = rnn_mpi_abort(1) }
 
     /// Leaves MPI at the end of a successful run (every rank calls it).
-    public func finalize() { _ = rnn_mpi_finalize() }
+    package func finalize() { _ = rnn_mpi_finalize() }
 
     /// Runs `body` over `0..<count` in pieces that fit MPI's `int` counts.
     private static func inChunks(_ count: Int, _ body: (Int, Int32) throws -> Void) throws {
