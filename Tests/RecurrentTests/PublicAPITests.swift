@@ -13,7 +13,9 @@ import Testing
         .appendingPathComponent("Sources/Recurrent").path
 
     @Test func everyPublicDeclarationHasADocComment() throws {
-        let missing = try PublicDeclarations.scan(Self.sources).filter { !$0.documented }.map(\.place)
+        let all = try PublicDeclarations.scan(Self.sources)
+        #expect(all.count > 1000, "found only \(all.count) public declarations under \(Self.sources): is the scan still finding them?")
+        let missing = all.filter { !$0.documented }.map(\.place)
         #expect(missing.isEmpty, "public declarations without a /// comment:\n\(missing.joined(separator: "\n"))")
     }
 
@@ -90,7 +92,6 @@ enum PublicDeclarations {
     /// Every public declaration of the `.swift` files under `folder`.
     static func scan(_ folder: String) throws -> [Declaration] {
         let files = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }.sorted() ?? []
-        #expect(!files.isEmpty, "no Swift files under \(folder)")
         return try files.flatMap { file in
             scan(text: try String(contentsOfFile: folder + "/" + file, encoding: .utf8), path: file)
         }
@@ -100,18 +101,19 @@ enum PublicDeclarations {
     enum Scope { case type(isPublic: Bool, kind: String), code }
 
     static let modifiers = #"(?:@\w+(?:\([^)]*\))?\s+|(?:nonisolated|final|override|convenience|static|class|mutating|indirect|required|dynamic|lazy|weak)(?:\([^)]*\))?\s+)*"#
-    static let typeKeyword = try! Regex(#"^"# + modifiers + #"(?:(public|open|package|internal|fileprivate|private)\s+)?"# + modifiers
-                                        + #"(struct|class|enum|protocol|extension|actor)\s"#)
-    static let publicKeyword = try! Regex(#"^"# + modifiers + #"(public|open)(?:\([^)]*\))?\s"#)
-    static let requirement = try! Regex(#"^"# + modifiers + #"(func|var|let|init|subscript|associatedtype|typealias)\b"#)
 
     static func scan(text: String, path: String) -> [Declaration] {
+        let typeKeyword = try! Regex(#"^"# + modifiers + #"(?:(public|open|package|internal|fileprivate|private)\s+)?"# + modifiers
+                                     + #"(struct|class|enum|protocol|extension|actor)\s"#)
+        let publicKeyword = try! Regex(#"^"# + modifiers + #"(public|open)(?:\([^)]*\))?\s"#)
+        let requirement = try! Regex(#"^"# + modifiers + #"(func|var|let|init|subscript|associatedtype|typealias)\b"#)
         var found: [Declaration] = []
         var scopes: [Scope] = []
         var pendingType: Scope? = nil
         var inMultilineString = false
         var previous = ""          // the last line that is neither blank-of-attributes nor an attribute
-        for (index, raw) in text.components(separatedBy: "\n").enumerated() {
+        let lines = text.components(separatedBy: "\n")
+        for (index, raw) in lines.enumerated() {
             var line = raw.trimmingCharacters(in: .whitespaces)
             if inMultilineString {
                 if line.contains("\"\"\"") { inMultilineString = false }
@@ -135,7 +137,7 @@ enum PublicDeclarations {
                     if line.range(of: #"^(public|open)\s+extension\b"#, options: .regularExpression) != nil { isAPI = true }
                     if isAPI {
                         let documented = previous.hasPrefix("///") || previous.hasSuffix("*/")
-                        found.append(Declaration(place: "\(path):\(index + 1)", text: line, documented: documented))
+                        found.append(Declaration(place: "\(path):\(index + 1)", text: signature(from: index, of: lines), documented: documented))
                     }
                 }
                 if let m = line.firstMatch(of: typeKeyword), !inCode {
@@ -151,8 +153,20 @@ enum PublicDeclarations {
                 }
             }
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
-            if !trimmed.hasPrefix("@") || trimmed.contains(" func ") || trimmed.contains(" var ") { previous = trimmed }
+            let attributeOnly = trimmed.range(of: #"^(@\w+(\([^)]*\))?\s*)+$"#, options: .regularExpression) != nil
+            if !attributeOnly { previous = trimmed }
         }
         return found
+    }
+
+    /// The declaration starting at line `index`, its continuation lines joined while a parenthesis is open.
+    static func signature(from index: Int, of lines: [String]) -> String {
+        var text = lines[index].trimmingCharacters(in: .whitespaces), next = index + 1
+        func open(_ s: String) -> Int { s.filter { $0 == "(" }.count - s.filter { $0 == ")" }.count }
+        while open(text) > 0 && next < lines.count && next < index + 12 {
+            text += " " + lines[next].trimmingCharacters(in: .whitespaces)
+            next += 1
+        }
+        return text
     }
 }

@@ -12,8 +12,8 @@
 /// for `dh_{t-1}`; after the loop, one GEMM each for `dX`, `dW_ih` and `dW_hh`.
 ///
 /// The time loop packs `W_hh` once per pass for the built-in micro-kernel
-/// (``PackedGEMM``) and, when a step's product is large enough, splits the
-/// hidden units between the two threads of ``WorkTeam/shared``: each thread
+/// (`PackedGEMM`) and, when a step's product is large enough, splits the
+/// hidden units between the two threads of `WorkTeam.shared`: each thread
 /// computes its units' gates, cell update and share of `dh_{t-1}`, and the two
 /// meet at one barrier per step. The arithmetic per element does not depend
 /// on the split, so results are the same with one thread or two.

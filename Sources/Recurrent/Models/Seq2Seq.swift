@@ -383,7 +383,7 @@ public final class Seq2Seq: Layer {
             encodeBackward(encoded, gradMemory: g.gradMemory, gradInitial: g.gradInitial)
         }
         let predictions = targets.enumerated().map { b, y in predicting ? (0..<y.count).map { t in out.output.argmax(row: t * B + b) } : [] }
-        return BatchLoss(loss: Double(ce.loss), count: ce.counted, outputs: (weights, predictions))
+        return BatchLoss(loss: Double(ce.loss), count: ce.counted, outputs: (weights: weights, predictions: predictions))
     }
 
     // MARK: - Checkpoints

@@ -33,7 +33,7 @@ public protocol TrainingTask: AnyObject {
     /// it still trains data-parallel, its gradients reduced after backward.
     var gradientsReady: GradientsReady? { get set }
     /// Restricts training batches to this rank's share of the data, for
-    /// data-parallel training over `size` ranks (see ``DistributedTraining``).
+    /// data-parallel training over `size` ranks (the `rnn` tool's `--distributed`).
     /// Returns nil when done, or why the task cannot be split so.
     func shard(rank: Int, size: Int) -> String?
     /// Data-parallel validation: this rank's share of the validation set as
