@@ -11,16 +11,18 @@ import Testing
     static let sources = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/Recurrent").path
+    /// The scan, made once for all the tests here.
+    static let scanned = Result { try PublicDeclarations.scan(sources) }
 
     @Test func everyPublicDeclarationHasADocComment() throws {
-        let all = try PublicDeclarations.scan(Self.sources)
+        let all = try Self.scanned.get()
         #expect(all.count > 1000, "found only \(all.count) public declarations under \(Self.sources): is the scan still finding them?")
         let missing = all.filter { !$0.documented }.map(\.place)
         #expect(missing.isEmpty, "public declarations without a /// comment:\n\(missing.joined(separator: "\n"))")
     }
 
     @Test func noPublicSignatureShowsARawPointerOrACType() throws {
-        let leaks = try PublicDeclarations.scan(Self.sources).filter { d in
+        let leaks = try Self.scanned.get().filter { d in
             d.text.range(of: #"\bUnsafe\w*Pointer\b|\bOpaquePointer\b|\bck_\w+|\bCK_\w+"#, options: .regularExpression) != nil
         }.map(\.place)
         #expect(leaks.isEmpty, "raw pointers or C types in the public API:\n\(leaks.joined(separator: "\n"))")
@@ -28,7 +30,7 @@ import Testing
 
     @Test func noPublicFunctionHasACapitalisedArgumentLabel() throws {
         // `T: Int` or `B: Int` as a label (a second name after it, `steps T: Int`, is an internal name and fine).
-        let labelled = try PublicDeclarations.scan(Self.sources).filter { d in
+        let labelled = try Self.scanned.get().filter { d in
             (d.text.hasPrefix("func") || d.text.contains(" func ") || d.text.contains("init("))
                 && d.text.range(of: #"[(,]\s*[A-Z][A-Za-z0-9]*\s*:"#, options: .regularExpression) != nil
         }.map(\.place)
@@ -36,7 +38,7 @@ import Testing
     }
 
     @Test func everyPublicErrorIsARecurrentError() throws {
-        let errors = try PublicDeclarations.scan(Self.sources).filter { d in
+        let errors = try Self.scanned.get().filter { d in
             d.text.range(of: #"^public (struct|enum|final class|class) \w+Error\b"#, options: .regularExpression) != nil
         }
         #expect(errors.count >= 8, "found only \(errors.count) public error types: is the scan still finding them?")
@@ -80,7 +82,7 @@ import Testing
 /// those marked `public` or `open` outside function bodies, the cases of a
 /// public enum, and the requirements of a public protocol.
 enum PublicDeclarations {
-    struct Declaration {
+    struct Declaration: Sendable {
         /// `file:line`.
         var place: String
         /// The declaration's first line, trimmed.

@@ -163,6 +163,8 @@ public struct Checkpoint: Sendable {
 /// A model configuration that can say what is wrong with it (nil when nothing
 /// is) and how many parameters it describes (nil when that overflows).
 public protocol CheckedConfig: Decodable {
+    /// Why the configuration cannot build a model, or nil.
     var problem: String? { get }
+    /// The number of parameters the configuration describes; nil when that overflows `Int`.
     var parameterCount: Int? { get }
 }

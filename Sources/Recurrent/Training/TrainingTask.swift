@@ -27,6 +27,7 @@ public protocol TrainingTask: AnyObject {
     /// The shape of each tensor of ``carriedState`` for this model and batch
     /// size: a resume file's carried state is checked against it before use.
     var carriedStateShapes: [String: [Int]] { get }
+    /// Restores the state saved from ``carriedState`` (checked against ``carriedStateShapes``).
     func restoreCarriedState(_ tensors: [String: Tensor]) throws
     /// Told during ``trainBatch(_:rng:)``'s backward pass which parameters'
     /// gradients are final (see ``GradientsReady``); a task that never calls
