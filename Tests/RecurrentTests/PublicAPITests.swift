@@ -49,6 +49,17 @@ import Testing
         #expect((error as? any RecurrentError)?.description == DataError.empty(path: "x.txt").description)
     }
 
+    @Test func theCatalogueListsEveryPublicType() throws {
+        let catalogue = try String(contentsOfFile: Self.sources + "/Recurrent.docc/Recurrent.md", encoding: .utf8)
+        let name = try Regex(#"\b(?:struct|class|enum|protocol|typealias)\s+(\w+)"#)
+        let types = try Self.scanned.get().filter(\.topLevel).compactMap { d in
+            d.text.firstMatch(of: name)?.output[1].substring.map(String.init)
+        }
+        #expect(types.count > 100, "found only \(types.count) public types")
+        let missing = types.filter { !catalogue.contains("``\($0)``") }
+        #expect(missing.isEmpty, "public types Recurrent.docc/Recurrent.md does not list: \(missing.joined(separator: ", "))")
+    }
+
     @Test func theScannerFindsWhatItMustFind() {
         let source = """
             /// Documented.
@@ -89,6 +100,8 @@ enum PublicDeclarations {
         var text: String
         /// Whether a `///` comment (or a `/** */` block) comes right before it (attributes may sit between).
         var documented: Bool
+        /// Whether it is at file level (a type, a function), not a member.
+        var topLevel = false
     }
 
     /// Every public declaration of the `.swift` files under `folder`.
@@ -139,7 +152,8 @@ enum PublicDeclarations {
                     if line.range(of: #"^(public|open)\s+extension\b"#, options: .regularExpression) != nil { isAPI = true }
                     if isAPI {
                         let documented = previous.hasPrefix("///") || previous.hasSuffix("*/")
-                        found.append(Declaration(place: "\(path):\(index + 1)", text: signature(from: index, of: lines), documented: documented))
+                        found.append(Declaration(place: "\(path):\(index + 1)", text: signature(from: index, of: lines), documented: documented,
+                                                 topLevel: scopes.isEmpty))
                     }
                 }
                 if let m = line.firstMatch(of: typeKeyword), !inCode {
