@@ -1,7 +1,8 @@
 /// A lookup table from token ids to vectors, as PyTorch's `nn.Embedding`.
 ///
 /// Shapes: `weight` is `[V, E]`; ids of any shape `S` give `[S..., E]`.
-/// Initialised as PyTorch does: N(0, 1).
+/// Initialised as PyTorch does, N(0, 1), or uniformly in `[-uniformScale, uniformScale]`
+/// (Zaremba et al. 2014 and PyTorch's word-level example use 0.1).
 public final class Embedding: Layer {
     /// `V`, the number of rows.
     public let vocabularySize: Int
@@ -13,13 +14,15 @@ public final class Embedding: Layer {
     /// What ``backward(_:gradOutput:)`` needs: the ids looked up.
     public struct Trace { public let ids: [Int] }
 
-    /// A `[V, E]` table drawn from N(0, 1), as PyTorch's `nn.Embedding` is initialised.
-    public init(vocabularySize: Int, embeddingSize: Int, rng: inout SeededRNG) {
+    /// A `[V, E]` table drawn from N(0, 1), as PyTorch's `nn.Embedding` is initialised, or from
+    /// U(-uniformScale, uniformScale) when given.
+    public init(vocabularySize: Int, embeddingSize: Int, rng: inout SeededRNG, uniformScale: Float? = nil) {
         precondition(vocabularySize > 0 && embeddingSize > 0,
                      "Embedding(\(vocabularySize), \(embeddingSize)) needs positive sizes")
         self.vocabularySize = vocabularySize
         self.embeddingSize = embeddingSize
-        weight = Parameter(.normal([vocabularySize, embeddingSize], rng: &rng))
+        weight = Parameter(uniformScale.map { .uniform([vocabularySize, embeddingSize], low: -$0, high: $0, rng: &rng) }
+                           ?? .normal([vocabularySize, embeddingSize], rng: &rng))
     }
 
     /// `weight`, as PyTorch names it.

@@ -126,7 +126,10 @@ public final class LanguageModel: Layer {
         self.config = config
         self.vocabulary = vocabulary
         let locked = config.lockedDropout ?? false
-        embedding = Embedding(vocabularySize: config.vocabularySize, embeddingSize: config.embeddingSize, rng: &rng)
+        // Words: U(-0.1, 0.1), as Zaremba et al. (2014); N(0, 1) leaves every rare word's
+        // row a large random vector that training barely moves (docs/results.md, issue 18).
+        embedding = Embedding(vocabularySize: config.vocabularySize, embeddingSize: config.embeddingSize, rng: &rng,
+                              uniformScale: config.level == .word ? 0.1 : nil)
         rnn = RecurrentLayer(cell: config.cell, inputSize: config.embeddingSize, hiddenSize: config.hiddenSize,
                              layers: config.layers, dropout: config.dropout, lockedDropout: locked, rng: &rng)
         projection = config.hasProjection ? Linear(inputSize: config.hiddenSize, outputSize: config.embeddingSize, bias: false, rng: &rng) : nil
