@@ -25,7 +25,7 @@ extension RNN.Evaluate {
         examples = chosenPart(examples)
         var encoded = try generator.encode(examples)
         if let featureRows { encoded.conditions = ConditionInput.features(featureRows).select(examples.map { $0.line - 1 }) }
-        let overall = generator.evaluate(encoded)
+        let overall = evaluating { generator.evaluate(encoded, control: $0) }
 
         // Per label: the examples of each label (all of them as one group without labels).
         let groups = Dictionary(grouping: examples.indices) { examples[$0].label ?? "" }

@@ -14,6 +14,7 @@ extension RNN {
             scores only the stratified part `train classify` held out. A tagger: accuracy per tag.
             A generator: loss per token. A translation model: BLEU, chrF and perplexity (--source, \
             --target). A forecaster: MAE, RMSE, sMAPE and MASE on the held-out values.
+            On a terminal a progress line (fraction done, ETA) is redrawn while it runs.
             Examples:
               rnn evaluate --model shakespeare.safetensors --data tinyshakespeare \\
                   --split valid
@@ -104,7 +105,7 @@ extension RNN {
             let b = max(1, min(batch, ids.count / seq.plusOneSaturating))
             let stream = TokenStream(ids: ids, batchSize: b, sequenceLength: seq)
             guard stream.batchCount > 0 else { throw DataError.tooShort(path: path, tokens: ids.count, needed: 2) }
-            let r = lm.evaluate(stream)
+            let r = evaluating { lm.evaluate(stream, control: $0) }
             if output.json {
                 let derived = lm.config.level == .char ? r.loss / log(2.0) : exp(r.loss)
                 print(#"{"loss":\#(jsonNumber(r.loss)),"tokens":\#(r.tokens),"\#(lm.config.level == .char ? "bits_per_char" : "perplexity")":\#(jsonNumber(derived))}"#)
@@ -117,7 +118,8 @@ extension RNN {
 
         func evaluateTagger(_ tagger: SequenceTagger, _ path: String) throws {
             let sentences = try CoNLLU.sentences(try TextFile.read(path), path: path, column: tagger.config.column)
-            let r = tagger.evaluate(sentences.map(\.words), tags: try tagger.encodeTags(sentences, path: path))
+            let tags = try tagger.encodeTags(sentences, path: path)
+            let r = evaluating { tagger.evaluate(sentences.map(\.words), tags: tags, control: $0) }
             if output.json {
                 print(#"{"loss":\#(jsonNumber(r.loss)),"accuracy":\#(jsonNumber(r.metrics.accuracy)),"words":\#(r.metrics.total.reduce(0, +))}"#)
                 return
@@ -157,7 +159,8 @@ extension RNN {
 
         func evaluateClassifier(_ classifier: SequenceClassifier, _ path: String) throws {
             let examples = chosenPart(try textData.read(path))
-            let r = classifier.evaluate(try classifier.encode(examples))
+            let encoded = try classifier.encode(examples)
+            let r = evaluating { classifier.evaluate(encoded, control: $0) }
             let m = r.metrics
             if output.json {
                 print(#"{"loss":\#(jsonNumber(r.loss)),"accuracy":\#(jsonNumber(m.accuracy)),"macro_f1":\#(jsonNumber(m.macroF1)),"examples":\#(m.total)}"#)
@@ -175,6 +178,14 @@ extension RNN {
             return side == .valid ? parts.held : parts.train
         }
     }
+}
+
+/// `pass` run with its progress shown on a terminal (a redrawn line: `what`, the fraction done, time, ETA), erased
+/// before the results are printed; nothing is shown when standard output is not a terminal.
+func evaluating<R>(_ what: String = "evaluating", _ pass: (PassControl) -> R) -> R {
+    let control = PassControl.showingProgress(what)
+    defer { control.finish() }
+    return pass(control)
 }
 
 /// `rnn evaluate --split`: all of the data, or one side of the split training made.

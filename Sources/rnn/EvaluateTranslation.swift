@@ -49,10 +49,11 @@ struct TranslationEvaluationOptions: ParsableArguments {
         let text = try ParallelText.read(source: sourcePath, target: targetPath, lowercase: m.config.lowercase, maxWords: 1000)
         if let note = text.report(source: sourcePath, target: targetPath, maxWords: 1000) { FileHandle.standardError.write((note + "\n").data(using: .utf8)!) }
         let references = text.pairs.map(\.reference)
-        let loss = m.evaluateLoss(sources: text.pairs.map { m.sourceIDs($0.source) }, targets: text.pairs.map { m.targetIDs($0.target) })
+        let sources = text.pairs.map { m.sourceIDs($0.source) }, targets = text.pairs.map { m.targetIDs($0.target) }
+        let loss = evaluating("scoring") { m.evaluateLoss(sources: sources, targets: targets, control: $0) }
         let options = decoding.options()
         let start = Date()
-        let s = m.score(sources: text.pairs.map(\.source), references: references, options: options)
+        let s = evaluating("translating") { m.score(sources: text.pairs.map(\.source), references: references, options: options, control: $0) }
         let seconds = Date().timeIntervalSince(start)
         if let output {
             // Only a file this command can replace: absent, or not one of its inputs (the checkpoint included).

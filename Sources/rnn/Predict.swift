@@ -8,8 +8,8 @@ extension RNN {
         static let configuration = CommandConfiguration(
             abstract: "Classify or tag each line of a file, a text given as an argument, or standard input, with a trained model.",
             discussion: """
-            The input is a file, a data set file (NAME/FILE, as `train` and `evaluate` take), a text, or - \
-            (or nothing) for standard input. A TSV/CSV/JSONL file is read as `evaluate` reads it (its text column).
+            The input is a file that exists, a data set file (NAME/FILE, as `train` and `evaluate` take), - \
+            (or nothing) for standard input, or else a text: a bare data set name (names) is a text. A TSV/CSV/JSONL file is read as `evaluate` reads it (its text column).
             A classifier prints, per input line, the --top labels with their probabilities and then the text, \
             tab-separated: always 2 x K + 1 columns (K = --top, at most the number of labels); --json prints \
             one object per line. A tagger splits punctuation off words and prints word/TAG per word; given a \
@@ -25,7 +25,7 @@ extension RNN {
             """)
 
         @OptionGroup var modelFile: ModelFileOption
-        @Argument(help: "A file with one input per line, a data set file (NAME/FILE), a text to classify or tag, or - for standard input (the default).")
+        @Argument(help: "A file with one input per line, a data set file (NAME/FILE, a bare NAME is a text), a text to classify or tag, or - for standard input (the default).")
         var input: String?
         @Option(help: "Classifier: print the K most likely labels (a tagger refuses any K but 1).")
         var top = 1
@@ -48,11 +48,13 @@ extension RNN {
         }
 
         /// A file (or data set file, or standard input) when `input` names one; otherwise the argument is the text itself.
+        /// A data set is read only through one of its files (NAME/FILE, with the slash): a bare word is a text even
+        /// when a data set has that name (`rnn predict --model M names` classifies the word "names").
         func source() throws -> Source {
             guard let input, input != "-" else { return .file(StandardInput.name) }
             if FileManager.default.fileExists(atPath: input) { return .file(input) }
-            let first = String(input.split(separator: "/").first ?? "")
-            if DataCatalog.entry(first) != nil { return .file(try DataCatalog.resolve(input)) }
+            let parts = input.split(separator: "/", maxSplits: 1)
+            if parts.count == 2, DataCatalog.entry(String(parts[0])) != nil { return .file(try DataCatalog.resolve(input)) }
             // Something that looks like a path but is not there is a mistake, not a text.
             let looksLikePath = !input.contains(" ") && (input.contains("/") || [".txt", ".tsv", ".csv", ".jsonl", ".conllu", ".ts"].contains { input.lowercased().hasSuffix($0) })
             if looksLikePath { throw DataError.notFound(path: input) }

@@ -33,8 +33,10 @@ struct TrainClassify: ParsableCommand {
     @Option(help: "Hold out this fraction of --data for validation (stratified by label, chosen by --seed) instead of --valid (default: 0.1 for text without --valid; 0 for none).")
     var validSplit: Double?
     @OptionGroup var textData: TextDataOptions
-    @Option(help: "Tokens: word (punctuation split off), whitespace, or char (default: chosen from the data: char when over 10% of the word tokens are of words seen once, else word).")
+    @Option(help: "Tokens: word (punctuation split off), whitespace, char, or bpe (words cut into byte-pair pieces learned from the training texts) (default: chosen from the data: word, unless over 10% of the word tokens are of words seen once; then char, or bpe when the texts average over 200 characters).")
     var tokenizer: TextTokenizer?
+    @Option(help: "With --tokenizer bpe: the byte-pair merges to learn from the training texts (more: longer pieces, a larger vocabulary; default \(TrainClassify.defaultMerges)).")
+    var merges: Int?
     @Flag(help: "Lowercase the text before tokenizing.")
     var lowercase = false
     @Option(help: "Keep tokens seen at least this many times in training; the rest become <unk>.")
@@ -58,6 +60,7 @@ struct TrainClassify: ParsableCommand {
     var inputNoise: Float = 0
     @OptionGroup var model: ModelOptions
     @OptionGroup var training: TrainingArguments
+    @OptionGroup var parallel: DistributedOptions
 
     func validate() throws {
         if valid != nil && validSplit != nil { throw ValidationError("give --valid or --valid-split, not both") }
@@ -65,6 +68,10 @@ struct TrainClassify: ParsableCommand {
         if let f = validSplit { try Check.number(f, "--valid-split", in: 0...0.99, " (0: no validation)") }
         if let batch { try Check.count(batch, "--batch", in: 1...Int.max) }
         try Check.count(minCount, "--min-count", in: 1...Int.max)
+        if let merges {
+            try Check.count(merges, "--merges", in: 1...1_000_000)
+            if let tokenizer, tokenizer != .bpe { throw ValidationError("--merges is for --tokenizer bpe; drop it, or give --tokenizer bpe") }
+        }
         if let patch { try Check.count(patch, "--patch", in: 1...NumericSequenceClassifier.Config.maximumPatch) }
         try Check.number(inputDropout, "--input-dropout", in: 0...0.999)
         try Check.number(inputNoise, "--input-noise", in: 0...1000)
@@ -73,61 +80,77 @@ struct TrainClassify: ParsableCommand {
     func run() throws {
         try userFacing {
             let path = try StandardInput.resolve(data)
-            if path != StandardInput.name, series.isNumeric(path) { return try trainNumeric(path) }
-            var trainExamples = try textData.read(path)
-            let validPath = try valid.map { try StandardInput.resolve($0) }
-            var validExamples = try validPath.map { try textData.read($0) }
-            if validPath == nil, let f = validSplit ?? Self.defaultValidSplit, f > 0 {
-                let split = stratifiedSplit(trainExamples, fraction: f, seed: training.seed)
-                trainExamples = split.train
-                validExamples = split.held
-                if validSplit == nil {
-                    print("validation: \(split.held.count) examples (a stratified \(Int(f * 100))% of \(path), chosen by --seed) held out; --valid FILE or --valid-split 0 to change")
-                }
+            if path != StandardInput.name, series.isNumeric(path) {
+                if parallel.distributed { throw UsageError(description: "--distributed trains text classifiers; \(path) holds numeric sequences, trained in one process") }
+                return try trainNumeric(path)
             }
-            let labels = Array(Set(trainExamples.compactMap(\.label))).sorted()
-            guard labels.count >= 2 else {
-                throw UserFacingError(description: "\(path): a classifier needs at least 2 labels, found \(labels.count) (\(labels.joined(separator: ", ")))")
+            try distributedRun(parallel.distributed) { try trainText(path, communicator: $0) }
+        }
+    }
+
+    /// A text classifier; with `communicator`, one rank of data-parallel training
+    /// (each batch split among the ranks by tokens, see ``LengthBatcher/share(of:rank:size:)``).
+    private func trainText(_ path: String, communicator: Communicator?) throws {
+        let validPath = try valid.map { try StandardInput.resolve($0) }
+        var (trainExamples, validExamples) = try collectively(communicator, "read the data") {
+            (try textData.read(path), try validPath.map { try textData.read($0) })
+        }
+        if validPath == nil, let f = validSplit ?? Self.defaultValidSplit, f > 0 {
+            let split = stratifiedSplit(trainExamples, fraction: f, seed: training.seed)
+            trainExamples = split.train
+            validExamples = split.held
+            if validSplit == nil {
+                print("validation: \(split.held.count) examples (a stratified \(Int(f * 100))% of \(path), chosen by --seed) held out; --valid FILE or --valid-split 0 to change")
             }
-            let tokenizer = try chosenTokenizer(trainExamples)
-            let tokens = trainExamples.lazy.flatMap { tokenizer.tokens($0.text, lowercase: lowercase) }
-            let vocabulary = Vocabulary(counting: tokens, specials: [Vocabulary.padding, Vocabulary.unknown], minimumCount: minCount)
-            let config = SequenceClassifierConfig(
-                tokenizer: tokenizer, lowercase: lowercase, cell: model.cell, vocabularySize: vocabulary.count,
-                embeddingSize: model.embedding ?? 100, hiddenSize: model.hidden ?? 256, layers: model.layers ?? 1,
-                bidirectional: bidirectional ?? false, dropout: model.dropout ?? 0, pooling: pooling ?? .max, labels: labels)
-            try Check.trainable(config.parameterCount)
-            var rng = SeededRNG(seed: training.seed)
-            let classifier = SequenceClassifier(config: config, vocabulary: vocabulary, rng: &rng)
-            if let embeddings {
-                let pretrained = try PretrainedEmbeddings.load(embeddings, vocabulary: vocabulary, dimension: classifier.embedding.embeddingSize, lowercase: lowercase)
-                classifier.embedding.copyRows(pretrained.found, from: pretrained.vectors)
-                print("embeddings: \(pretrained.found.count) of \(vocabulary.count) vocabulary words found in \(embeddings)")
-            }
-            let task = ClassificationTask(model: classifier, train: try classifier.encode(trainExamples),
-                                          valid: try validExamples.map { try classifier.encode($0) }, batch: batch ?? 64)
-            try trainTask(task, training: training, defaultSelect: .accuracy,
-                          inputs: ["--data": path, "--valid": validPath, "--embeddings": embeddings],
-                          describe: """
-                data: \(path): \(trainExamples.count) training and \(validExamples?.count ?? 0) validation examples, \(labels.count) labels, vocabulary \(vocabulary.count)
-                model: \(config.layers) x \(config.bidirectional ? "bidirectional " : "")\(config.cell) \(config.hiddenSize), embedding \(config.embeddingSize), \(config.pooling) pooling, dropout \(config.dropout), \(classifier.parameterCount) parameters
-                """)
-            if let v = task.valid {
-                let r = classifier.evaluate(v)
-                print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by %@ is in %@)", r.metrics.accuracy, r.metrics.macroF1, (training.select ?? .accuracy).rawValue, training.out))
-            }
+        }
+        let labels = Array(Set(trainExamples.compactMap(\.label))).sorted()
+        guard labels.count >= 2 else {
+            throw UserFacingError(description: "\(path): a classifier needs at least 2 labels, found \(labels.count) (\(labels.joined(separator: ", ")))")
+        }
+        let tokenizer = try chosenTokenizer(trainExamples)
+        // Subwords: merges learned from the training texts' words only (never the validation texts).
+        let subwords = tokenizer == .bpe
+            ? BytePairEncoding(learningFrom: trainExamples.flatMap { tokenizer.tokens($0.text, lowercase: lowercase) }, merges: merges ?? Self.defaultMerges) : nil
+        var config = SequenceClassifierConfig(
+            tokenizer: tokenizer, lowercase: lowercase, cell: model.cell, vocabularySize: 2,
+            embeddingSize: model.embedding ?? 100, hiddenSize: model.hidden ?? 256, layers: model.layers ?? 1,
+            bidirectional: bidirectional ?? false, dropout: model.dropout ?? 0, pooling: pooling ?? .max, labels: labels, subwords: subwords)
+        let vocabulary = Vocabulary(counting: trainExamples.flatMap { config.tokens($0.text) }, specials: [Vocabulary.padding, Vocabulary.unknown],
+                                    minimumCount: minCount)
+        config.vocabularySize = vocabulary.count
+        try Check.trainable(config.parameterCount)
+        var rng = SeededRNG(seed: training.seed)
+        let classifier = SequenceClassifier(config: config, vocabulary: vocabulary, rng: &rng)
+        if let embeddings {
+            let pretrained = try PretrainedEmbeddings.load(embeddings, vocabulary: vocabulary, dimension: classifier.embedding.embeddingSize, lowercase: lowercase)
+            classifier.embedding.copyRows(pretrained.found, from: pretrained.vectors)
+            print("embeddings: \(pretrained.found.count) of \(vocabulary.count) vocabulary words found in \(embeddings)")
+        }
+        let task = ClassificationTask(model: classifier, train: try classifier.encode(trainExamples),
+                                      valid: try validExamples.map { try classifier.encode($0) }, batch: batch ?? 64)
+        try trainTask(task, training: training, defaultSelect: .accuracy,
+                      inputs: ["--data": path, "--valid": validPath, "--embeddings": embeddings],
+                      describe: """
+            data: \(path): \(trainExamples.count) training and \(validExamples?.count ?? 0) validation examples, \(labels.count) labels, vocabulary \(vocabulary.count)\(subwords.map { " (subword pieces of \($0.merges.count) byte-pair merges)" } ?? "")
+            model: \(config.layers) x \(config.bidirectional ? "bidirectional " : "")\(config.cell) \(config.hiddenSize), embedding \(config.embeddingSize), \(config.pooling) pooling, dropout \(config.dropout), \(classifier.parameterCount) parameters
+            """, communicator: communicator)
+        if let v = task.valid {
+            let r = classifier.evaluate(v)
+            print(String(format: "validation accuracy %.4f, macro-F1 %.4f (final model; the best by %@ is in %@)", r.metrics.accuracy, r.metrics.macroF1, (training.select ?? .accuracy).rawValue, training.out))
         }
     }
 
     /// The fraction held out for validation when neither --valid nor --valid-split is given.
     static let defaultValidSplit: Double? = 0.1
+    /// Byte-pair merges learned for --tokenizer bpe when --merges is not given.
+    static let defaultMerges = 4000
 
     /// --tokenizer, or the one the data calls for (printed with the reason).
     func chosenTokenizer(_ examples: [LabeledText]) throws -> TextTokenizer {
         if let tokenizer { return tokenizer }
         let choice = TextTokenizer.suggested(for: examples.map(\.text), lowercase: lowercase)
-        print(String(format: "tokenizer: %@ (chosen from the data: %.1f%% of the word tokens are of words seen once; --tokenizer to choose)",
-                     choice.tokenizer.rawValue, choice.singletonShare * 100))
+        print(String(format: "tokenizer: %@ (chosen from the data: %.1f%% of the word tokens are of words seen once, texts of %.0f characters on average; --tokenizer to choose)",
+                     choice.tokenizer.rawValue, choice.singletonShare * 100, choice.meanCharacters))
         return choice.tokenizer
     }
 }

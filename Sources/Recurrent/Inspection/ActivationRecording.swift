@@ -67,7 +67,7 @@ public struct ActivationRecording: Sendable {
         var rng = SeededRNG(seed: 0)
         let fallback = model.vocabulary.unknownID ?? model.vocabulary.id(Vocabulary.padding) ?? 0
         for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let lineTokens = model.config.tokenizer.tokens(String(line), lowercase: model.config.lowercase)
+            let lineTokens = model.config.tokens(String(line))
             guard !lineTokens.isEmpty else { continue }
             let first = tokens.count
             var ids: [Int] = [], where_: [Int?] = []

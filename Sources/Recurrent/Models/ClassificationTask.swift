@@ -66,6 +66,8 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
     var batches: [[Int]] = []
     /// Data-parallel: this rank's place among the ranks sharing each batch.
     var share: (rank: Int, size: Int)? = nil
+    /// Given to the validation pass between batches: its progress, and a stop request (see ``PassControl``).
+    public var passControl: PassControl?
 
     /// Trains `model` on `train` in length-bucketed batches of `batch`; an empty `valid` counts as none.
     public init(model: Model, train: LabeledInputs<Model.Input>, valid: LabeledInputs<Model.Input>?, batch: Int) {
@@ -108,7 +110,7 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
     /// The validation loss and metrics (accuracy and macro-F1), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
-        let r = model.evaluate(valid)
+        let r = model.evaluate(valid, control: passControl)
         return (r.loss, ["accuracy": r.metrics.accuracy, "macro_f1": r.metrics.macroF1])
     }
 }

@@ -33,12 +33,13 @@ extension ClassifierModel {
     }
 
     /// Accuracy, macro-F1 and the confusion matrix on `data`, with the mean loss.
-    public func evaluate(_ data: LabeledInputs<Input>, batch: Int = 64) -> (loss: Double, metrics: ClassificationMetrics) {
+    /// `control` is told the progress and may stop the pass between batches (see ``PassControl``).
+    public func evaluate(_ data: LabeledInputs<Input>, batch: Int = 64, control: PassControl? = nil) -> (loss: Double, metrics: ClassificationMetrics) {
         var metrics = ClassificationMetrics(labels: labels)
         var rng = SeededRNG(seed: 0)
         var total = 0.0
         let order = LengthBatcher(lengths: data.sequences.map(length(of:)), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false)
-        for indices in order {
+        control.forEach(order) { indices in
             let r = loss(indices.map { data.sequences[$0] }, targets: indices.map { data.labels[$0] }, training: false, rng: &rng)
             total += r.loss * Double(indices.count)
             for (b, i) in indices.enumerated() { metrics.add(truth: data.labels[i], predicted: r.outputs.argmax(row: b)) }

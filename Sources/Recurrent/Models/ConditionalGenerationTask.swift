@@ -59,10 +59,12 @@ extension ConditionalGenerator {
     }
 
     /// Mean loss per predicted token (each sequence's tokens and its end marker) over `data`, without dropout.
-    public func evaluate(_ data: ConditionalExamples, batch: Int = 64) -> (loss: Double, tokens: Int) {
+    /// `control` is told the progress and may stop the pass between batches (see ``PassControl``).
+    public func evaluate(_ data: ConditionalExamples, batch: Int = 64, control: PassControl? = nil) -> (loss: Double, tokens: Int) {
         var rng = SeededRNG(seed: 0)
         var total = 0.0, count = 0
-        for indices in LengthBatcher(lengths: data.sequences.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false) {
+        let order = LengthBatcher(lengths: data.sequences.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false)
+        control.forEach(order) { indices in
             let r = loss(data.conditions.select(indices), sequences: indices.map { data.sequences[$0] }, training: false, rng: &rng)
             total += r.loss * Double(r.count)
             count += r.count
@@ -80,6 +82,8 @@ public final class ConditionalGenerationTask: TrainingTask {
     /// The validation examples; nil without any.
     public let valid: ConditionalExamples?
     let batcher: LengthBatcher
+    /// Given to the validation pass between batches: its progress, and a stop request (see ``PassControl``).
+    public var passControl: PassControl?
     var batches: [[Int]] = []
 
     /// Trains `model` on `train` in length-bucketed batches of `batch`, teacher-forced.
@@ -116,7 +120,7 @@ public final class ConditionalGenerationTask: TrainingTask {
     /// The validation loss and metrics (perplexity), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
-        let r = model.evaluate(valid)
+        let r = model.evaluate(valid, control: passControl)
         return (r.loss, ["perplexity": exp(r.loss)])
     }
 }

@@ -159,11 +159,13 @@ public final class LanguageModel: Layer {
     /// dropout is applied and gradients are added into every parameter.
     ///
     /// `gradientsReady` is told the head's, each recurrent layer's (top first)
-    /// and the embedding's parameters as backward finishes their gradients.
+    /// and the embedding's parameters as backward finishes their gradients;
+    /// `backwardStarts` when backward starts (after the loss and the gradient
+    /// of the logits; with an adaptive softmax, after its whole backward).
     ///
     /// - Returns: the mean loss, the number of tokens, and in `outputs` the final state (to carry to the next batch).
     public func loss(inputs: [Int], targets: [Int], steps T: Int, batch B: Int, initial: RecurrentState?,
-                     training: Bool, rng: inout SeededRNG, gradientsReady: GradientsReady? = nil)
+                     training: Bool, rng: inout SeededRNG, gradientsReady: GradientsReady? = nil, backwardStarts: (() -> Void)? = nil)
         -> BatchLoss<RecurrentState> {
         let H = config.hiddenSize
         let reportInside = (config.weightDrop ?? 0) == 0 || !training
@@ -173,7 +175,7 @@ public final class LanguageModel: Layer {
             let d1 = inputDropout.forward(de.output, training: training, rng: &rng)
             let r = rnn.forward(d1.output, initial: initial, training: training, rng: &rng)
             let d2 = outputDropout.forward(r.output, training: training, rng: &rng)
-            let out = readout(d2.output.reshaped([T * B, H]), targets: targets, computingGradient: training)
+            let out = readout(d2.output.reshaped([T * B, H]), targets: targets, computingGradient: training, backwardStarts: backwardStarts)
             if let dFeatures = out.gradFeatures {
                 if reportInside { gradientsReady?(outputParameters) }
                 let dOut = outputDropout.backward(d2.trace, gradOutput: dFeatures.reshaped([T, B, H]))
@@ -198,15 +200,18 @@ public final class LanguageModel: Layer {
     /// The output layer's mean loss for `features` (`[N, H]`) and `N` targets;
     /// with `computingGradient`, gradients are added into its parameters and
     /// `dL/dfeatures` is returned.
-    func readout(_ features: Tensor, targets: [Int], computingGradient: Bool) -> (loss: Double, count: Int, gradFeatures: Tensor?) {
+    func readout(_ features: Tensor, targets: [Int], computingGradient: Bool,
+                 backwardStarts: (() -> Void)? = nil) -> (loss: Double, count: Int, gradFeatures: Tensor?) {
         if let adaptive {
             let r = adaptive.loss(features, targets: targets, computingGradient: computingGradient)
+            if computingGradient { backwardStarts?() }
             return (r.loss, r.counted, r.gradInput)
         }
         let p = projection?.forward(features)
         let out = head!.forward(p?.output ?? features)
         let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: targets)
         guard computingGradient else { return (Double(ce.loss), ce.counted, nil) }
+        backwardStarts?()
         let dHead = head!.backward(out.trace, gradOutput: ce.gradient)
         return (Double(ce.loss), ce.counted, p.map { projection!.backward($0.trace, gradOutput: dHead) } ?? dHead)
     }
@@ -250,11 +255,12 @@ public final class LanguageModel: Layer {
     }
 
     /// Mean loss over a whole stream, carrying the state across batches (no dropout).
-    public func evaluate(_ stream: TokenStream) -> (loss: Double, tokens: Int) {
+    /// `control` is told the progress and may stop the pass between batches (see ``PassControl``).
+    public func evaluate(_ stream: TokenStream, control: PassControl? = nil) -> (loss: Double, tokens: Int) {
         var state: RecurrentState? = nil
         var total = 0.0, count = 0
         var unused = SeededRNG(seed: 0)
-        for k in 0..<stream.batchCount {
+        control.forEach(Array(0..<stream.batchCount)) { k in
             let b = stream.batch(k)
             let r = loss(inputs: b.inputs, targets: b.targets, steps: b.steps, batch: stream.batchSize, initial: state,
                          training: false, rng: &unused)

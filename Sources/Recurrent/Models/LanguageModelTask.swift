@@ -47,6 +47,10 @@ public final class LanguageModelTask: TrainingTask {
     var carried: RecurrentState?
     /// Told which parameters' gradients are final during backward (data-parallel training overlaps their reduction).
     public var gradientsReady: GradientsReady?
+    /// Given to the validation pass between batches: its progress, and a stop request (see ``PassControl``).
+    public var passControl: PassControl?
+    /// Told when backward starts in each training batch (step timing splits forward from backward there).
+    public var backwardStarts: (() -> Void)?
     /// Data-parallel: this rank's streams are `first ..< first + train.batchSize` of `globalBatch`.
     private var shardRange: (first: Int, globalBatch: Int)? = nil
     /// Data-parallel: this rank's rows of the validation streams (nil when it has none).
@@ -89,7 +93,7 @@ public final class LanguageModelTask: TrainingTask {
         if index == 0 { carried = nil }
         let b = train.batch(index)
         let r = model.loss(inputs: b.inputs, targets: b.targets, steps: b.steps, batch: train.batchSize, initial: carried,
-                           training: true, rng: &rng, gradientsReady: gradientsReady)
+                           training: true, rng: &rng, gradientsReady: gradientsReady, backwardStarts: backwardStarts)
         carried = r.outputs
         return (r.loss, r.count)
     }
@@ -97,7 +101,7 @@ public final class LanguageModelTask: TrainingTask {
     /// The validation loss and metrics (bits per character at character level, else perplexity), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
-        let r = model.evaluate(valid)
+        let r = model.evaluate(valid, control: passControl)
         return validation(fromSums: [r.loss * Double(r.tokens), Double(r.tokens)])
     }
 
@@ -105,7 +109,7 @@ public final class LanguageModelTask: TrainingTask {
     public func validationSums() -> [Double]? {
         guard shardRange != nil, valid != nil else { return nil }
         guard let validShare else { return [0, 0] }
-        let r = model.evaluate(validShare)
+        let r = model.evaluate(validShare, control: passControl)
         return [r.loss * Double(r.tokens), Double(r.tokens)]
     }
 

@@ -121,10 +121,11 @@ public struct DecodingOptions: Sendable {
 extension Seq2Seq {
     /// Translates tokenized sentences. Returns for each sentence up to `nBest`
     /// hypotheses (target words and score), best first.
-    public func translate(_ sentences: [[String]], options: DecodingOptions) -> [[(words: [String], score: Double)]] {
+    public func translate(_ sentences: [[String]], options: DecodingOptions, control: PassControl? = nil) -> [[(words: [String], score: Double)]] {
         precondition(options.beam >= 1 && options.nBest >= 1 && options.batch >= 1, "Seq2Seq.translate: beam, n-best and batch must be positive")
         var out: [[(words: [String], score: Double)]] = []
-        for start in stride(from: 0, to: sentences.count, by: options.batch) {
+        let starts = Array(stride(from: 0, to: sentences.count, by: options.batch))
+        control.forEach(starts) { start in
             let chunk = Array(sentences[start..<min(start + options.batch, sentences.count)])
             let ids = chunk.map(sourceIDs)
             let decoder = Seq2SeqDecoder(model: self, sources: ids)

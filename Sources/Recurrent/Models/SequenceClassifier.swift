@@ -35,11 +35,14 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
     public var pooling: Pooling
     /// Class names in id order.
     public var labels: [String]
+    /// The byte-pair merges that cut words into pieces, with the ``TextTokenizer/bpe`` tokenizer (nil otherwise).
+    public var subwords: BytePairEncoding?
 
     /// A configuration with these settings.
     public init(tokenizer: TextTokenizer, lowercase: Bool, cell: CellKind, vocabularySize: Int, embeddingSize: Int, hiddenSize: Int,
-                layers: Int, bidirectional: Bool, dropout: Float, pooling: Pooling, labels: [String]) {
+                layers: Int, bidirectional: Bool, dropout: Float, pooling: Pooling, labels: [String], subwords: BytePairEncoding? = nil) {
         self.tokenizer = tokenizer
+        self.subwords = subwords
         self.lowercase = lowercase
         self.cell = cell
         self.vocabularySize = vocabularySize
@@ -56,7 +59,16 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
     public var problem: String? {
         if vocabularySize < 2 || embeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "sizes must be positive" }
         if let problem = classifierLabelsProblem(labels) { return problem }
+        if (tokenizer == .bpe) != (subwords != nil) { return "the bpe tokenizer, and it alone, comes with its byte-pair merges (subwords)" }
         return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
+    }
+
+    /// The tokens of `text` as the model reads them: ``tokenizer``'s, lowercased
+    /// with ``lowercase``, and with ``TextTokenizer/bpe`` cut into the pieces of ``subwords``.
+    public func tokens(_ text: String) -> [String] {
+        let t = tokenizer.tokens(text, lowercase: lowercase)
+        guard tokenizer == .bpe, let subwords else { return t }
+        return subwords.pieces(t)
     }
 
     /// The model's parameter count, or nil when it overflows (check ``problem`` first).
@@ -112,7 +124,7 @@ public final class SequenceClassifier: ClassifierModel {
 
     /// The token ids of `text` (unknown tokens become `<unk>`; at least one token).
     public func encode(_ text: String) -> [Int] {
-        let ids = config.tokenizer.tokens(text, lowercase: config.lowercase).map { vocabulary.idOrUnknown($0) ?? 0 }
+        let ids = config.tokens(text).map { vocabulary.idOrUnknown($0) ?? 0 }
         return ids.isEmpty ? [vocabulary.unknownID ?? 0] : ids
     }
 

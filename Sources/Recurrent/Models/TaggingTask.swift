@@ -50,11 +50,13 @@ extension SequenceTagger {
     }
 
     /// Token accuracy (overall and per tag) and the mean loss over `sentences`.
-    public func evaluate(_ sentences: [[String]], tags: [[Int]], batch: Int = 32) -> (loss: Double, metrics: TaggingMetrics) {
+    /// `control` is told the progress and may stop the pass between batches (see ``PassControl``).
+    public func evaluate(_ sentences: [[String]], tags: [[Int]], batch: Int = 32, control: PassControl? = nil) -> (loss: Double, metrics: TaggingMetrics) {
         var metrics = TaggingMetrics(tags: config.tags)
         var rng = SeededRNG(seed: 0)
         var total = 0.0, count = 0
-        for indices in LengthBatcher(lengths: sentences.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false) {
+        let order = LengthBatcher(lengths: sentences.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false)
+        control.forEach(order) { indices in
             let r = loss(indices.map { sentences[$0] }, targets: indices.map { tags[$0] }, rng: &rng)
             total += r.loss * Double(r.count)
             count += r.count
@@ -75,6 +77,8 @@ public final class TaggingTask: TrainingTask {
     public let model: SequenceTagger
     let trainWords: [[String]], trainTags: [[Int]]
     let validWords: [[String]], validTags: [[Int]]
+    /// Given to the validation pass between batches: its progress, and a stop request (see ``PassControl``).
+    public var passControl: PassControl?
     let batcher: LengthBatcher
     var batches: [[Int]] = []
     /// Data-parallel: this rank's place among the ranks sharing each batch.
@@ -121,7 +125,7 @@ public final class TaggingTask: TrainingTask {
     /// The validation loss and metrics (token accuracy), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard hasValidationData else { return nil }
-        let r = model.evaluate(validWords, tags: validTags)
+        let r = model.evaluate(validWords, tags: validTags, control: passControl)
         return (r.loss, ["accuracy": r.metrics.accuracy])
     }
 }

@@ -2,10 +2,12 @@ import Foundation
 
 extension Seq2Seq {
     /// The mean loss per target token (`<eos>` included) over `sources`/`targets` (ids), in evaluation mode.
-    public func evaluateLoss(sources: [[Int]], targets: [[Int]], batch: Int = 64) -> (loss: Double, tokens: Int) {
+    /// `control` is told the progress and may stop the pass between batches (see ``PassControl``).
+    public func evaluateLoss(sources: [[Int]], targets: [[Int]], batch: Int = 64, control: PassControl? = nil) -> (loss: Double, tokens: Int) {
         var rng = SeededRNG(seed: 0)
         var total = 0.0, count = 0
-        for indices in LengthBatcher(lengths: sources.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false) {
+        let order = LengthBatcher(lengths: sources.map(\.count), batchSize: batch).batches(epoch: 0, seed: 0, shuffle: false)
+        control.forEach(order) { indices in
             let r = loss(sources: indices.map { sources[$0] }, targets: indices.map { targets[$0] }, rng: &rng)
             total += r.loss * Double(r.count)
             count += r.count
@@ -14,9 +16,12 @@ extension Seq2Seq {
     }
 
     /// Corpus BLEU and chrF of the detokenized translations of `sources` (tokenized) against `references` (raw lines).
-    public func score(sources: [[String]], references: [String], options: DecodingOptions) -> (bleu: BLEU, chrF: ChrF, outputs: [String]) {
-        let outputs = translate(sources, options: options).map { TranslationText.detokenize($0.first?.words ?? []) }
-        return (BLEU(hypotheses: outputs, references: references), ChrF(hypotheses: outputs, references: references), outputs)
+    /// `control` is told the decoding's progress and may stop it between batches (the scores then cover fewer lines).
+    public func score(sources: [[String]], references: [String], options: DecodingOptions,
+                      control: PassControl? = nil) -> (bleu: BLEU, chrF: ChrF, outputs: [String]) {
+        let outputs = translate(sources, options: options, control: control).map { TranslationText.detokenize($0.first?.words ?? []) }
+        let scored = Array(references.prefix(outputs.count))     // all of them unless `control` stopped the decoding
+        return (BLEU(hypotheses: outputs, references: scored), ChrF(hypotheses: outputs, references: scored), outputs)
     }
 }
 
@@ -35,6 +40,8 @@ public final class TranslationTask: TrainingTask {
     /// Feed the model's own predictions in training (nil: always the reference words).
     public var scheduledSampling: ScheduledSampling?
     var epoch = 0
+    /// Given to the validation pass between batches: its progress, and a stop request (see ``PassControl``).
+    public var passControl: PassControl?
 
     /// `valid` pairs bring their reference lines for BLEU (``ParallelText/Pair/reference``).
     public init(model: Seq2Seq, train: [ParallelText.Pair], valid: [ParallelText.Pair], batch: Int) {
@@ -89,8 +96,9 @@ public final class TranslationTask: TrainingTask {
     /// The validation loss and metrics (BLEU, chrF and perplexity), or nil without validation data.
     public func validate() -> (loss: Double, metrics: [String: Double])? {
         guard hasValidationData else { return nil }
-        let loss = model.evaluateLoss(sources: validSources, targets: validTargets).loss
-        let s = model.score(sources: validWords, references: validReferences, options: validationDecoding)
+        let loss = model.evaluateLoss(sources: validSources, targets: validTargets, control: passControl).loss
+        if passControl?.stopped == true { return (loss, [:]) }
+        let s = model.score(sources: validWords, references: validReferences, options: validationDecoding, control: passControl)
         return (loss, ["bleu": s.bleu.score, "chrf": s.chrF.score, "perplexity": exp(loss)])
     }
 }

@@ -30,6 +30,11 @@ final class ProgressDisplay: @unchecked Sendable {
         var budgetFraction = 0.0
         /// When the validation pass in progress started.
         var validatingSince: Date? = nil
+        /// How far through the validation pass in progress, 0...1.
+        var validationFraction: Double? = nil
+        /// A pass that trains nothing (`rnn evaluate`): what it does ("evaluating"),
+        /// shown with ``budgetFraction`` as how far through it is, instead of the training fields.
+        var pass: String? = nil
     }
 
     /// The redraw interval on a terminal, in seconds.
@@ -71,12 +76,17 @@ final class ProgressDisplay: @unchecked Sendable {
         }
     }
 
-    /// Stops the ticker and leaves the last status line on screen.
-    func stop() {
+    /// Stops the ticker and leaves the last status line on screen (or, `clearing`, erases it).
+    func stop(clearing: Bool = false) {
         lock.withLock {
             guard running else { return }
             running = false
-            if shown { redraw(); draw("\n") }
+            if shown && clearing {
+                draw("\r\u{1B}[K")
+            } else if shown {
+                redraw()
+                draw("\n")
+            }
             shown = false
         }
     }
@@ -125,10 +135,17 @@ final class ProgressDisplay: @unchecked Sendable {
             let filled = Int((min(max(fraction, 0), 1) * 20).rounded())
             f.append(("[" + String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled) + "]", 2))
         }
+        if let pass = s.pass {
+            f.append((String(format: "%@ %d%%", pass, Int(min(max(fraction, 0), 1) * 100)), 9))
+            f.append((Trainer.duration(elapsed), 5))
+            if fraction > 0 { f.append(("eta " + Trainer.duration(max(0, elapsed / min(fraction, 1) - elapsed)), 4)) }
+            return f
+        }
         f.append(("step \(s.step)", 9))
         f.append((String(format: "epoch %d %d%%", s.epoch, Int(min(max(s.epochFraction, 0), 1) * 100)), 8))
         if let since = s.validatingSince {
-            f.append(("validating " + Trainer.duration(Date().timeIntervalSince(since)), 9))
+            let done = s.validationFraction.map { String(format: "%d%% ", Int(min(max($0, 0), 1) * 100)) } ?? ""
+            f.append(("validating " + done + Trainer.duration(Date().timeIntervalSince(since)), 9))
         }
         if let loss = s.loss { f.append((String(format: "loss %.4f", loss), 7)) }
         if let v = s.lastValidation { f.append((v, 6)) }

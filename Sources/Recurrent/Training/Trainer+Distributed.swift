@@ -9,10 +9,13 @@ extension Trainer {
         let start = Date()
         distributed.reducer.beginStep()
         var stepRNG = distributed.stepRNG(seed: options.seed, step: progress.step)
+        var backwardStart: Date? = nil
+        task.backwardStarts = { backwardStart = Date() }
         let r = task.trainBatch(progress.batchIndex, rng: &stepRNG)
+        task.backwardStarts = nil
         let computed = Date()
         let reduced = try distributed.reducer.finish(loss: r.loss, count: r.count, stopSignal: stopRequested())
-        distributed.timing.add(start: start, computed: computed, reducer: distributed.reducer)
+        distributed.timing.add(start: start, backwardStart: backwardStart, computed: computed, reduced: Date(), reducer: distributed.reducer)
         return reduced
     }
 

@@ -17,9 +17,10 @@ public final class Trainer {
     public internal(set) var progress: TrainingProgress
     var optimizer: any Optimizer
     var rng: SeededRNG
-    /// Asked before each step; once it returns true the run writes its
-    /// checkpoint at once (no validation pass first) and returns with
-    /// ``TrainingReport/Stop/interrupted``.
+    /// Asked before each step and between the batches of a validation pass;
+    /// once it returns true the run writes its checkpoint at once (a
+    /// validation in progress is abandoned, to run first when the run
+    /// resumes) and returns with ``TrainingReport/Stop/interrupted``.
     public var stopRequested: () -> Bool = { false }
     /// Called after each validation with the step and validation loss (the demo prints a sample here).
     public var afterValidation: ((Int, Double) -> Void)?
@@ -74,9 +75,11 @@ public final class Trainer {
     /// Trains until the budget is spent, early stopping triggers, or ``stopRequested`` says so.
     /// A run whose budget was already spent (a finished run resumed) trains
     /// nothing, writes nothing and returns ``TrainingReport/Stop/alreadyDone``.
+    /// A resumed run whose validation a stop cut short runs it first.
     @discardableResult
     public func run() throws -> TrainingReport {
-        if options.budget.isSpent(progress, elapsed: progress.elapsedSeconds) {
+        let pending = progress.validationPending == true && task.hasValidationData
+        if options.budget.isSpent(progress, elapsed: progress.elapsedSeconds) && !pending {
             return TrainingReport(progress: progress, stop: .alreadyDone, lastValidationLoss: nil, lastMetrics: [:], throughput: 0)
         }
         let r = try startRun()
@@ -85,24 +88,30 @@ public final class Trainer {
         defer { r.display.stop() }
         task.startEpoch(progress.epoch, seed: options.seed)     // deterministic, so a resumed epoch sees the same order
         var stop = TrainingReport.Stop.budget
-        while try !budgetSpent(r) {
+        if pending { stop = try validateAndCheckPatience(r) ?? .budget }
+        while try stop == .budget && !budgetSpent(r) {
             if stopSignalled() { stop = .interrupted; break }
             try step(r)
             let epochEnded = advance()
-            if validationDue(epochEnded: epochEnded) {
-                try validate(r)
-                if let patience = options.earlyStoppingPatience, progress.validationsWithoutImprovement >= patience {
-                    stop = .earlyStopping
-                    break
-                }
+            if validationDue(epochEnded: epochEnded), let ended = try validateAndCheckPatience(r) {
+                stop = ended
+                break
             }
             if try epochEnded && !budgetSpent(r) { task.startEpoch(progress.epoch, seed: options.seed) }
             if try agreed(Date().timeIntervalSince(r.lastResumeWrite) >= options.checkpointEverySeconds) { try saveCheckpoints(r) }
         }
         // A final validation unless one just ran, or a stop was asked for (the checkpoint comes first then).
-        if stop != .interrupted && task.hasValidationData && r.lastValidatedStep != progress.step { try validate(r) }
+        if stop != .interrupted && task.hasValidationData && r.lastValidatedStep != progress.step, try !validate(r) { stop = .interrupted }
         try saveCheckpoints(r)
         return report(r, stop: stop)
+    }
+
+    /// A validation, then how the run ends because of it: interrupted (a stop
+    /// cut it short), early stopping (patience spent), or nil to go on.
+    private func validateAndCheckPatience(_ r: TrainingRun) throws -> TrainingReport.Stop? {
+        guard try validate(r) else { return .interrupted }
+        if let patience = options.earlyStoppingPatience, progress.validationsWithoutImprovement >= patience { return .earlyStopping }
+        return nil
     }
 
     func startRun() throws -> TrainingRun {
@@ -126,6 +135,7 @@ public final class Trainer {
         let parameters = r.parameters
         Parameter.zeroGradients(parameters)
         let result = try trainBatch()
+        let updateStart = Date()
         var norm = Float.nan
         if result.loss.isFinite {
             norm = options.clipNorm.map { GradientClipping.clipByGlobalNorm(parameters, maxNorm: $0) } ?? GradientClipping.globalNorm(parameters)
@@ -134,6 +144,7 @@ public final class Trainer {
         let lr = progress.scheduler.rate(step: progress.step, epoch: progress.epoch)
         optimizer.learningRate = lr
         optimizer.step()
+        distributed?.timing.addOptimizer(start: updateStart)
         progress.lastLoss = result.loss
         progress.step += 1
         progress.batchIndex += 1
@@ -170,13 +181,29 @@ public final class Trainer {
 
     /// One validation pass: records the best, writes the model when it
     /// improved and the resume file always, then a line on screen and in the metrics file.
-    func validate(_ r: TrainingRun) throws {
+    /// Returns false, recording nothing, when ``stopRequested`` cut the pass
+    /// short (one process only: ranks validate to the end, as the stop reaches
+    /// them at different times); the resume file then says it is pending.
+    @discardableResult
+    func validate(_ r: TrainingRun) throws -> Bool {
         let epoch = progress.displayEpoch
-        r.display.update { $0.validatingSince = Date() }
+        r.display.update { $0.validatingSince = Date(); $0.validationFraction = 0 }
         if !interactive { r.display.note("step \(progress.step)  epoch \(epoch)  validating") }
+        let control = PassControl(shouldStop: distributed == nil ? { [unowned self] in self.stopRequested() } : { false },
+                                  progress: { [display = r.display] done, total in
+                                      display.update { $0.validationFraction = Double(done) / Double(max(total, 1)) }
+                                  })
+        task.passControl = control
+        defer { task.passControl = nil }
         let result = try validation()
-        r.display.update { $0.validatingSince = nil }
-        guard let v = result else { return }
+        r.display.update { $0.validatingSince = nil; $0.validationFraction = nil }
+        if control.stopped {
+            progress.validationPending = true
+            r.display.note("step \(progress.step): validation stopped after \(control.done) of \(control.total) batches; the resumed run validates first")
+            return false
+        }
+        progress.validationPending = nil
+        guard let v = result else { return true }
         r.lastValidation = v
         r.lastValidatedStep = progress.step
         progress.scheduler.validated(loss: v.loss)
@@ -194,6 +221,7 @@ public final class Trainer {
         for (name, value) in v.metrics { line["valid_" + name] = value }
         try writeMetrics(line, r)
         if let afterValidation { r.display.above { afterValidation(progress.step, v.loss) } }
+        return true
     }
 
     /// Updates the best loss and score and the count of validations without

@@ -25,6 +25,10 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// Batches per epoch when this was saved (absent in older resume files):
     /// a resume with another batch size maps ``batchIndex`` onto the new epoch.
     public var batchesPerEpoch: Int? = nil
+    /// Whether a validation was due at ``step`` but a stop request cut it
+    /// short (absent, nil, when none was): the resumed run validates first,
+    /// so it goes on as the uninterrupted run would have.
+    public var validationPending: Bool? = nil
 }
 
 extension TrainingProgress {

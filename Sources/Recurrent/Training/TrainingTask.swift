@@ -22,6 +22,10 @@ public protocol TrainingTask: AnyObject {
     var hasValidationData: Bool { get }
     /// The validation loss and any other metrics, or nil without validation data.
     func validate() -> (loss: Double, metrics: [String: Double])?
+    /// Given to the validation pass (``validate()``, ``validationSums()``)
+    /// between its batches: the trainer shows its progress and stops it on a
+    /// stop request. A task that ignores it validates to the end.
+    var passControl: PassControl? { get set }
     /// State carried between batches (an LM's hidden state), saved for exact resumption.
     var carriedState: [(name: String, tensor: Tensor)] { get }
     /// The shape of each tensor of ``carriedState`` for this model and batch
@@ -33,6 +37,10 @@ public protocol TrainingTask: AnyObject {
     /// gradients are final (see ``GradientsReady``); a task that never calls
     /// it still trains data-parallel, its gradients reduced after backward.
     var gradientsReady: GradientsReady? { get set }
+    /// Told during ``trainBatch(_:rng:)`` when its backward pass starts (after
+    /// the forward pass and the loss), so that step timing can split the two
+    /// (see ``StepTiming``); a task that never calls it is timed as one figure.
+    var backwardStarts: (() -> Void)? { get set }
     /// Restricts training batches to this rank's share of the data, for
     /// data-parallel training over `size` ranks (the `rnn` tool's `--distributed`).
     /// Returns nil when done, or why the task cannot be split so.
@@ -53,6 +61,10 @@ extension TrainingTask {
     public func restoreCarriedState(_ tensors: [String: Tensor]) throws {}
     /// Default: never told (its gradients are reduced after backward).
     public var gradientsReady: GradientsReady? { get { nil } set {} }
+    /// Default: no pass control (the validation pass runs to its end).
+    public var passControl: PassControl? { get { nil } set {} }
+    /// Default: backward's start is not marked (step timing shows forward and backward as one figure).
+    public var backwardStarts: (() -> Void)? { get { nil } set {} }
     /// Default: the task cannot be split among ranks; says so.
     public func shard(rank: Int, size: Int) -> String? { "this task cannot be trained with --distributed yet" }
     /// Default: every rank validates the whole set.

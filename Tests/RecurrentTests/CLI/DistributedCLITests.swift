@@ -86,17 +86,26 @@ import Testing
             ["train", "tag", "--data", dir + "/t.conllu", "--hidden", "6", "--embedding", "5", "--char-hidden", "3", "--char-embedding", "3",
              "--batch", "5", "--steps", "4", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.3", "--out", out]
         }
+        try Self.expectTwoRanksMatchOneProcess(arguments, dir: dir)
+    }
+
+    /// Trains `arguments(out)` in one process (`dir/single.safetensors`) and on 2 ranks under mpirun
+    /// (`dir/two.safetensors`): the ranks agree bitwise and the models are within 1e-6. Returns the 2-rank run.
+    @discardableResult
+    static func expectTwoRanksMatchOneProcess(_ arguments: (String) -> [String], dir: String,
+                                              sourceLocation: SourceLocation = #_sourceLocation) throws -> CLITests.Result {
         let single = try CLITests.rnn(arguments(dir + "/single.safetensors"), timeout: 120)
-        #expect(single.status == 0, "\(single.stderr)")
-        let r = try CLITests.rnn(Self.launch + [CLITests.binary] + arguments(dir + "/two.safetensors") + ["--distributed"],
-                                 timeout: 120, launcher: Self.mpirun)
-        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        #expect(r.stdout.contains("ranks agree: the parameters are bitwise equal on all 2 ranks"), "\(r.stdout)")
+        #expect(single.status == 0, "\(single.stderr)", sourceLocation: sourceLocation)
+        let r = try CLITests.rnn(launch + [CLITests.binary] + arguments(dir + "/two.safetensors") + ["--distributed"],
+                                 timeout: 120, launcher: mpirun)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stdout.contains("ranks agree: the parameters are bitwise equal on all 2 ranks"), "\(r.stdout)", sourceLocation: sourceLocation)
         let a = try Checkpoint.read(dir + "/single.safetensors"), b = try Checkpoint.read(dir + "/two.safetensors")
         for (name, x) in a.tensors {
-            let y = try #require(b.tensors[name])
+            let y = try #require(b.tensors[name], sourceLocation: sourceLocation)
             let scale = x.scalars.map { abs($0) }.max() ?? 0
-            #expect(x.maxAbsDifference(y) <= 1e-6 * max(scale, 1e-3), "\(name): \(x.maxAbsDifference(y))")
+            #expect(x.maxAbsDifference(y) <= 1e-6 * max(scale, 1e-3), "\(name): \(x.maxAbsDifference(y))", sourceLocation: sourceLocation)
         }
+        return r
     }
 }
