@@ -20,12 +20,24 @@ optimizers.safetensors (every torch.optim config below, 5 steps on fixed gradien
 attention.safetensors (dot, general and additive attention over a ragged memory:
 context, weights and every gradient of L = sum(c*r_c) + sum(a*r_a)).
 
+It also writes recurrent_dropout.safetensors: recurrent dropout (Keras'
+recurrent_dropout: h_{t-1} masked where it enters W_hh h_{t-1}, one mask per
+sequence and pass, the state carried and the outputs unmasked) for every cell,
+computed by a plain autograd loop over the steps (reference_pass below; PyTorch
+has no recurrent dropout), under "<cell>/<combo>/" with the same keys as the
+recurrent fixtures plus the masks mask_l{k}[_reverse] [B,H]. With all-ones masks
+the loop is checked against torch.nn.RNN/LSTM/GRU before anything is written.
+And layer_norm_lstm.safetensors: the layer-normalised LSTM (Ba et al. 2016, which
+PyTorch does not have) by the same loop with F.layer_norm, its gains and biases
+under weight_ln_{ih,hh,c}_l{k} / bias_ln_..., with and without recurrent dropout.
+
 Run by hand (needs torch and safetensors):  python3 Scripts/make_torch_fixtures.py [NAME ...]
-(NAMEs: recurrent, layers, optimizers, losses, attention; all when none is given).
+(NAMEs: recurrent, recurrent_dropout, layer_norm_lstm, layers, optimizers, losses, attention; all when none is given).
 """
 import os
 import sys
 import torch
+import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from safetensors.torch import save_file
 
@@ -91,6 +103,164 @@ def combo(cell, layers, bidirectional, ragged, given, seed):
         t[name] = p
         t["grad." + name] = p.grad
     return {k: v.detach().float().contiguous() for k, v in t.items()}
+
+
+def cell_step(cell, x_t, h, c, w_ih, w_hh, b_ih, b_hh, m, ln=None):
+    """One step from h (and c); the product W_hh h reads m * h, every other use of h the state itself.
+    With ln (the layer-normalised LSTM's gains and biases), Ba et al. 2016's LN-LSTM:
+    gates = LN(W_ih x; ih) + LN(W_hh (m*h); hh) + b_ih + b_hh (each LN over the 4H vector),
+    h' = o * tanh(LN(c'; c))."""
+    if ln is not None:
+        G = w_ih.shape[0]
+        gi = F.layer_norm(x_t @ w_ih.T, (G,), ln["weight_ln_ih"], ln["bias_ln_ih"], 1e-5) + b_ih
+        gh = F.layer_norm((h * m) @ w_hh.T, (G,), ln["weight_ln_hh"], ln["bias_ln_hh"], 1e-5) + b_hh
+    else:
+        gi = x_t @ w_ih.T + b_ih
+        gh = (h * m) @ w_hh.T + b_hh
+    if cell == "lstm":
+        i, f, g, o = (gi + gh).chunk(4, 1)
+        c2 = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        out = c2 if ln is None else F.layer_norm(c2, (c2.shape[1],), ln["weight_ln_c"], ln["bias_ln_c"], 1e-5)
+        return torch.sigmoid(o) * torch.tanh(out), c2
+    if cell == "gru":
+        ir, iz, i_n = gi.chunk(3, 1)
+        hr, hz, h_n = gh.chunk(3, 1)
+        r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
+        n = torch.tanh(i_n + r * h_n)
+        return (1 - z) * n + z * h, None
+    a = gi + gh
+    return (torch.tanh(a) if cell == "rnn_tanh" else torch.relu(a)), None
+
+
+def reference_pass(cell, x, lengths, h, c, weights, m, reverse, ln=None):
+    """One direction of one layer, step by step: padded steps (t >= length) keep
+    the state and output zeros, so the reverse pass starts at each sequence's end."""
+    steps = x.shape[0]
+    ys = [None] * steps
+    for t in (reversed(range(steps)) if reverse else range(steps)):
+        a = torch.tensor([1.0 if t < n else 0.0 for n in lengths], dtype=torch.float64).unsqueeze(1)
+        h2, c2 = cell_step(cell, x[t], h, c, *weights, m, ln)
+        ys[t] = a * h2
+        h = a * h2 + (1 - a) * h
+        if c is not None:
+            c = a * c2 + (1 - a) * c
+    return torch.stack(ys), h, c
+
+
+def reference_stack(cell, m, x, lengths, h0, c0, masks, ln=None):
+    """The stacked, optionally bidirectional network of module m, run by reference_pass
+    (layer-normalised with the tensors of ln, named as the Swift checkpoint names them)."""
+    D = 2 if m.bidirectional else 1
+    inp, hs, cs = x, [], []
+    for l in range(m.num_layers):
+        outs = []
+        for d in range(D):
+            sfx = f"_l{l}" + ("_reverse" if d else "")
+            weights = [getattr(m, n + sfx) for n in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]]
+            norms = None if ln is None else {k: ln[k + sfx] for k in LN_NAMES}
+            y, h, c = reference_pass(cell, inp, lengths, h0[l * D + d], None if c0 is None else c0[l * D + d],
+                                     weights, masks["mask" + sfx], d == 1, norms)
+            outs.append(y)
+            hs.append(h)
+            cs.append(c)
+        inp = torch.cat(outs, 2)
+    return inp, torch.stack(hs), (torch.stack(cs) if c0 is not None else None)
+
+
+RECURRENT_DROPOUT = 0.4
+LN_NAMES = ["weight_ln_ih", "bias_ln_ih", "weight_ln_hh", "bias_ln_hh", "weight_ln_c", "bias_ln_c"]
+
+
+def recurrent_dropout_combo(cell, layers, bidirectional, ragged, given, seed, dropout=True, layer_norm=False):
+    """One fixture entry: recurrent dropout masks (all ones when not dropout), layer-normalised when layer_norm
+    (gains 1 + 0.3 N(0,1) and biases 0.3 N(0,1), so a gain or bias used in the wrong place shows)."""
+    torch.manual_seed(seed)
+    m = module(cell, layers, bidirectional).double()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(rounded(p))
+    D = 2 if bidirectional else 1
+    lengths = RAGGED if ragged else [T] * B
+    x = rounded(torch.randn(T, B, I)).requires_grad_()
+    lstm = cell == "lstm"
+    h0 = (rounded(torch.randn(layers * D, B, H)) if given else torch.zeros(layers * D, B, H, dtype=torch.float64)).requires_grad_()
+    c0 = ((rounded(torch.randn(layers * D, B, H)) if given else torch.zeros(layers * D, B, H, dtype=torch.float64)).requires_grad_()
+          if lstm else None)
+    keep = 1 - RECURRENT_DROPOUT
+    masks = {f"mask_l{l}" + ("_reverse" if d else ""): rounded((torch.rand(B, H) < keep).double() / keep if dropout else torch.ones(B, H))
+             for l in range(layers) for d in range(D)}
+    ln = None
+    if layer_norm:
+        ln = {}
+        for l in range(layers):
+            for d in range(D):
+                sfx = f"_l{l}" + ("_reverse" if d else "")
+                for k in LN_NAMES:
+                    n = H if k.endswith("_c") else 4 * H
+                    v = (1 if k.startswith("weight") else 0) + 0.3 * torch.randn(n)
+                    ln[k + sfx] = rounded(v).requires_grad_()
+
+    # The loop with all-ones masks is torch.nn's module (packed for ragged lengths).
+    with torch.no_grad():
+        ones = {k: torch.ones_like(v) for k, v in masks.items()}
+        ref = reference_stack(cell, m, x, lengths, h0, c0, ones)
+        inp = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False) if ragged else x
+        out, fin = m(inp, (h0, c0) if lstm else h0)
+        if ragged:
+            out, _ = pad_packed_sequence(out, total_length=T)
+        h_n = fin[0] if lstm else fin
+        assert torch.allclose(ref[0], out, atol=1e-12) and torch.allclose(ref[1], h_n, atol=1e-12), (cell, "reference != torch.nn")
+
+    out, h_n, c_n = reference_stack(cell, m, x, lengths, h0, c0, masks, ln)
+    r_out, r_h = rounded(torch.randn_like(out)), rounded(torch.randn_like(h_n))
+    loss = (out * r_out).sum() + (h_n * r_h).sum()
+    t = {"x": x, "lengths": torch.tensor(lengths, dtype=torch.float64), "out": out, "h_n": h_n,
+         "r_out": r_out, "r_h": r_h}
+    if lstm:
+        r_c = rounded(torch.randn_like(c_n))
+        loss = loss + (c_n * r_c).sum()
+        t.update({"c_n": c_n, "r_c": r_c})
+    loss.backward()
+    t["grad.x"] = x.grad
+    if given:
+        t.update({"h0": h0, "grad.h0": h0.grad})
+        if lstm:
+            t.update({"c0": c0, "grad.c0": c0.grad})
+    if dropout:
+        t.update(masks)
+    for name, p in list(m.named_parameters()) + list((ln or {}).items()):
+        t[name] = p
+        t["grad." + name] = p.grad
+    return {k: v.detach().float().contiguous() for k, v in t.items()}
+
+
+RECURRENT_DROPOUT_COMBOS = [(1, False, False, False), (2, True, True, True), (1, True, False, True), (2, False, True, False)]
+
+
+def recurrent_dropout_fixture():
+    tensors, seed = {}, 100
+    for cell in ["rnn_tanh", "rnn_relu", "lstm", "gru"]:
+        for layers, bi, ragged, given in RECURRENT_DROPOUT_COMBOS:
+            seed += 1
+            name = f"{cell}/L{layers}_{'bi' if bi else 'uni'}_{'ragged' if ragged else 'equal'}_{'given' if given else 'zero'}"
+            for k, v in recurrent_dropout_combo(cell, layers, bi, ragged, given, seed).items():
+                tensors[f"{name}/{k}"] = v
+    return tensors
+
+
+LAYER_NORM_COMBOS = [(1, False, False, False, False), (2, True, True, True, False), (2, False, True, True, True), (1, True, False, False, True)]
+
+
+def layer_norm_fixture():
+    """The layer-normalised LSTM (no PyTorch module has it: the reference loop only), with and without recurrent dropout."""
+    tensors, seed = {}, 200
+    for layers, bi, ragged, given, dropout in LAYER_NORM_COMBOS:
+        seed += 1
+        name = (f"L{layers}_{'bi' if bi else 'uni'}_{'ragged' if ragged else 'equal'}_{'given' if given else 'zero'}"
+                + ("_dropout" if dropout else ""))
+        for k, v in recurrent_dropout_combo("lstm", layers, bi, ragged, given, seed, dropout, layer_norm=True).items():
+            tensors[f"{name}/{k}"] = v
+    return tensors
 
 
 def layers_fixture():
@@ -216,6 +386,14 @@ def main(names):
         print(path)
     if "recurrent" in names:
         recurrent_fixtures()
+    if "layer_norm_lstm" in names:
+        path = os.path.join(OUT, "layer_norm_lstm.safetensors")
+        save_file(layer_norm_fixture(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
+        print(path)
+    if "recurrent_dropout" in names:
+        path = os.path.join(OUT, "recurrent_dropout.safetensors")
+        save_file(recurrent_dropout_fixture(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
+        print(path)
     if "layers" in names:
         path = os.path.join(OUT, "layers.safetensors")
         save_file(layers_fixture(), path, metadata={"generator": "Scripts/make_torch_fixtures.py", "torch": torch.__version__})
@@ -245,4 +423,4 @@ def recurrent_fixtures():
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["recurrent", "layers", "optimizers", "losses", "attention"])
+    main(sys.argv[1:] or ["recurrent", "recurrent_dropout", "layer_norm_lstm", "layers", "optimizers", "losses", "attention"])

@@ -14,6 +14,10 @@ struct LanguageModelOptions: ParsableArguments {
     var embeddingDropout: Float?
     @Option(help: "DropConnect on each hidden-to-hidden matrix W_hh, one mask per batch (AWD-LSTM's wdrop; default: 0).")
     var weightDrop: Float?
+    @Option(help: "Recurrent dropout: h(t-1) masked where it enters W_hh h(t-1), one mask per sequence, the same at every step (Keras' recurrent_dropout; default: 0).")
+    var recurrentDropout: Float?
+    @Flag(help: "Layer-normalised LSTM (Ba et al. 2016): LN on W_ih x and on W_hh h (each over the 4H gate inputs) and on c before the output tanh; --cell lstm only.")
+    var layerNorm = false
     @Flag(inversion: .prefixedNo, help: "Locked (variational) dropout: one mask per sequence, the same at every step (default: on for words, off for characters).")
     var lockedDropout: Bool?
     @Flag(inversion: .prefixedNo, help: "Tie the output layer to the embedding table, with a projection when --embedding differs from --hidden (default: off; needs the full softmax).")
@@ -35,7 +39,8 @@ struct LanguageModelOptions: ParsableArguments {
 
     func validate() throws {
         for (name, p) in [("--input-dropout", inputDropout), ("--output-dropout", outputDropout),
-                          ("--embedding-dropout", embeddingDropout), ("--weight-drop", weightDrop)] {
+                          ("--embedding-dropout", embeddingDropout), ("--weight-drop", weightDrop),
+                          ("--recurrent-dropout", recurrentDropout)] {
             if let p, !(p >= 0 && p < 1) { throw ValidationError("\(name) must lie in [0, 1), got \(p)") }
         }
         if let adaptiveDiv { try Check.positive(adaptiveDiv, "--adaptive-div") }
@@ -67,6 +72,13 @@ struct LanguageModelOptions: ParsableArguments {
         config.outputDropout = outputDropout
         config.embeddingDropout = embeddingDropout ?? (word ? WordDefaults.embeddingDropout : nil)
         config.weightDrop = weightDrop
+        config.recurrentDropout = recurrentDropout
+        if layerNorm {
+            guard config.cell == .lstm else {
+                throw ValidationError("--layer-norm is implemented for the LSTM only: give --cell lstm, or leave out --layer-norm (got --cell \(config.cell.rawValue))")
+            }
+            config.layerNorm = true
+        }
         config.lockedDropout = lockedDropout ?? (word ? true : nil)
         config.tied = tie
         let cutoffs = try parsedCutoffs()
@@ -109,6 +121,8 @@ extension LanguageModelConfig {
         var parts = ["dropout in/between/out \(inputDropout ?? dropout)/\(dropout)/\(outputDropout ?? dropout)\(lockedDropout == true ? " locked" : "")"]
         if let e = embeddingDropout, e > 0 { parts.append("embedding dropout \(e)") }
         if let w = weightDrop, w > 0 { parts.append("weight drop \(w)") }
+        if let r = recurrentDropout, r > 0 { parts.append("recurrent dropout \(r)") }
+        if layerNorm == true { parts.append("layer-normalised LSTM") }
         if tied == true { parts.append(embeddingSize == hiddenSize ? "tied output" : "tied output after a \(hiddenSize) -> \(embeddingSize) projection") }
         if let cutoffs = adaptiveCutoffs { parts.append("adaptive softmax \(cutoffs.map(String.init).joined(separator: ",")) (div \(adaptiveDivValue ?? 4))") }
         else { parts.append("full softmax") }

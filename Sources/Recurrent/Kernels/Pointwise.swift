@@ -37,4 +37,19 @@ enum Pointwise {
             for j in 0..<n { sum[j] += row[j] }
         }
     }
+
+    /// `y[i] = x[i] * m[i]` for `i` in `0..<n` (a dropout mask applied).
+    @inline(__always) static func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n { y[i] = x[i] * m[i] }
+    }
+
+    /// `y[r, j] += m[r, j] * x[r, j]` for `rows` rows of `n` columns, each
+    /// matrix row-major with its own row stride (`ldx`, `ldm`, `ldy`).
+    @inline(__always) static func addProduct(rows: Int, n: Int, _ x: UnsafePointer<Float>, ldx: Int, _ m: UnsafePointer<Float>, ldm: Int,
+                                             into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        for r in 0..<rows {
+            let xr = x + r * ldx, mr = m + r * ldm, yr = y + r * ldy
+            for j in 0..<n { yr[j] += mr[j] * xr[j] }
+        }
+    }
 }

@@ -35,11 +35,14 @@ public enum ParameterCount {
 
     /// ``RecurrentLayer``: per layer and direction `weight_ih [G*H, I_l]`,
     /// `weight_hh [G*H, H]` and two biases `[G*H]`; `I_l` is the input size for
-    /// layer 0 and `D*H` above it.
-    public static func recurrent(cell: CellKind, inputSize I: Int, hiddenSize H: Int, layers L: Int, bidirectional: Bool) -> Int? {
+    /// layer 0 and `D*H` above it; with `layerNorm`, ``LSTMLayerNorm``'s `18H` more per pass.
+    public static func recurrent(cell: CellKind, inputSize I: Int, hiddenSize H: Int, layers L: Int, bidirectional: Bool,
+                                 layerNorm: Bool = false) -> Int? {
         let D = bidirectional ? 2 : 1
         guard let GH = product(cell.gateCount, H), let DH = product(D, H), L >= 1 else { return nil }
-        let perPass = { (input: Int) in sum([product(GH, input), product(GH, H), product(2, GH)]) }
+        let perPass = { (input: Int) in
+            sum([product(GH, input), product(GH, H), product(2, GH), layerNorm ? LSTMLayerNorm.parameterCount(hiddenSize: H) : 0])
+        }
         return sum([product(D, perPass(I) ?? -1), L > 1 ? product(L - 1, D, perPass(DH) ?? -1) : 0])
     }
 }

@@ -9,8 +9,11 @@ final class PassGradientStorage {
     /// `[T, B, G*H]`: the gradient for each step's input projection `Xp`.
     let dXp: UnsafeMutablePointer<Float>
     /// `[T, B, G*H]`: the gradient for each step's hidden projection `Hp`:
-    /// its own buffer for the GRU, the same as ``dXp`` for cells where the two are equal.
+    /// its own buffer for the GRU and the layer-normalised LSTM, the same as
+    /// ``dXp`` for cells where the two are equal.
     let dHp: UnsafeMutablePointer<Float>
+    /// Whether ``dHp`` is its own buffer.
+    let separateHidden: Bool
     /// `[B, H]`: the gradient for the state, carried back: in, for the final
     /// `h`; after the loop, for the initial one.
     let dh: UnsafeMutablePointer<Float>
@@ -20,10 +23,12 @@ final class PassGradientStorage {
     let sums: UnsafeMutablePointer<Float>
     private let memory: UnsafeMutableRawPointer
 
-    /// Storage starting from `dh` (`[B, H]`) and, for the LSTM, `dc` (zeros when nil).
-    init(cell: CellKind, T: Int, B: Int, H: Int, dh: Tensor, dc: Tensor?) {
+    /// Storage starting from `dh` (`[B, H]`) and, for the LSTM, `dc` (zeros when nil);
+    /// ``dHp`` is its own buffer for the GRU or with `separateHidden`.
+    init(cell: CellKind, T: Int, B: Int, H: Int, dh: Tensor, dc: Tensor?, separateHidden: Bool = false) {
         (self.T, self.B, self.H, self.G) = (T, B, H, cell.gateCount)
-        let lstm = cell == .lstm, gru = cell == .gru, rows = T * B * G * H
+        let lstm = cell == .lstm, gru = cell == .gru || separateHidden, rows = T * B * G * H
+        self.separateHidden = gru
         var layout = AlignedLayout()
         let at = (dXp: layout.reserve(Float.self, count: rows), dHp: layout.reserve(Float.self, count: gru ? rows : 0),
                   dh: layout.reserve(Float.self, count: B * H), dc: layout.reserve(Float.self, count: lstm ? B * H : 0),
@@ -50,12 +55,13 @@ final class PassGradientStorage {
     /// spare (backward never lets its storage escape, so the spare is free
     /// whenever backward starts).
     static func reusing(_ spare: inout PassGradientStorage?, cell: CellKind, T: Int, B: Int, H: Int,
-                        dh: Tensor, dc: Tensor?) -> PassGradientStorage {
-        if let candidate = spare, candidate.T == T, candidate.B == B, candidate.H == H, candidate.G == cell.gateCount {
+                        dh: Tensor, dc: Tensor?, separateHidden: Bool = false) -> PassGradientStorage {
+        if let candidate = spare, candidate.T == T, candidate.B == B, candidate.H == H, candidate.G == cell.gateCount,
+           candidate.separateHidden == (cell == .gru || separateHidden) {
             candidate.prepare(dh: dh, dc: dc)
             return candidate
         }
-        let fresh = PassGradientStorage(cell: cell, T: T, B: B, H: H, dh: dh, dc: dc)
+        let fresh = PassGradientStorage(cell: cell, T: T, B: B, H: H, dh: dh, dc: dc, separateHidden: separateHidden)
         spare = fresh
         return fresh
     }

@@ -37,6 +37,12 @@ public final class RecurrentLayer: Layer {
     public let bidirectional: Bool
     /// Dropout applied to each layer's output except the last's, in training.
     public let dropout: Dropout
+    /// Recurrent dropout (Keras' `recurrent_dropout`): in training, each pass
+    /// draws one mask of `[B, H]` per batch, the same at every step, and
+    /// multiplies `h_{t-1}` by it where it enters `W_hh h_{t-1}` (see ``RecurrentPass``).
+    public let recurrentDropout: Dropout
+    /// Whether the cells are layer-normalised LSTMs (``LSTMLayerNorm``).
+    public let layerNorm: Bool
     /// `passes[l][d]`: layer `l`, direction `d`.
     public let passes: [[RecurrentPass]]
 
@@ -57,9 +63,12 @@ public final class RecurrentLayer: Layer {
 
     /// A stack with PyTorch's default initialisation, drawn from `rng` in the
     /// order of ``namedParameters``. With `lockedDropout`, the dropout between
-    /// layers draws one mask per sequence, the same at every step.
+    /// layers draws one mask per sequence, the same at every step;
+    /// `recurrentDropout` is the probability of ``recurrentDropout``; `layerNorm`
+    /// (LSTM only) makes every pass a layer-normalised LSTM.
     public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layers: Int = 1,
-                bidirectional: Bool = false, dropout: Float = 0, lockedDropout: Bool = false, rng: inout SeededRNG) {
+                bidirectional: Bool = false, dropout: Float = 0, lockedDropout: Bool = false, recurrentDropout: Float = 0,
+                layerNorm: Bool = false, rng: inout SeededRNG) {
         precondition(layers >= 1, "\(cell) needs at least one layer, got \(layers)")
         self.cell = cell
         self.inputSize = inputSize
@@ -67,11 +76,14 @@ public final class RecurrentLayer: Layer {
         self.layerCount = layers
         self.bidirectional = bidirectional
         self.dropout = Dropout(probability: dropout, locked: lockedDropout)
+        self.recurrentDropout = Dropout(probability: recurrentDropout)
+        self.layerNorm = layerNorm
         var passes: [[RecurrentPass]] = []
         for l in 0..<layers {
             let I = l == 0 ? inputSize : (bidirectional ? 2 : 1) * hiddenSize
             passes.append((0..<(bidirectional ? 2 : 1)).map { d in
-                RecurrentPass(cell: cell, inputSize: I, hiddenSize: hiddenSize, layerIndex: l, reverse: d == 1, rng: &rng)
+                RecurrentPass(cell: cell, inputSize: I, hiddenSize: hiddenSize, layerIndex: l, reverse: d == 1, layerNorm: layerNorm,
+                              rng: &rng)
             })
         }
         self.passes = passes
@@ -101,11 +113,25 @@ public final class RecurrentLayer: Layer {
     /// - Parameters:
     ///   - lengths: per-sequence lengths (`B` values in `0...T`), or nil when all are `T`.
     ///   - initial: the state to start from, `[L*D, B, H]`; zeros when nil.
-    ///   - training: applies dropout between layers when true.
-    ///   - rng: the source of dropout masks.
+    ///   - training: applies dropout between layers, and recurrent dropout, when true.
+    ///   - rng: the source of dropout masks (the recurrent masks are drawn first,
+    ///     `[B, H]` per pass in the order of ``passes``).
     /// - Returns: the output `[T, B, D*H]`, the final state `[L*D, B, H]` and the trace for backward.
     public func forward(_ x: Tensor, lengths: [Int]? = nil, initial: RecurrentState? = nil,
                         training: Bool, rng: inout SeededRNG) -> (output: Tensor, final: RecurrentState, trace: Trace)
+    {
+        var masks: [[Tensor]]? = nil
+        if training && recurrentDropout.probability > 0 && x.rank == 3 {
+            let ones = Tensor(shape: [x.shape[1], hiddenSize], repeating: 1)
+            masks = passes.map { $0.map { _ in recurrentDropout.forward(ones, training: true, rng: &rng).output } }
+        }
+        return forward(x, lengths: lengths, initial: initial, training: training, rng: &rng, recurrentMasks: masks)
+    }
+
+    /// ``forward(_:lengths:initial:training:rng:)`` with the recurrent dropout
+    /// masks given (`recurrentMasks[l][d]`, each `[B, H]`), or none.
+    func forward(_ x: Tensor, lengths: [Int]?, initial: RecurrentState?, training: Bool, rng: inout SeededRNG,
+                 recurrentMasks: [[Tensor]]?) -> (output: Tensor, final: RecurrentState, trace: Trace)
     {
         precondition(x.rank == 3 && x.shape[2] == inputSize,
                      "\(cell)(\(inputSize) => \(hiddenSize)) expects x of [T, B, \(inputSize)], got \(x.shape)")
@@ -133,7 +159,7 @@ public final class RecurrentLayer: Layer {
             let results = Self.eachDirection(D) { d in
                 let k = l * D + d
                 return passes[l][d].forward(layerInput, lengths: lengths, h0: Self.slice(initial.h, k),
-                                            c0: initial.c.map { Self.slice($0, k) })
+                                            c0: initial.c.map { Self.slice($0, k) }, recurrentMask: recurrentMasks?[l][d])
             }
             var outputs: [Tensor] = []
             var traces: [RecurrentPass.Trace] = []

@@ -17,6 +17,14 @@
 /// computes its units' gates, cell update and share of `dh_{t-1}`, and the two
 /// meet at one barrier per step. The arithmetic per element does not depend
 /// on the split, so results are the same with one thread or two.
+///
+/// Recurrent dropout (Keras' `recurrent_dropout`): given a mask `m` (`[B, H]`,
+/// `0` or `1 / (1 - p)`, the same at every step), the product becomes
+/// `Hp = (m ⊙ h_{t-1}) W_hh^T`; the state carried to the next step and the
+/// output are not masked. Backward: `dh_{t-1} += m ⊙ (dHp W_hh)` and
+/// `dW_hh += dHp^T (m ⊙ H_prev)`. For the GRU every use of `h` through
+/// `W_hh` (r, z and `W_hn h`) sees the masked state, and the interpolation
+/// `z ⊙ h` the unmasked one, as Keras does: that term is the carried state.
 public final class RecurrentPass: Layer {
     /// The cell the pass runs.
     public let cell: CellKind
@@ -34,6 +42,8 @@ public final class RecurrentPass: Layer {
     public let biasIH: Parameter
     /// `[G*H]`
     public let biasHH: Parameter
+    /// The layer-normalised LSTM's gains and biases (``LSTMLayerNorm``), or nil for the plain cell.
+    public let layerNorm: LSTMLayerNorm?
     /// The PyTorch name suffix, `_l{k}` or `_l{k}_reverse`.
     public let suffix: String
     /// The last forward's and backward's storage, used again by the next run of the same shape.
@@ -47,11 +57,18 @@ public final class RecurrentPass: Layer {
         let y: Tensor
         /// The gates, states and lengths of every step.
         let storage: PassTraceStorage
+        /// `[B, H]`: the recurrent dropout mask, or nil when none was applied.
+        let recurrentMask: Tensor?
+        /// The layer-normalised LSTM's normalised values, or nil for the plain cell.
+        var layerNorm: LayerNormTraceStorage? = nil
     }
 
-    /// A pass with PyTorch's default initialisation, U(-1/sqrt(H), 1/sqrt(H)) for every tensor.
-    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layerIndex: Int, reverse: Bool, rng: inout SeededRNG) {
+    /// A pass with PyTorch's default initialisation, U(-1/sqrt(H), 1/sqrt(H)) for every tensor;
+    /// with `layerNorm` (LSTM only), the layer-normalised LSTM (``LSTMLayerNorm``, gains 1, biases 0).
+    public init(cell: CellKind, inputSize: Int, hiddenSize: Int, layerIndex: Int, reverse: Bool, layerNorm: Bool = false,
+                rng: inout SeededRNG) {
         precondition(inputSize > 0 && hiddenSize > 0, "\(cell)(\(inputSize) => \(hiddenSize)) needs positive sizes")
+        precondition(!layerNorm || cell == .lstm, "layer normalisation is implemented for the LSTM only, not \(cell)")
         self.cell = cell
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -63,35 +80,45 @@ public final class RecurrentPass: Layer {
         weightHH = Parameter(.uniform([GH, hiddenSize], low: -k, high: k, rng: &rng))
         biasIH = Parameter(.uniform([GH], low: -k, high: k, rng: &rng))
         biasHH = Parameter(.uniform([GH], low: -k, high: k, rng: &rng))
+        self.layerNorm = layerNorm ? LSTMLayerNorm(hiddenSize: hiddenSize) : nil
     }
 
     /// `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`, each with ``suffix`` (`weight_ih_l0_reverse`).
     public var namedParameters: [(name: String, parameter: Parameter)] {
         [("weight_ih" + suffix, weightIH), ("weight_hh" + suffix, weightHH),
-         ("bias_ih" + suffix, biasIH), ("bias_hh" + suffix, biasHH)]
+         ("bias_ih" + suffix, biasIH), ("bias_hh" + suffix, biasHH)] + (layerNorm?.namedParameters(suffix: suffix) ?? [])
     }
 
     // MARK: - Forward
 
-    /// Runs the pass over `x` (`[T, B, I]`) from state `h0` (and `c0` for LSTM), each `[B, H]`.
+    /// Runs the pass over `x` (`[T, B, I]`) from state `h0` (and `c0` for LSTM), each `[B, H]`;
+    /// with `recurrentMask` (`[B, H]`), `h_{t-1}` enters the product `W_hh h_{t-1}` as `mask ⊙ h_{t-1}`.
     ///
     /// - Returns: the output `[T, B, H]` (zero at padded steps), the final state
     ///   (each row's state after its last real step) and the trace for backward.
-    public func forward(_ x: Tensor, lengths: [Int]?, h0: Tensor, c0: Tensor?)
+    public func forward(_ x: Tensor, lengths: [Int]?, h0: Tensor, c0: Tensor?, recurrentMask: Tensor? = nil)
         -> (output: Tensor, h: Tensor, c: Tensor?, trace: Trace)
     {
         checkForward(x, lengths: lengths, h0: h0, c0: c0)
+        precondition(recurrentMask == nil || recurrentMask!.shape == h0.shape,
+                     "\(cell)(\(inputSize) => \(hiddenSize)) expects a recurrent mask of \(h0.shape), got \(recurrentMask!.shape)")
         let T = x.shape[0], B = x.shape[1], H = hiddenSize
         let storage = PassTraceStorage.reusing(&spareTrace, cell: cell, T: T, B: B, H: H, lengths: lengths)
         var y = Tensor(uninitializedShape: [T, B, H])      // the cell writes every row, zeros for padding
-        guard T > 0, B > 0 else { return (y, h0, cell.hasCellState ? c0 : nil, Trace(x: x, y: y, storage: storage)) }
+        guard T > 0, B > 0 else { return (y, h0, cell.hasCellState ? c0 : nil, Trace(x: x, y: y, storage: storage, recurrentMask: recurrentMask)) }
         h0.copy(to: storage.hPrev + time(0, T) * B * H)
         if let c0, let cPrev = storage.cPrev { c0.copy(to: cPrev + time(0, T) * B * H) }
         foldBiases(into: storage)
         projectInputs(x, into: storage.gates)
-        y.withUnsafeMutableBufferPointer { forwardLoop(storage, y: $0.baseAddress!) }
+        let norms = layerNorm.map { _ in LayerNormTraceStorage(T: T, B: B, H: H) }
+        y.withUnsafeMutableBufferPointer { py in
+            withOptionalPointer(recurrentMask) {
+                if let norms { forwardLayerNormLoop(storage, norms, y: py.baseAddress!, mask: $0) }
+                else { forwardLoop(storage, y: py.baseAddress!, mask: $0) }
+            }
+        }
         let hT = Tensor(shape: [B, H], copying: storage.hLast), cT = storage.cLast.map { Tensor(shape: [B, H], copying: $0) }
-        return (y, hT, cT, Trace(x: x, y: y, storage: storage))
+        return (y, hT, cT, Trace(x: x, y: y, storage: storage, recurrentMask: recurrentMask, layerNorm: norms))
     }
 
     func checkForward(_ x: Tensor, lengths: [Int]?, h0: Tensor, c0: Tensor?) {
@@ -133,16 +160,19 @@ public final class RecurrentPass: Layer {
 
     /// The forward time loop, on one thread or with the units split over two
     /// (see ``units(H:members:member:)``); writes the output into `y` (`[T, B, H]`).
-    func forwardLoop(_ storage: PassTraceStorage, y: UnsafeMutablePointer<Float>) {
+    /// With a recurrent dropout `mask` (`[B, H]`), each thread masks the whole
+    /// `h_{t-1}` into its own scratch before its product.
+    func forwardLoop(_ storage: PassTraceStorage, y: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?) {
         let B = storage.B, H = hiddenSize, G = cell.gateCount
         let precision = Precision.current       // read here: the helper thread does not see a task-local value
         WorkTeam.splitSteps(Self.worthSplitting(B: B, G: G, H: H)) { members, member, sync in
             let units = Self.units(H: H, members: members, member: member), Gw = G * units.count
             let packedCount = PackedGEMM.count(k: H, n: Gw, precision: precision)
-            Scratch.withBuffer(count: packedCount + Gw * H + B * Gw) { scratch in
+            let maskedAt = packedCount + Gw * H + B * Gw
+            Scratch.withBuffer(count: maskedAt + (mask == nil ? 0 : B * H)) { scratch in
                 packHiddenWeights(units, into: scratch, rows: scratch + packedCount, precision: precision)
                 forwardSteps(storage, units: units, packed: scratch, hp: scratch + packedCount + Gw * H, y: y,
-                             precision: precision, sync: sync)
+                             dropout: mask.map { (mask: $0, masked: scratch + maskedAt) }, precision: precision, sync: sync)
             }
         }
     }
@@ -161,14 +191,21 @@ public final class RecurrentPass: Layer {
     /// For `s = 0..<T` (time `t`, reversed for a reverse pass), this thread's
     /// `units`: `Hp = h_{t-1} W_hh^T` (one small product into `hp`), then the
     /// cell's fused step. The threads meet once per step, so `h_t` is complete
-    /// before either starts the next product.
+    /// before either starts the next product. With `dropout`, the product reads
+    /// `mask ⊙ h_{t-1}`, written into `masked` (`[B, H]`) first.
     func forwardSteps(_ storage: PassTraceStorage, units: Range<Int>, packed: UnsafePointer<Float>, hp: UnsafeMutablePointer<Float>,
-                      y: UnsafeMutablePointer<Float>, precision: Precision, sync: () -> Void) {
+                      y: UnsafeMutablePointer<Float>, dropout: (mask: UnsafePointer<Float>, masked: UnsafeMutablePointer<Float>)?,
+                      precision: Precision, sync: () -> Void) {
         let T = storage.T, B = storage.B, H = hiddenSize, Gw = cell.gateCount * units.count
         for s in 0..<T {
             let t = time(s, T), next = s == T - 1 ? nil : time(s + 1, T)
             let step = storage.step(t, units: units)
-            PackedGEMM.multiply(m: B, n: Gw, k: H, a: step.hPrev, lda: H, packed: packed, beta: 0, c: hp, ldc: Gw,
+            var h = step.hPrev
+            if let dropout {
+                Pointwise.multiply(step.hPrev, dropout.mask, into: dropout.masked, count: B * H)
+                h = UnsafePointer(dropout.masked)
+            }
+            PackedGEMM.multiply(m: B, n: Gw, k: H, a: h, lda: H, packed: packed, beta: 0, c: hp, ldc: Gw,
                                 precision: precision)
             cell.forward(step, storage.forward(t, next: next, hp: hp, y: y))
             if cell.hasCellState { storage.carryMemory(from: t, to: next, units: units) }
@@ -203,30 +240,41 @@ public final class RecurrentPass: Layer {
         let T = trace.storage.T, B = trace.storage.B, H = hiddenSize, I = inputSize
         precondition(dy.shape == [T, B, H], "\(cell)(\(I) => \(H)) backward expects dy of [\(T), \(B), \(H)], got \(dy.shape)")
         precondition(dh.shape == [B, H], "\(cell)(\(I) => \(H)) backward expects dh of [\(B), \(H)], got \(dh.shape)")
-        let grads = PassGradientStorage.reusing(&spareGradients, cell: cell, T: T, B: B, H: H, dh: dh, dc: dc)
+        let grads = PassGradientStorage.reusing(&spareGradients, cell: cell, T: T, B: B, H: H, dh: dh, dc: dc,
+                                                separateHidden: layerNorm != nil)
         var dx = Tensor(uninitializedShape: [T, B, I])      // the GEMM overwrites every element
         if T > 0, B > 0 {
-            dy.withUnsafeBufferPointer { backwardLoop(trace.storage, grads, dy: $0.baseAddress!, squares: squares) }
+            dy.withUnsafeBufferPointer { pdy in
+                withOptionalPointer(trace.recurrentMask) {
+                    if let norms = trace.layerNorm {
+                        backwardLayerNormLoop(trace.storage, norms, grads, dy: pdy.baseAddress!, mask: $0, squares: squares)
+                    } else {
+                        backwardLoop(trace.storage, grads, dy: pdy.baseAddress!, mask: $0, squares: squares)
+                    }
+                }
+            }
             dx.withUnsafeMutableBufferPointer { projectInputGradients(grads, into: $0.baseAddress!) }
-            accumulateWeightGradients(trace, grads)
+            accumulateWeightGradients(trace, grads, biasSumsReady: trace.layerNorm != nil)
         }
         return (dx, Tensor(shape: [B, H], copying: grads.dh), grads.dc.map { Tensor(shape: [B, H], copying: $0) })
     }
 
     /// The backward time loop, split as the forward one was.
     func backwardLoop(_ storage: PassTraceStorage, _ grads: PassGradientStorage, dy: UnsafePointer<Float>,
-                      squares: UnsafeMutablePointer<Double>?) {
+                      mask: UnsafePointer<Float>?, squares: UnsafeMutablePointer<Double>?) {
         let H = hiddenSize, GH = cell.gateCount * H
         let precision = Precision.current       // read here: the helper thread does not see a task-local value
         WorkTeam.splitSteps(Self.worthSplitting(B: storage.B, G: cell.gateCount, H: H)) { members, member, sync in
             let units = Self.units(H: H, members: members, member: member)
-            Scratch.withBuffer(count: PackedGEMM.count(k: GH, n: units.count, precision: precision)) { packed in
+            let packedCount = PackedGEMM.count(k: GH, n: units.count, precision: precision)
+            Scratch.withBuffer(count: packedCount + (mask == nil ? 0 : storage.B * units.count)) { packed in
                 // W_hh's columns for this thread's units ([G*H, w]), packed once for the whole loop.
                 weightHH.value.withUnsafeBufferPointer { whh in
                     PackedGEMM.pack(transB: false, k: GH, n: units.count, b: whh.baseAddress! + units.lowerBound, ldb: H,
                                     into: packed, precision: precision)
                 }
-                backwardSteps(storage, grads, units: units, member: member, packed: packed, dy: dy, squares: squares,
+                backwardSteps(storage, grads, units: units, member: member, packed: packed, dy: dy,
+                              dropout: mask.map { (mask: $0, product: packed + packedCount) }, squares: squares,
                               precision: precision, sync: sync)
             }
         }
@@ -235,11 +283,14 @@ public final class RecurrentPass: Layer {
     /// For `s = T-1` down to `0`, this thread's `units`: the cell's fused
     /// backward step turns `dh + dy_t` into `dXp_t` and `dHp_t` and leaves in
     /// `dh` the part that bypasses `W_hh`; after a barrier (every unit's
-    /// `dHp_t` written), `dh[units] += dHp_t W_hh[:, units]`.
+    /// `dHp_t` written), `dh[units] += dHp_t W_hh[:, units]`, or with
+    /// `dropout`, `dh[units] += mask[units] ⊙ (dHp_t W_hh[:, units])` (the
+    /// product first into `product`, `[B, w]`).
     func backwardSteps(_ storage: PassTraceStorage, _ grads: PassGradientStorage, units: Range<Int>, member: Int,
-                       packed: UnsafePointer<Float>, dy: UnsafePointer<Float>, squares: UnsafeMutablePointer<Double>?,
-                       precision: Precision, sync: () -> Void) {
-        let T = storage.T, B = storage.B, H = hiddenSize, GH = cell.gateCount * H
+                       packed: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                       dropout: (mask: UnsafePointer<Float>, product: UnsafeMutablePointer<Float>)?,
+                       squares: UnsafeMutablePointer<Double>?, precision: Precision, sync: () -> Void) {
+        let T = storage.T, B = storage.B
         for s in stride(from: T - 1, through: 0, by: -1) {
             let t = time(s, T), step = storage.step(t, units: units), gradients = grads.step(t, dy: dy)
             if let squares {
@@ -247,8 +298,21 @@ public final class RecurrentPass: Layer {
             }
             cell.backward(step, gradients)
             sync()
-            PackedGEMM.multiply(m: B, n: units.count, k: GH, a: gradients.dHp, lda: GH, packed: packed, beta: 1,
-                                c: grads.dh + units.lowerBound, ldc: H, precision: precision)
+            carryBack(gradients.dHp, B: B, units: units, packed: packed, into: grads.dh, dropout: dropout, precision: precision)
+        }
+    }
+
+    /// `dh[:, units] += dHp W_hh[:, units]` (`dHp` `[B, G*H]`, `W_hh`'s columns
+    /// packed), or with `dropout`, `dh[:, units] += mask[:, units] ⊙ (dHp W_hh[:, units])`,
+    /// the product first into `product` (`[B, w]`).
+    func carryBack(_ dHp: UnsafePointer<Float>, B: Int, units: Range<Int>, packed: UnsafePointer<Float>, into dh: UnsafeMutablePointer<Float>,
+                   dropout: (mask: UnsafePointer<Float>, product: UnsafeMutablePointer<Float>)?, precision: Precision) {
+        let H = hiddenSize, GH = cell.gateCount * H, w = units.count, j0 = units.lowerBound
+        if let dropout {
+            PackedGEMM.multiply(m: B, n: w, k: GH, a: dHp, lda: GH, packed: packed, beta: 0, c: dropout.product, ldc: w, precision: precision)
+            Pointwise.addProduct(rows: B, n: w, dropout.product, ldx: w, dropout.mask + j0, ldm: H, into: dh + j0, ldy: H)
+        } else {
+            PackedGEMM.multiply(m: B, n: w, k: GH, a: dHp, lda: GH, packed: packed, beta: 1, c: dh + j0, ldc: H, precision: precision)
         }
     }
 
@@ -261,9 +325,11 @@ public final class RecurrentPass: Layer {
     }
 
     /// After the loop: `dW_ih += dXp^T X`, `db_ih += Σ_rows dXp`,
-    /// `dW_hh += dHp^T H_prev`, `db_hh += Σ_rows dHp` (the same sums as
-    /// `dXp`'s unless GRU).
-    func accumulateWeightGradients(_ trace: Trace, _ grads: PassGradientStorage) {
+    /// `dW_hh += dHp^T H_prev` (`H_prev` masked step by step under recurrent
+    /// dropout), `db_hh += Σ_rows dHp` (the same sums as `dXp`'s unless GRU).
+    /// With `biasSumsReady`, `grads.sums` already holds both biases' gradient
+    /// (the layer-normalised LSTM's gate gradients, before its normalisations).
+    func accumulateWeightGradients(_ trace: Trace, _ grads: PassGradientStorage, biasSumsReady: Bool = false) {
         let rows = grads.T * grads.B, I = inputSize, H = hiddenSize, GH = cell.gateCount * H
         trace.x.withUnsafeBufferPointer { x in
             weightIH.grad.withUnsafeMutableBufferPointer { g in
@@ -271,11 +337,13 @@ public final class RecurrentPass: Layer {
                      beta: 1, c: g.baseAddress!, ldc: I)
             }
         }
-        Pointwise.accumulateColumnSums(grads.dXp, rows: rows, n: GH, into: grads.sums)
+        if !biasSumsReady { Pointwise.accumulateColumnSums(grads.dXp, rows: rows, n: GH, into: grads.sums) }
         biasIH.grad.withUnsafeMutableBufferPointer { g in for j in 0..<GH { g[j] += grads.sums[j] } }
-        weightHH.grad.withUnsafeMutableBufferPointer { g in
-            gemm(transA: true, m: GH, n: H, k: rows, a: grads.dHp, lda: GH, b: trace.storage.hPrev, ldb: H,
-                 beta: 1, c: g.baseAddress!, ldc: H)
+        withMaskedStates(trace) { hPrev in
+            weightHH.grad.withUnsafeMutableBufferPointer { g in
+                gemm(transA: true, m: GH, n: H, k: rows, a: grads.dHp, lda: GH, b: hPrev, ldb: H,
+                     beta: 1, c: g.baseAddress!, ldc: H)
+            }
         }
         biasHH.grad.withUnsafeMutableBufferPointer { g in
             if cell == .gru {
@@ -287,6 +355,25 @@ public final class RecurrentPass: Layer {
     }
 
     // MARK: - Helpers
+
+    /// `body` given the states the products read, `[T, B, H]`: the trace's
+    /// `H_prev`, or `mask ⊙ H_prev` at every step under recurrent dropout.
+    func withMaskedStates<R>(_ trace: Trace, _ body: (UnsafePointer<Float>) -> R) -> R {
+        let storage = trace.storage, n = storage.B * hiddenSize
+        guard let mask = trace.recurrentMask else { return body(storage.hPrev) }
+        return Scratch.withBuffer(count: storage.T * n) { masked in
+            mask.withUnsafeBufferPointer { m in
+                for t in 0..<storage.T { Pointwise.multiply(storage.hPrev + t * n, m.baseAddress!, into: masked + t * n, count: n) }
+            }
+            return body(masked)
+        }
+    }
+
+    /// `body` given `tensor`'s storage, or nil.
+    func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let tensor else { return body(nil) }
+        return tensor.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
 
     /// The time index of processing step `s`.
     @inline(__always) func time(_ s: Int, _ T: Int) -> Int { reverse ? T - 1 - s : s }

@@ -57,7 +57,7 @@ public final class RecurrentStepper {
         hn = cNext + H
         y = hn + H
         zeros = y + H
-        if precision == .bf16 && precision.isAvailable {
+        if precision == .bf16 && precision.isAvailable && !layer.layerNorm {
             bf16 = layer.passes.map { directions in
                 let pass = directions[0]
                 return (BF16Matrix(pass.weightIH.value), BF16Matrix(pass.weightHH.value))
@@ -89,6 +89,7 @@ public final class RecurrentStepper {
         guard let condition else { conditionProjection = nil; conditionWidth = 0; return }
         let first = layer.passes[0][0], I = first.inputSize, C = condition.count
         precondition(C > 0 && C < I, "RecurrentStepper: a condition of \(C) floats does not fit layer 0's \(I) inputs")
+        precondition(!layer.layerNorm, "RecurrentStepper: a held condition needs a linear input projection, not a layer-normalised one")
         var projection = Tensor.zeros([GH])
         first.weightIH.value.withUnsafeBufferPointer { w in
             condition.withUnsafeBufferPointer { z in
@@ -126,6 +127,13 @@ public final class RecurrentStepper {
     @discardableResult
     package func step(input x: UnsafePointer<Float>) -> UnsafePointer<Float> {
         let first = layer.passes[0][0]
+        if layer.layerNorm {
+            first.weightIH.value.withUnsafeBufferPointer { w in
+                gemv(m: GH, k: first.inputSize, a: w.baseAddress!, lda: first.inputSize, x: x, beta: 0, y: gates)
+            }
+            first.finishInputProjection(gates, rows: 1)
+            return step(projectedInput: gates)
+        }
         first.weightIH.value.withUnsafeBufferPointer { w in
             first.biasIH.value.withUnsafeBufferPointer { b in
                 gates.update(from: b.baseAddress!, count: GH)
@@ -147,8 +155,9 @@ public final class RecurrentStepper {
         }
     }
 
-    /// One step where layer 0's input projection `W_ih x + b_ih` (`G*H` floats)
-    /// is already known (a language model looks it up per token). With a
+    /// One step where layer 0's input projection `W_ih x + b_ih` (`G*H` floats;
+    /// for a layer-normalised LSTM `LN(W_ih x) + b_ih`, see
+    /// ``RecurrentPass/finishInputProjection(_:rows:)``) is already known (a language model looks it up per token). With a
     /// condition held, `x` is the first `I - C` inputs and the condition's
     /// projection is added here.
     @discardableResult
@@ -158,6 +167,16 @@ public final class RecurrentStepper {
             let pass = layer.passes[l][0]
             let below = h + max(l - 1, 0) * H
             let hl = h + l * H, cl = c + l * H
+            if layer.layerNorm {
+                if l == 0 {
+                    loadLayer0Gates(projectedInput)
+                } else {
+                    pass.weightIH.value.withUnsafeBufferPointer { gemv(m: GH, k: H, a: $0.baseAddress!, lda: H, x: below, beta: 0, y: gates) }
+                    pass.finishInputProjection(gates, rows: 1)
+                }
+                pass.layerNormStep(gates: gates, h: hl, c: cl, hp: hp, hNext: hNext, cNext: cNext, y: y)
+                continue
+            }
             pass.biasHH.value.withUnsafeBufferPointer { hp.update(from: $0.baseAddress!, count: GH) }
             if let bf16 {
                 // The same products with the weights in bfloat16.

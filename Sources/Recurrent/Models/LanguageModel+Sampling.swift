@@ -107,12 +107,10 @@ final class TokenGenerator: NextTokenModel {
         var table = Tensor.zeros([V, GH])
         embedding.weight.value.withUnsafeBufferPointer { e in
             first.weightIH.value.withUnsafeBufferPointer { w in
-                first.biasIH.value.withUnsafeBufferPointer { b in
-                    table.withUnsafeMutableBufferPointer { t in
-                        gemm(transB: true, m: V, n: GH, k: E, a: e.baseAddress!, lda: E, b: w.baseAddress!, ldb: I,
-                             c: t.baseAddress!, ldc: GH)
-                        Pointwise.addRowVector(b.baseAddress!, to: t.baseAddress!, rows: V, n: GH)
-                    }
+                table.withUnsafeMutableBufferPointer { t in
+                    gemm(transB: true, m: V, n: GH, k: E, a: e.baseAddress!, lda: E, b: w.baseAddress!, ldb: I,
+                         c: t.baseAddress!, ldc: GH)
+                    first.finishInputProjection(t.baseAddress!, rows: V)     // + b_ih (after LN(ih) when layer-normalised)
                 }
             }
         }

@@ -25,6 +25,11 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
     public var embeddingDropout: Float?
     /// DropConnect on every `W_hh`, one mask per batch (AWD-LSTM's `wdrop`; nil: none).
     public var weightDrop: Float?
+    /// Recurrent dropout on `h_{t-1}` where it enters `W_hh h_{t-1}`, one mask
+    /// per sequence and pass (Keras' `recurrent_dropout`; nil: none).
+    public var recurrentDropout: Float?
+    /// Layer-normalised LSTM cells (``LSTMLayerNorm``; nil: the plain cell).
+    public var layerNorm: Bool?
     /// Locked (variational) dropout: one mask per sequence, the same at every step (nil: a fresh mask per step).
     public var lockedDropout: Bool?
     /// The output layer shares the embedding table (Press & Wolf 2017), after a
@@ -56,9 +61,11 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
         if vocabularySize < 1 { return "vocabulary size must be at least 1" }
         if embeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "embedding, hidden size and layers must be at least 1" }
         for (name, p) in [("dropout", dropout), ("input dropout", inputDropout ?? 0), ("output dropout", outputDropout ?? 0),
-                          ("embedding dropout", embeddingDropout ?? 0), ("weight drop", weightDrop ?? 0)] where !(p >= 0 && p < 1) {
+                          ("embedding dropout", embeddingDropout ?? 0), ("weight drop", weightDrop ?? 0),
+                          ("recurrent dropout", recurrentDropout ?? 0)] where !(p >= 0 && p < 1) {
             return "\(name) must lie in [0, 1), got \(p)"
         }
+        if layerNorm == true && cell != .lstm { return "layer normalisation is implemented for the LSTM cell only, not \(cell)" }
         if let cutoffs = adaptiveCutoffs {
             if isTied { return "tied weights need the full softmax; drop the adaptive softmax or the tying" }
             if let why = AdaptiveLogSoftmax.problem(inputSize: hiddenSize, classCount: vocabularySize, cutoffs: cutoffs, divValue: divValue) {
@@ -79,7 +86,8 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
             output = [ParameterCount.linear(inputSize: hiddenSize, outputSize: vocabularySize)]
         }
         return ParameterCount.sum([ParameterCount.embedding(vocabularySize: vocabularySize, embeddingSize: embeddingSize),
-                                   ParameterCount.recurrent(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers, bidirectional: false)]
+                                   ParameterCount.recurrent(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers, bidirectional: false,
+                                                            layerNorm: layerNorm ?? false)]
                                   + output)
     }
 }
@@ -95,7 +103,8 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
 /// table `[V, E]` after a `projection` `[E, H]` when `E != H`), or an
 /// ``AdaptiveLogSoftmax`` (`adaptive`). The word-level regularisers of
 /// AWD-LSTM (Merity et al. 2017) are options of the configuration: locked
-/// dropout, embedding dropout and weight drop on `W_hh`.
+/// dropout, embedding dropout and weight drop on `W_hh`; and Keras'
+/// recurrent dropout on `h_{t-1}` inside `W_hh h_{t-1}`.
 public final class LanguageModel: Layer {
     /// The checkpoint `kind` of a language model.
     public static let kind = "language_model"
@@ -131,7 +140,8 @@ public final class LanguageModel: Layer {
         embedding = Embedding(vocabularySize: config.vocabularySize, embeddingSize: config.embeddingSize, rng: &rng,
                               uniformScale: config.level == .word ? 0.1 : nil)
         rnn = RecurrentLayer(cell: config.cell, inputSize: config.embeddingSize, hiddenSize: config.hiddenSize,
-                             layers: config.layers, dropout: config.dropout, lockedDropout: locked, rng: &rng)
+                             layers: config.layers, dropout: config.dropout, lockedDropout: locked,
+                             recurrentDropout: config.recurrentDropout ?? 0, layerNorm: config.layerNorm ?? false, rng: &rng)
         projection = config.hasProjection ? Linear(inputSize: config.hiddenSize, outputSize: config.embeddingSize, bias: false, rng: &rng) : nil
         if let cutoffs = config.adaptiveCutoffs {
             adaptive = AdaptiveLogSoftmax(inputSize: config.hiddenSize, classCount: config.vocabularySize, cutoffs: cutoffs,

@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+@testable import Recurrent
+
+/// Recurrent dropout (Keras' `recurrent_dropout`): `h_{t-1}` masked where it
+/// enters `W_hh h_{t-1}`, one `[B, H]` mask per sequence and pass, the same at
+/// every step; checked by finite differences, against a PyTorch autograd loop
+/// (Scripts/make_torch_fixtures.py, `recurrent_dropout`), split against one
+/// thread, and through a resumed training run.
+@Suite struct RecurrentDropoutTests {
+    typealias Box = FiniteDifferenceTests.Box
+
+    @Test("recurrent dropout gradients match finite differences (every cell, uni/bi, 2 layers, ragged)",
+          arguments: CellKind.allCases, [false, true])
+    func gradientsMatchFiniteDifferences(cell: CellKind, bidirectional: Bool) {
+        let T = 4, B = 3, I = 3, H = 3, L = 2, D = bidirectional ? 2 : 1
+        var rng = SeededRNG(seed: 21)
+        let layer = RecurrentLayer(cell: cell, inputSize: I, hiddenSize: H, layers: L, bidirectional: bidirectional,
+                                   recurrentDropout: 0.4, rng: &rng)
+        let x = Box(randomTensor([T, B, I], seed: 22))
+        let h0 = Box(randomTensor([L * D, B, H], seed: 23, scale: 0.5))
+        let c0 = Box(randomTensor([L * D, B, H], seed: 24, scale: 0.5))
+        let rOut = randomTensor([T, B, D * H], seed: 25), rH = randomTensor([L * D, B, H], seed: 26)
+        let rC = randomTensor([L * D, B, H], seed: 27)
+        let lengths = [4, 2, 3]
+
+        func run() -> (Double, RecurrentLayer.Trace) {
+            var masks = SeededRNG(seed: 98)                          // the same masks every time
+            let initial = RecurrentState(h: h0.t, c: cell.hasCellState ? c0.t : nil)
+            let r = layer.forward(x.t, lengths: lengths, initial: initial, training: true, rng: &masks)
+            var loss = 0.0
+            for i in 0..<r.output.count { loss += Double(r.output.scalars[i]) * Double(rOut.scalars[i]) }
+            for i in 0..<r.final.h.count { loss += Double(r.final.h.scalars[i]) * Double(rH.scalars[i]) }
+            if let c = r.final.c { for i in 0..<c.count { loss += Double(c.scalars[i]) * Double(rC.scalars[i]) } }
+            return (loss, r.trace)
+        }
+
+        let (_, trace) = run()
+        let masks = trace.passTraces.flatMap { $0.map(\.recurrentMask) }
+        #expect(masks.allSatisfy { $0 != nil }, "training with p > 0 draws a mask for every pass")
+        #expect(masks.contains { $0!.scalars.contains(0) }, "no unit was dropped: the check would not see the mask")
+        layer.zeroGradients()
+        let g = layer.backward(trace, gradOutput: rOut, gradFinal: RecurrentState(h: rH, c: cell.hasCellState ? rC : nil))
+        let check = FiniteDifferenceTests()
+        let what = "\(cell) \(bidirectional ? "bi" : "uni")"
+        check.checkElements(x, analytic: g.gradInput, what: "\(what) x") { run().0 }
+        check.checkElements(h0, analytic: g.gradInitial.h, what: "\(what) h0") { run().0 }
+        if cell.hasCellState { check.checkElements(c0, analytic: g.gradInitial.c!, what: "\(what) c0") { run().0 } }
+        for (name, p) in layer.namedParameters {
+            let box = Box(p.value)
+            check.checkElements(box, analytic: p.grad, what: "\(what) \(name)") { p.value = box.t; return run().0 }
+            p.value = box.t
+        }
+    }
+
+    @Test("outputs and every gradient agree with a PyTorch autograd loop given the same masks",
+          arguments: CellKind.allCases, GEMMBackend.available)
+    func matchesPyTorchLoop(cell: CellKind, backend: GEMMBackend) throws {
+        let file = try fixture("recurrent_dropout")
+        for combo in [(1, false, false, false), (2, true, true, true), (1, true, false, true), (2, false, true, false)] {
+            let name = "\(cell.rawValue)/" + RecurrentParityTests.comboName((combo.0, combo.1, combo.2, combo.3))
+            let f = { (key: String) throws -> Tensor in try file.tensor("\(name)/\(key)") }
+            let x = try f("x")
+            var rng = SeededRNG(seed: 1)
+            let layer = RecurrentLayer(cell: cell, inputSize: x.shape[2], hiddenSize: try f("h_n").shape[2],
+                                       layers: combo.0, bidirectional: combo.1, recurrentDropout: 0.4, rng: &rng)
+            for (pname, p) in layer.namedParameters { p.value = try f(pname) }
+            let masks = try layer.passes.map { try $0.map { try f("mask" + $0.suffix) } }
+            let lengths = combo.2 ? try f("lengths").scalars.map { Int($0) } : nil
+            let initial = combo.3 ? RecurrentState(h: try f("h0"), c: cell == .lstm ? try f("c0") : nil) : nil
+            let what = "\(name) \(backend)"
+            try GEMMBackend.$override.withValue(backend) {
+                let r = layer.forward(x, lengths: lengths, initial: initial, training: true, rng: &rng, recurrentMasks: masks)
+                expectClose(r.output, try f("out"), "\(what) output")
+                expectClose(r.final.h, try f("h_n"), "\(what) h_n")
+                if cell == .lstm { expectClose(r.final.c!, try f("c_n"), "\(what) c_n") }
+                let gradFinal = RecurrentState(h: try f("r_h"), c: cell == .lstm ? try f("r_c") : nil)
+                let g = layer.backward(r.trace, gradOutput: try f("r_out"), gradFinal: gradFinal)
+                expectClose(g.gradInput, try f("grad.x"), "\(what) grad x")
+                if combo.3 {
+                    expectClose(g.gradInitial.h, try f("grad.h0"), "\(what) grad h0")
+                    if cell == .lstm { expectClose(g.gradInitial.c!, try f("grad.c0"), "\(what) grad c0") }
+                }
+                for (pname, p) in layer.namedParameters {
+                    expectClose(p.grad, try f("grad.\(pname)"), "\(what) grad \(pname)")
+                }
+            }
+        }
+    }
+
+    /// p = 0, and evaluation, take the plain path: bit-identical to a layer
+    /// without the option, and no mask drawn (the RNG is untouched).
+    @Test func offInEvaluationAndAtZeroProbability() {
+        let x = randomTensor([5, 2, 3], seed: 41)
+        func layer(_ p: Float) -> RecurrentLayer {
+            var rng = SeededRNG(seed: 42)
+            return RecurrentLayer(cell: .lstm, inputSize: 3, hiddenSize: 4, layers: 2, recurrentDropout: p, rng: &rng)
+        }
+        let plain = layer(0), dropped = layer(0.5)
+        var a = SeededRNG(seed: 43), b = SeededRNG(seed: 43)
+        let reference = plain.forward(x, training: true, rng: &a).output
+        #expect(dropped.forward(x).output.scalars == reference.scalars)
+        #expect(a.next() == b.next(), "p = 0 drew from the RNG")
+        var c = SeededRNG(seed: 43)
+        let trained = dropped.forward(x, training: true, rng: &c)
+        #expect(trained.output.scalars != reference.scalars)
+        let mask = trained.trace.passTraces[0][0].recurrentMask!
+        #expect(mask.shape == [2, 4] && mask.scalars.allSatisfy { $0 == 0 || $0 == 2 })
+    }
+
+    /// With an all-zero mask an Elman RNN's product sees no history: every
+    /// step is `tanh(W_ih x_t + b_ih + b_hh)`, while the final state is still
+    /// the last step's `h` (the carried state is not masked).
+    @Test func aZeroMaskCutsTheProductNotTheState() {
+        var rng = SeededRNG(seed: 44)
+        let layer = RecurrentLayer(cell: .rnnTanh, inputSize: 2, hiddenSize: 3, recurrentDropout: 0.5, rng: &rng)
+        let x = randomTensor([4, 2, 2], seed: 45)
+        let r = layer.forward(x, lengths: nil, initial: RecurrentState(h: randomTensor([1, 2, 3], seed: 46)), training: true,
+                              rng: &rng, recurrentMasks: [[.zeros([2, 3])]])
+        let p = layer.passes[0][0]
+        for t in 0..<4 {
+            for b in 0..<2 {
+                for j in 0..<3 {
+                    var a = p.biasIH.value.scalars[j] + p.biasHH.value.scalars[j]
+                    for i in 0..<2 { a += p.weightIH.value.scalars[j * 2 + i] * x.scalars[(t * 2 + b) * 2 + i] }
+                    #expect(abs(r.output.scalars[(t * 2 + b) * 3 + j] - tanh(a)) < 1e-6)
+                }
+            }
+        }
+        #expect(Array(r.final.h.scalars) == Array(r.output.scalars[(3 * 2 * 3)...]))
+    }
+
+    /// The split time loop (two threads, one barrier per step) with masks gives
+    /// bit-for-bit what one thread gives.
+    @Test("the time loop split over two threads equals one thread under recurrent dropout", arguments: [CellKind.lstm, .gru])
+    func splitLoopEqualsOneThread(cell: CellKind) {
+        let H = 100, B = 104, I = 8, T = 4
+        #expect(RecurrentPass.worthSplitting(B: B, G: cell.gateCount, H: H))
+        func run(split: Bool) -> [Tensor] {
+            var rng = SeededRNG(seed: 5)
+            let layer = RecurrentLayer(cell: cell, inputSize: I, hiddenSize: H, recurrentDropout: 0.3, rng: &rng)
+            let x = randomTensor([T, B, I], seed: 31)
+            let lengths = (0..<B).map { b in b % 3 == 0 ? T : 1 + b % T }
+            var out: [Tensor] = []
+            let body = {
+                let (y, final, trace) = layer.forward(x, lengths: lengths, initial: nil, training: true, rng: &rng)
+                let (dx, d0) = layer.backward(trace, gradOutput: randomTensor(y.shape, seed: 32),
+                                              gradFinal: RecurrentState(h: randomTensor(final.h.shape, seed: 33), c: final.c))
+                out = [y, final.h, dx, d0.h] + layer.namedParameters.map(\.parameter.grad)
+            }
+            if split { body() } else { Threads.pair { if $0 == 0 { body() } } }
+            return out
+        }
+        let (two, one) = GEMMBackend.$override.withValue(.builtin) { (run(split: true), run(split: false)) }
+        for (i, (a, b)) in zip(two, one).enumerated() {
+            #expect(a.scalars == b.scalars, "\(cell): result \(i) differs by up to \(a.maxAbsDifference(b)) between split and unsplit")
+        }
+    }
+
+    /// The masks come from the run's seeded RNG, which the resume checkpoint
+    /// restores: 2N steps in one go equal N steps, resume, N steps, bit for bit.
+    @Test func resumeIsBitExact() throws {
+        func task(seed: UInt64) -> LanguageModelTask {
+            let corpus = LanguageModelCorpus(train: TrainerTests.text, valid: nil, level: .char)
+            var config = LanguageModelConfig(level: .char, cell: .lstm, vocabularySize: corpus.vocabulary.count, embeddingSize: 8,
+                                             hiddenSize: 16, layers: 2, dropout: 0.1)
+            config.recurrentDropout = 0.3
+            var rng = SeededRNG(seed: seed)
+            let model = LanguageModel(config: config, vocabulary: corpus.vocabulary, rng: &rng)
+            return LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid, batch: 4, seq: 8)
+        }
+        let dirA = TrainerTests.tempDir(), dirB = TrainerTests.tempDir()
+        let straight = task(seed: 3)
+        try TrainerTests.quiet(Trainer(task: straight, options: TrainerTests.options(dirA, steps: 12))).run()
+        try TrainerTests.quiet(Trainer(task: task(seed: 3), options: TrainerTests.options(dirB, steps: 5))).run()
+        let resumed = task(seed: 99)
+        let trainer = TrainerTests.quiet(try Trainer(task: resumed, options: TrainerTests.options(dirB, steps: 12)))
+        try trainer.resume(from: TrainingOptions.resumePath(for: dirB + "/model.safetensors"))
+        try trainer.run()
+        for ((name, a), (_, b)) in zip(straight.parameters, resumed.parameters) {
+            #expect(a.value.scalars == b.value.scalars, "\(name) differs after resume")
+        }
+        let saved = try Checkpoint.read(dirB + "/model.safetensors").metadata["config"] ?? ""
+        #expect(saved.contains("\"recurrentDropout\":0.3"), "\(saved)")
+    }
+}
