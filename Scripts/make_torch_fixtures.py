@@ -51,8 +51,8 @@ def rounded(t):
     return t.float().double()
 
 
-def module(cell, layers, bidirectional):
-    kw = dict(input_size=I, hidden_size=H, num_layers=layers, bidirectional=bidirectional)
+def module(cell, layers, bidirectional, hidden=H):
+    kw = dict(input_size=I, hidden_size=hidden, num_layers=layers, bidirectional=bidirectional)
     if cell == "lstm":
         return torch.nn.LSTM(**kw)
     if cell == "gru":
@@ -171,11 +171,11 @@ RECURRENT_DROPOUT = 0.4
 LN_NAMES = ["weight_ln_ih", "bias_ln_ih", "weight_ln_hh", "bias_ln_hh", "weight_ln_c", "bias_ln_c"]
 
 
-def recurrent_dropout_combo(cell, layers, bidirectional, ragged, given, seed, dropout=True, layer_norm=False):
+def recurrent_dropout_combo(cell, layers, bidirectional, ragged, given, seed, dropout=True, layer_norm=False, H=H):
     """One fixture entry: recurrent dropout masks (all ones when not dropout), layer-normalised when layer_norm
     (gains 1 + 0.3 N(0,1) and biases 0.3 N(0,1), so a gain or bias used in the wrong place shows)."""
     torch.manual_seed(seed)
-    m = module(cell, layers, bidirectional).double()
+    m = module(cell, layers, bidirectional, H).double()
     with torch.no_grad():
         for p in m.parameters():
             p.copy_(rounded(p))
@@ -258,7 +258,8 @@ def layer_norm_fixture():
         seed += 1
         name = (f"L{layers}_{'bi' if bi else 'uni'}_{'ragged' if ragged else 'equal'}_{'given' if given else 'zero'}"
                 + ("_dropout" if dropout else ""))
-        for k, v in recurrent_dropout_combo("lstm", layers, bi, ragged, given, seed, dropout, layer_norm=True).items():
+        # H = 8: a normalisation over 3 memory cells is so ill-conditioned that float32 rounding alone moves gradients by 2e-5
+        for k, v in recurrent_dropout_combo("lstm", layers, bi, ragged, given, seed, dropout, layer_norm=True, H=8).items():
             tensors[f"{name}/{k}"] = v
     return tensors
 

@@ -55,6 +55,10 @@ import Testing
         }
     }
 
+    /// Within 1e-4 absolute + relative, not the plain cells' 1e-5: dividing by
+    /// a row's standard deviation amplifies float32 rounding (the builtin and
+    /// OpenBLAS products, which differ only in summation order, already
+    /// disagree by up to 2e-4 relative on a few gradients of this H = 8 stack).
     @Test("outputs and every gradient agree with a PyTorch autograd LN-LSTM loop", arguments: GEMMBackend.available)
     func matchesPyTorchLoop(backend: GEMMBackend) throws {
         let file = try fixture("layer_norm_lstm")
@@ -71,6 +75,7 @@ import Testing
             let lengths = ragged ? try f("lengths").scalars.map { Int($0) } : nil
             let initial = given ? RecurrentState(h: try f("h0"), c: try f("c0")) : nil
             let what = "LN-LSTM \(name) \(backend)"
+            func expectClose(_ a: Tensor, _ b: Tensor, _ what: String) { RecurrentTests.expectClose(a, b, atol: 1e-4, rtol: 1e-4, what) }
             try GEMMBackend.$override.withValue(backend) {
                 let r = layer.forward(x, lengths: lengths, initial: initial, training: true, rng: &rng, recurrentMasks: masks)
                 expectClose(r.output, try f("out"), "\(what) output")
