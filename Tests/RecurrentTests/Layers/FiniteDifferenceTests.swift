@@ -24,38 +24,48 @@ import Testing
 
     @Test("recurrent stack gradients match finite differences", arguments: CellKind.allCases)
     func recurrentGradients(cell: CellKind) {
-        let T = 4, B = 2, I = 3, H = 2, L = 2
         var rng = SeededRNG(seed: 5)
-        let layer = RecurrentLayer(cell: cell, inputSize: I, hiddenSize: H, layers: L, bidirectional: true, dropout: 0.3, rng: &rng)
-        let x = Box(randomTensor([T, B, I], seed: 6))
-        let h0 = Box(randomTensor([L * 2, B, H], seed: 7, scale: 0.5))
-        let c0 = Box(randomTensor([L * 2, B, H], seed: 8, scale: 0.5))
-        let rOut = randomTensor([T, B, 2 * H], seed: 9), rH = randomTensor([L * 2, B, H], seed: 10)
-        let rC = randomTensor([L * 2, B, H], seed: 11)
-        let lengths = [4, 2]
+        let layer = RecurrentLayer(cell: cell, inputSize: 3, hiddenSize: 2, layers: 2, bidirectional: true, dropout: 0.3, rng: &rng)
+        Self.checkRecurrentLayer(layer, T: 4, B: 2, lengths: [4, 2], seed: 6, maskSeed: 99, what: "\(cell)")
+    }
 
-        func run() -> (Double, RecurrentLayer.Trace, RecurrentState) {
-            var dropoutRNG = SeededRNG(seed: 99)                     // the same mask every time
-            let initial = RecurrentState(h: h0.t, c: cell.hasCellState ? c0.t : nil)
-            let r = layer.forward(x.t, lengths: lengths, initial: initial, training: true, rng: &dropoutRNG)
+    /// Checks every gradient of `layer` (its input, initial state and
+    /// parameters) against central differences of `L = Σ out·r_out + Σ h_n·r_h
+    /// (+ Σ c_n·r_c)` in training mode, with random inputs from `seed` and the
+    /// dropout masks of `maskSeed`, drawn afresh (the same) for every run.
+    /// Returns the trace of the first run.
+    @discardableResult
+    static func checkRecurrentLayer(_ layer: RecurrentLayer, T: Int, B: Int, lengths: [Int], seed: UInt64, maskSeed: UInt64,
+                                    what: String) -> RecurrentLayer.Trace {
+        let I = layer.inputSize, H = layer.hiddenSize, LD = layer.layerCount * layer.directionCount, lstm = layer.cell.hasCellState
+        let x = Box(randomTensor([T, B, I], seed: seed))
+        let h0 = Box(randomTensor([LD, B, H], seed: seed + 1, scale: 0.5)), c0 = Box(randomTensor([LD, B, H], seed: seed + 2, scale: 0.5))
+        let rOut = randomTensor([T, B, layer.outputSize], seed: seed + 3), rH = randomTensor([LD, B, H], seed: seed + 4)
+        let rC = randomTensor([LD, B, H], seed: seed + 5)
+
+        func run() -> (Double, RecurrentLayer.Trace) {
+            var masks = SeededRNG(seed: maskSeed)                    // the same masks every time
+            let r = layer.forward(x.t, lengths: lengths, initial: RecurrentState(h: h0.t, c: lstm ? c0.t : nil), training: true, rng: &masks)
             var loss = 0.0
             for i in 0..<r.output.count { loss += Double(r.output.scalars[i]) * Double(rOut.scalars[i]) }
             for i in 0..<r.final.h.count { loss += Double(r.final.h.scalars[i]) * Double(rH.scalars[i]) }
             if let c = r.final.c { for i in 0..<c.count { loss += Double(c.scalars[i]) * Double(rC.scalars[i]) } }
-            return (loss, r.trace, r.final)
+            return (loss, r.trace)
         }
 
-        let (_, trace, _) = run()
+        let (_, trace) = run()
         layer.zeroGradients()
-        let g = layer.backward(trace, gradOutput: rOut, gradFinal: RecurrentState(h: rH, c: cell.hasCellState ? rC : nil))
-        checkElements(x, analytic: g.gradInput, what: "\(cell) x") { run().0 }
-        checkElements(h0, analytic: g.gradInitial.h, what: "\(cell) h0") { run().0 }
-        if cell.hasCellState { checkElements(c0, analytic: g.gradInitial.c!, what: "\(cell) c0") { run().0 } }
+        let g = layer.backward(trace, gradOutput: rOut, gradFinal: RecurrentState(h: rH, c: lstm ? rC : nil))
+        let check = FiniteDifferenceTests()
+        check.checkElements(x, analytic: g.gradInput, what: "\(what) x") { run().0 }
+        check.checkElements(h0, analytic: g.gradInitial.h, what: "\(what) h0") { run().0 }
+        if lstm { check.checkElements(c0, analytic: g.gradInitial.c!, what: "\(what) c0") { run().0 } }
         for (name, p) in layer.namedParameters {
             let box = Box(p.value)
-            checkElements(box, analytic: p.grad, what: "\(cell) \(name)") { p.value = box.t; return run().0 }
+            check.checkElements(box, analytic: p.grad, what: "\(what) \(name)") { p.value = box.t; return run().0 }
             p.value = box.t
         }
+        return trace
     }
 
     @Test func crossEntropyAndLinearGradients() {

@@ -8,8 +8,6 @@ import Testing
 /// module), the step-by-step generation path against the sequence layer, and
 /// its parameters' names and count.
 @Suite struct LayerNormLSTMTests {
-    typealias Box = FiniteDifferenceTests.Box
-
     /// A layer-normalised stack with gains and biases away from 1 and 0, so
     /// each one's place in the equations matters.
     static func layer(layers: Int, bidirectional: Bool, I: Int, H: Int, recurrentDropout: Float = 0) -> RecurrentLayer {
@@ -26,33 +24,9 @@ import Testing
     @Test("layer-normalised LSTM gradients match finite differences (uni/bi, 2 layers, ragged, with recurrent dropout)",
           arguments: [(false, Float(0)), (true, Float(0.4))])
     func gradientsMatchFiniteDifferences(bidirectional: Bool, recurrentDropout: Float) {
-        let T = 4, B = 3, I = 3, H = 3, L = 2, D = bidirectional ? 2 : 1
-        let layer = Self.layer(layers: L, bidirectional: bidirectional, I: I, H: H, recurrentDropout: recurrentDropout)
-        let x = Box(randomTensor([T, B, I], seed: 62))
-        let h0 = Box(randomTensor([L * D, B, H], seed: 63, scale: 0.5)), c0 = Box(randomTensor([L * D, B, H], seed: 64, scale: 0.5))
-        let rOut = randomTensor([T, B, D * H], seed: 65), rH = randomTensor([L * D, B, H], seed: 66), rC = randomTensor([L * D, B, H], seed: 67)
-        let lengths = [4, 1, 3]
-        func run() -> (Double, RecurrentLayer.Trace) {
-            var masks = SeededRNG(seed: 97)
-            let r = layer.forward(x.t, lengths: lengths, initial: RecurrentState(h: h0.t, c: c0.t), training: true, rng: &masks)
-            var loss = 0.0
-            for i in 0..<r.output.count { loss += Double(r.output.scalars[i]) * Double(rOut.scalars[i]) }
-            for i in 0..<r.final.h.count { loss += Double(r.final.h.scalars[i]) * Double(rH.scalars[i]) }
-            for i in 0..<r.final.c!.count { loss += Double(r.final.c!.scalars[i]) * Double(rC.scalars[i]) }
-            return (loss, r.trace)
-        }
-        let (_, trace) = run()
-        layer.zeroGradients()
-        let g = layer.backward(trace, gradOutput: rOut, gradFinal: RecurrentState(h: rH, c: rC))
-        let check = FiniteDifferenceTests(), what = "LN-LSTM \(bidirectional ? "bi" : "uni") p=\(recurrentDropout)"
-        check.checkElements(x, analytic: g.gradInput, what: "\(what) x") { run().0 }
-        check.checkElements(h0, analytic: g.gradInitial.h, what: "\(what) h0") { run().0 }
-        check.checkElements(c0, analytic: g.gradInitial.c!, what: "\(what) c0") { run().0 }
-        for (name, p) in layer.namedParameters {
-            let box = Box(p.value)
-            check.checkElements(box, analytic: p.grad, what: "\(what) \(name)") { p.value = box.t; return run().0 }
-            p.value = box.t
-        }
+        let layer = Self.layer(layers: 2, bidirectional: bidirectional, I: 3, H: 3, recurrentDropout: recurrentDropout)
+        FiniteDifferenceTests.checkRecurrentLayer(layer, T: 4, B: 3, lengths: [4, 1, 3], seed: 62, maskSeed: 97,
+                                                  what: "LN-LSTM \(bidirectional ? "bi" : "uni") p=\(recurrentDropout)")
     }
 
     /// Within 1e-4 absolute + relative, not the plain cells' 1e-5: dividing by
@@ -70,27 +44,9 @@ import Testing
             var rng = SeededRNG(seed: 1)
             let layer = RecurrentLayer(cell: .lstm, inputSize: x.shape[2], hiddenSize: try f("h_n").shape[2], layers: layers,
                                        bidirectional: bi, recurrentDropout: dropout ? 0.4 : 0, layerNorm: true, rng: &rng)
-            for (pname, p) in layer.namedParameters { p.value = try f(pname) }
             let masks = dropout ? try layer.passes.map { try $0.map { try f("mask" + $0.suffix) } } : nil
-            let lengths = ragged ? try f("lengths").scalars.map { Int($0) } : nil
-            let initial = given ? RecurrentState(h: try f("h0"), c: try f("c0")) : nil
-            let what = "LN-LSTM \(name) \(backend)"
-            func expectClose(_ a: Tensor, _ b: Tensor, _ what: String) { RecurrentTests.expectClose(a, b, atol: 1e-4, rtol: 1e-4, what) }
-            try GEMMBackend.$override.withValue(backend) {
-                let r = layer.forward(x, lengths: lengths, initial: initial, training: true, rng: &rng, recurrentMasks: masks)
-                expectClose(r.output, try f("out"), "\(what) output")
-                expectClose(r.final.h, try f("h_n"), "\(what) h_n")
-                expectClose(r.final.c!, try f("c_n"), "\(what) c_n")
-                let g = layer.backward(r.trace, gradOutput: try f("r_out"), gradFinal: RecurrentState(h: try f("r_h"), c: try f("r_c")))
-                expectClose(g.gradInput, try f("grad.x"), "\(what) grad x")
-                if given {
-                    expectClose(g.gradInitial.h, try f("grad.h0"), "\(what) grad h0")
-                    expectClose(g.gradInitial.c!, try f("grad.c0"), "\(what) grad c0")
-                }
-                for (pname, p) in layer.namedParameters {
-                    expectClose(p.grad, try f("grad.\(pname)"), "\(what) grad \(pname)")
-                }
-            }
+            try RecurrentParityTests.expectMatchesFixture(layer, f, ragged: ragged, given: given, masks: masks, backend: backend,
+                                                          atol: 1e-4, rtol: 1e-4, what: "LN-LSTM \(name) \(backend)")
         }
     }
 

@@ -8,50 +8,18 @@ import Testing
 /// (Scripts/make_torch_fixtures.py, `recurrent_dropout`), split against one
 /// thread, and through a resumed training run.
 @Suite struct RecurrentDropoutTests {
-    typealias Box = FiniteDifferenceTests.Box
-
     @Test("recurrent dropout gradients match finite differences (every cell, uni/bi, 2 layers, ragged)",
           arguments: CellKind.allCases, [false, true])
     func gradientsMatchFiniteDifferences(cell: CellKind, bidirectional: Bool) {
-        let T = 4, B = 3, I = 3, H = 3, L = 2, D = bidirectional ? 2 : 1
         // Seeds where no ReLU pre-activation lies within the step of its kink (central differences are wrong there).
         var rng = SeededRNG(seed: 20)
-        let layer = RecurrentLayer(cell: cell, inputSize: I, hiddenSize: H, layers: L, bidirectional: bidirectional,
+        let layer = RecurrentLayer(cell: cell, inputSize: 3, hiddenSize: 3, layers: 2, bidirectional: bidirectional,
                                    recurrentDropout: 0.4, rng: &rng)
-        let x = Box(randomTensor([T, B, I], seed: 22))
-        let h0 = Box(randomTensor([L * D, B, H], seed: 23, scale: 0.5))
-        let c0 = Box(randomTensor([L * D, B, H], seed: 24, scale: 0.5))
-        let rOut = randomTensor([T, B, D * H], seed: 25), rH = randomTensor([L * D, B, H], seed: 26)
-        let rC = randomTensor([L * D, B, H], seed: 27)
-        let lengths = [4, 2, 3]
-
-        func run() -> (Double, RecurrentLayer.Trace) {
-            var masks = SeededRNG(seed: 98)                          // the same masks every time
-            let initial = RecurrentState(h: h0.t, c: cell.hasCellState ? c0.t : nil)
-            let r = layer.forward(x.t, lengths: lengths, initial: initial, training: true, rng: &masks)
-            var loss = 0.0
-            for i in 0..<r.output.count { loss += Double(r.output.scalars[i]) * Double(rOut.scalars[i]) }
-            for i in 0..<r.final.h.count { loss += Double(r.final.h.scalars[i]) * Double(rH.scalars[i]) }
-            if let c = r.final.c { for i in 0..<c.count { loss += Double(c.scalars[i]) * Double(rC.scalars[i]) } }
-            return (loss, r.trace)
-        }
-
-        let (_, trace) = run()
+        let trace = FiniteDifferenceTests.checkRecurrentLayer(layer, T: 4, B: 3, lengths: [4, 2, 3], seed: 22, maskSeed: 98,
+                                                              what: "\(cell) \(bidirectional ? "bi" : "uni")")
         let masks = trace.passTraces.flatMap { $0.map(\.recurrentMask) }
         #expect(masks.allSatisfy { $0 != nil }, "training with p > 0 draws a mask for every pass")
         #expect(masks.contains { $0!.scalars.contains(0) }, "no unit was dropped: the check would not see the mask")
-        layer.zeroGradients()
-        let g = layer.backward(trace, gradOutput: rOut, gradFinal: RecurrentState(h: rH, c: cell.hasCellState ? rC : nil))
-        let check = FiniteDifferenceTests()
-        let what = "\(cell) \(bidirectional ? "bi" : "uni")"
-        check.checkElements(x, analytic: g.gradInput, what: "\(what) x") { run().0 }
-        check.checkElements(h0, analytic: g.gradInitial.h, what: "\(what) h0") { run().0 }
-        if cell.hasCellState { check.checkElements(c0, analytic: g.gradInitial.c!, what: "\(what) c0") { run().0 } }
-        for (name, p) in layer.namedParameters {
-            let box = Box(p.value)
-            check.checkElements(box, analytic: p.grad, what: "\(what) \(name)") { p.value = box.t; return run().0 }
-            p.value = box.t
-        }
     }
 
     @Test("outputs and every gradient agree with a PyTorch autograd loop given the same masks",
@@ -65,27 +33,9 @@ import Testing
             var rng = SeededRNG(seed: 1)
             let layer = RecurrentLayer(cell: cell, inputSize: x.shape[2], hiddenSize: try f("h_n").shape[2],
                                        layers: combo.0, bidirectional: combo.1, recurrentDropout: 0.4, rng: &rng)
-            for (pname, p) in layer.namedParameters { p.value = try f(pname) }
             let masks = try layer.passes.map { try $0.map { try f("mask" + $0.suffix) } }
-            let lengths = combo.2 ? try f("lengths").scalars.map { Int($0) } : nil
-            let initial = combo.3 ? RecurrentState(h: try f("h0"), c: cell == .lstm ? try f("c0") : nil) : nil
-            let what = "\(name) \(backend)"
-            try GEMMBackend.$override.withValue(backend) {
-                let r = layer.forward(x, lengths: lengths, initial: initial, training: true, rng: &rng, recurrentMasks: masks)
-                expectClose(r.output, try f("out"), "\(what) output")
-                expectClose(r.final.h, try f("h_n"), "\(what) h_n")
-                if cell == .lstm { expectClose(r.final.c!, try f("c_n"), "\(what) c_n") }
-                let gradFinal = RecurrentState(h: try f("r_h"), c: cell == .lstm ? try f("r_c") : nil)
-                let g = layer.backward(r.trace, gradOutput: try f("r_out"), gradFinal: gradFinal)
-                expectClose(g.gradInput, try f("grad.x"), "\(what) grad x")
-                if combo.3 {
-                    expectClose(g.gradInitial.h, try f("grad.h0"), "\(what) grad h0")
-                    if cell == .lstm { expectClose(g.gradInitial.c!, try f("grad.c0"), "\(what) grad c0") }
-                }
-                for (pname, p) in layer.namedParameters {
-                    expectClose(p.grad, try f("grad.\(pname)"), "\(what) grad \(pname)")
-                }
-            }
+            try RecurrentParityTests.expectMatchesFixture(layer, f, ragged: combo.2, given: combo.3, masks: masks, backend: backend,
+                                                          what: "\(name) \(backend)")
         }
     }
 

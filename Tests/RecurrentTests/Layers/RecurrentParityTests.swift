@@ -28,28 +28,36 @@ import Testing
             var rng = SeededRNG(seed: 1)
             let layer = RecurrentLayer(cell: cell, inputSize: x.shape[2], hiddenSize: try f("h_n").shape[2],
                                        layers: combo.layers, bidirectional: combo.bidirectional, rng: &rng)
-            for (pname, p) in layer.namedParameters { p.value = try f(pname) }
-            let lengths = combo.ragged ? try f("lengths").scalars.map { Int($0) } : nil
-            let initial = combo.given ? RecurrentState(h: try f("h0"), c: cell == .lstm ? try f("c0") : nil) : nil
-            let what = "\(cell) \(name) \(backend)"
+            try Self.expectMatchesFixture(layer, f, ragged: combo.ragged, given: combo.given, backend: backend,
+                                          what: "\(cell) \(name) \(backend)")
+        }
+    }
 
-            try GEMMBackend.$override.withValue(backend) {
-                let r = layer.forward(x, lengths: lengths, initial: initial)
-                expectClose(r.output, try f("out"), "\(what) output")
-                expectClose(r.final.h, try f("h_n"), "\(what) h_n")
-                if cell == .lstm { expectClose(r.final.c!, try f("c_n"), "\(what) c_n") }
-
-                let gradFinal = RecurrentState(h: try f("r_h"), c: cell == .lstm ? try f("r_c") : nil)
-                let g = layer.backward(r.trace, gradOutput: try f("r_out"), gradFinal: gradFinal)
-                expectClose(g.gradInput, try f("grad.x"), "\(what) grad x")
-                if combo.given {
-                    expectClose(g.gradInitial.h, try f("grad.h0"), "\(what) grad h0")
-                    if cell == .lstm { expectClose(g.gradInitial.c!, try f("grad.c0"), "\(what) grad c0") }
-                }
-                for (pname, p) in layer.namedParameters {
-                    expectClose(p.grad, try f("grad.\(pname)"), "\(what) grad \(pname)")
-                }
+    /// Loads `layer`'s parameters from the fixture entry `f`, runs it on `x`
+    /// (with `lengths` when `ragged`, `h0`/`c0` when `given`, and the recurrent
+    /// dropout `masks`) and its backward from `r_out`, `r_h`, `r_c`, and
+    /// expects the outputs, final states and every gradient within `atol` + `rtol`.
+    static func expectMatchesFixture(_ layer: RecurrentLayer, _ f: (String) throws -> Tensor, ragged: Bool, given: Bool,
+                                     masks: [[Tensor]]? = nil, backend: GEMMBackend, atol: Float = 1e-5, rtol: Float = 1e-5,
+                                     what: String) throws {
+        let lstm = layer.cell.hasCellState
+        func expectClose(_ a: Tensor, _ b: Tensor, _ name: String) { RecurrentTests.expectClose(a, b, atol: atol, rtol: rtol, "\(what) \(name)") }
+        for (pname, p) in layer.namedParameters { p.value = try f(pname) }
+        let lengths = ragged ? try f("lengths").scalars.map { Int($0) } : nil
+        let initial = given ? RecurrentState(h: try f("h0"), c: lstm ? try f("c0") : nil) : nil
+        try GEMMBackend.$override.withValue(backend) {
+            var unused = SeededRNG(seed: 0)
+            let r = layer.forward(try f("x"), lengths: lengths, initial: initial, training: masks != nil, rng: &unused, recurrentMasks: masks)
+            expectClose(r.output, try f("out"), "output")
+            expectClose(r.final.h, try f("h_n"), "h_n")
+            if lstm { expectClose(r.final.c!, try f("c_n"), "c_n") }
+            let g = layer.backward(r.trace, gradOutput: try f("r_out"), gradFinal: RecurrentState(h: try f("r_h"), c: lstm ? try f("r_c") : nil))
+            expectClose(g.gradInput, try f("grad.x"), "grad x")
+            if given {
+                expectClose(g.gradInitial.h, try f("grad.h0"), "grad h0")
+                if lstm { expectClose(g.gradInitial.c!, try f("grad.c0"), "grad c0") }
             }
+            for (pname, p) in layer.namedParameters { expectClose(p.grad, try f("grad.\(pname)"), "grad \(pname)") }
         }
     }
 
