@@ -60,12 +60,18 @@ def module(cell, layers, bidirectional, hidden=H):
     return torch.nn.RNN(nonlinearity="tanh" if cell == "rnn_tanh" else "relu", **kw)
 
 
-def combo(cell, layers, bidirectional, ragged, given, seed):
+def seeded_module(cell, layers, bidirectional, seed, hidden=H):
+    """torch.manual_seed(seed), then the module in float64 with float32-representable parameters."""
     torch.manual_seed(seed)
-    m = module(cell, layers, bidirectional).double()
+    m = module(cell, layers, bidirectional, hidden).double()
     with torch.no_grad():
         for p in m.parameters():
             p.copy_(rounded(p))
+    return m
+
+
+def combo(cell, layers, bidirectional, ragged, given, seed):
+    m = seeded_module(cell, layers, bidirectional, seed)
     D = 2 if bidirectional else 1
     lengths = RAGGED if ragged else [T] * B
     x = rounded(torch.randn(T, B, I)).requires_grad_()
@@ -174,11 +180,7 @@ LN_NAMES = ["weight_ln_ih", "bias_ln_ih", "weight_ln_hh", "bias_ln_hh", "weight_
 def recurrent_dropout_combo(cell, layers, bidirectional, ragged, given, seed, dropout=True, layer_norm=False, H=H):
     """One fixture entry: recurrent dropout masks (all ones when not dropout), layer-normalised when layer_norm
     (gains 1 + 0.3 N(0,1) and biases 0.3 N(0,1), so a gain or bias used in the wrong place shows)."""
-    torch.manual_seed(seed)
-    m = module(cell, layers, bidirectional, H).double()
-    with torch.no_grad():
-        for p in m.parameters():
-            p.copy_(rounded(p))
+    m = seeded_module(cell, layers, bidirectional, seed, H)
     D = 2 if bidirectional else 1
     lengths = RAGGED if ragged else [T] * B
     x = rounded(torch.randn(T, B, I)).requires_grad_()

@@ -85,26 +85,8 @@ import Testing
     /// bit-for-bit what one thread gives.
     @Test("the time loop split over two threads equals one thread under recurrent dropout", arguments: [CellKind.lstm, .gru])
     func splitLoopEqualsOneThread(cell: CellKind) {
-        let H = 100, B = 104, I = 8, T = 4
-        #expect(RecurrentPass.worthSplitting(B: B, G: cell.gateCount, H: H))
-        func run(split: Bool) -> [Tensor] {
-            var rng = SeededRNG(seed: 5)
-            let layer = RecurrentLayer(cell: cell, inputSize: I, hiddenSize: H, recurrentDropout: 0.3, rng: &rng)
-            let x = randomTensor([T, B, I], seed: 31)
-            let lengths = (0..<B).map { b in b % 3 == 0 ? T : 1 + b % T }
-            var out: [Tensor] = []
-            let body = {
-                let (y, final, trace) = layer.forward(x, lengths: lengths, initial: nil, training: true, rng: &rng)
-                let (dx, d0) = layer.backward(trace, gradOutput: randomTensor(y.shape, seed: 32),
-                                              gradFinal: RecurrentState(h: randomTensor(final.h.shape, seed: 33), c: final.c))
-                out = [y, final.h, dx, d0.h] + layer.namedParameters.map(\.parameter.grad)
-            }
-            if split { body() } else { Threads.pair { if $0 == 0 { body() } } }
-            return out
-        }
-        let (two, one) = GEMMBackend.$override.withValue(.builtin) { (run(split: true), run(split: false)) }
-        for (i, (a, b)) in zip(two, one).enumerated() {
-            #expect(a.scalars == b.scalars, "\(cell): result \(i) differs by up to \(a.maxAbsDifference(b)) between split and unsplit")
+        TimeLoopKernelTests.expectSplitEqualsOneThread(cell: cell, T: 4, I: 8) { rng in
+            RecurrentLayer(cell: cell, inputSize: 8, hiddenSize: 100, recurrentDropout: 0.3, rng: &rng)
         }
     }
 
