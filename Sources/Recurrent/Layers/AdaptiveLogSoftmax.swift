@@ -102,9 +102,15 @@ public final class AdaptiveLogSoftmax: Layer {
         let clusterOf = targets.map { $0 < 0 ? nil : cluster(of: $0) }
         let headOut = head.forward(x)
         let headTargets = zip(targets, clusterOf).map { t, k in t < 0 ? -1 : k.map { S + $0 } ?? t }
-        let headCE = CrossEntropy.lossAndGradient(logits: headOut.output, targets: headTargets, reduction: .sum)
-        var total = Double(headCE.loss)
-        var dx = computingGradient ? head.backward(headOut.trace, gradOutput: Self.scaled(headCE.gradient, scale)) : nil
+        var total: Double
+        var dx: Tensor? = nil
+        if computingGradient {
+            let headCE = CrossEntropy.lossAndGradient(logits: headOut.output, targets: headTargets, reduction: .sum)
+            total = Double(headCE.loss)
+            dx = head.backward(headOut.trace, gradOutput: Self.scaled(headCE.gradient, scale))
+        } else {
+            total = Double(CrossEntropy.loss(logits: headOut.output, targets: headTargets, reduction: .sum).loss)
+        }
         let bounds = cutoffs + [classCount]
         for (k, tail) in tails.enumerated() {
             let rows = (0..<N).filter { clusterOf[$0] == k }
@@ -112,14 +118,17 @@ public final class AdaptiveLogSoftmax: Layer {
             let xk = Self.gatherRows(x, rows)
             let p = tail.projection.forward(xk)
             let o = tail.output.forward(p.output)
-            let ce = CrossEntropy.lossAndGradient(logits: o.output, targets: rows.map { targets[$0] - bounds[k] }, reduction: .sum)
+            let tailTargets = rows.map { targets[$0] - bounds[k] }
+            guard computingGradient else {
+                total += Double(CrossEntropy.loss(logits: o.output, targets: tailTargets, reduction: .sum).loss)
+                continue
+            }
+            let ce = CrossEntropy.lossAndGradient(logits: o.output, targets: tailTargets, reduction: .sum)
             total += Double(ce.loss)
-            if computingGradient {
-                let dp = tail.output.backward(o.trace, gradOutput: Self.scaled(ce.gradient, scale))
-                let dxk = tail.projection.backward(p.trace, gradOutput: dp)
-                for (r, n) in rows.enumerated() {
-                    for j in 0..<H { dx!.scalars[n * H + j] += dxk.scalars[r * H + j] }
-                }
+            let dp = tail.output.backward(o.trace, gradOutput: Self.scaled(ce.gradient, scale))
+            let dxk = tail.projection.backward(p.trace, gradOutput: dp)
+            for (r, n) in rows.enumerated() {
+                for j in 0..<H { dx!.scalars[n * H + j] += dxk.scalars[r * H + j] }
             }
         }
         return (counted > 0 ? total / Double(counted) : 0, counted, dx)

@@ -219,8 +219,11 @@ public final class LanguageModel: Layer {
         }
         let p = projection?.forward(features)
         let out = head!.forward(p?.output ?? features)
+        guard computingGradient else {
+            let ce = CrossEntropy.loss(logits: out.output, targets: targets)
+            return (Double(ce.loss), ce.counted, nil)
+        }
         let ce = CrossEntropy.lossAndGradient(logits: out.output, targets: targets)
-        guard computingGradient else { return (Double(ce.loss), ce.counted, nil) }
         backwardStarts?()
         let dHead = head!.backward(out.trace, gradOutput: ce.gradient)
         return (Double(ce.loss), ce.counted, p.map { projection!.backward($0.trace, gradOutput: dHead) } ?? dHead)
