@@ -18,7 +18,7 @@ struct LanguageModelOptions: ParsableArguments {
     var recurrentDropout: Float?
     @Flag(help: "Layer-normalised LSTM (Ba et al. 2016): LN on W_ih x and on W_hh h (each over the 4H gate inputs) and on c before the output tanh; --cell lstm only.")
     var layerNorm = false
-    @Flag(inversion: .prefixedNo, help: "Locked (variational) dropout: one mask per sequence, the same at every step (default: on for words, off for characters).")
+    @Flag(inversion: .prefixedNo, help: "Locked (variational) dropout: one mask per sequence, the same at every step (default: off; at 0.2 it regularised less than a fresh mask per step on WikiText-2, docs/results.md).")
     var lockedDropout: Bool?
     @Flag(inversion: .prefixedNo, help: "Tie the output layer to the embedding table, with a projection when --embedding differs from --hidden (default: off; needs the full softmax).")
     var tie: Bool?
@@ -29,7 +29,7 @@ struct LanguageModelOptions: ParsableArguments {
 
     /// The word-level defaults, chosen from the WikiText-2 runs in docs/results.md.
     enum WordDefaults {
-        static let hidden = 256, layers = 2, seq = 35, batch = 20
+        static let hidden = 200, layers = 2, seq = 35, batch = 20
         static let dropout: Float = 0.2, embeddingDropout: Float = 0
         static let adaptiveCutoffs = [2000, 10000], adaptiveAboveVocabulary = 20000, adaptiveDiv: Float = 2
         /// Plain SGD at 20 with the gradient clipped to 0.25, as Zaremba et al. (2014) and PyTorch's word-level example.
@@ -79,7 +79,7 @@ struct LanguageModelOptions: ParsableArguments {
             }
             config.layerNorm = true
         }
-        config.lockedDropout = lockedDropout ?? (word ? true : nil)
+        config.lockedDropout = lockedDropout
         config.tied = tie
         let cutoffs = try parsedCutoffs()
             ?? (word && config.vocabularySize > WordDefaults.adaptiveAboveVocabulary && tie != true ? WordDefaults.adaptiveCutoffs : [])
@@ -104,12 +104,13 @@ extension TrainLM {
         typealias W = LanguageModelOptions.WordDefaults
         return """
         Word-level defaults (--level word), chosen from WikiText-2 runs (docs/results.md): \(W.layers) x LSTM \(W.hidden), \
-        embedding = hidden, batch \(W.batch) x \(W.seq), dropout \(W.dropout) locked (one mask per sequence) on the input, between \
+        embedding = hidden, batch \(W.batch) x \(W.seq), dropout \(W.dropout) (a fresh mask at every step) on the input, between \
         layers and on the output, an adaptive softmax with cutoffs \(W.adaptiveCutoffs.map(String.init).joined(separator: ",")) and \
         div \(Int(W.adaptiveDiv)) when the vocabulary exceeds \(W.adaptiveAboveVocabulary) words, and plain SGD at lr \(Int(W.training.learningRate ?? 0)) \
         with gradients clipped to \(W.training.clip) and the rate divided by 4 when validation stops improving \
-        (plateau:0.25:0, validated each epoch). Why: in a 30-minute budget this size sees about ten epochs on two cores; \
-        Adam learned more slowly per epoch here; the full softmax over a large vocabulary costs most of each step. \
+        (plateau:0.25:0, validated each epoch), the embedding drawn from U(-0.1, 0.1). Why: in a 30-minute budget \
+        this size sees about nine epochs on two cores; Adam learned more slowly per epoch here, locked dropout at 0.2 \
+        overfitted sooner, and the full softmax over a large vocabulary costs most of each step. \
         Characters keep their defaults (2 x 512, batch 32, no dropout, full softmax, adam 2e-3, clip 5).
         """
     }
