@@ -10,7 +10,7 @@ struct LanguageModelOptions: ParsableArguments {
     var inputDropout: Float?
     @Option(help: "Dropout on the top layer's output, before the output layer (default: --dropout).")
     var outputDropout: Float?
-    @Option(help: "Whole-word dropout on the embedding table (AWD-LSTM's dropoute; default: 0.1 for words, 0 for characters).")
+    @Option(help: "Whole-word dropout on the embedding table (AWD-LSTM's dropoute; default: 0).")
     var embeddingDropout: Float?
     @Option(help: "DropConnect on each hidden-to-hidden matrix W_hh, one mask per batch (AWD-LSTM's wdrop; default: 0).")
     var weightDrop: Float?

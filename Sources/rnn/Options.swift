@@ -27,11 +27,11 @@ struct ModelOptions: ParsableArguments {
     var cell: CellKind = .lstm
     @Option(help: "Number of stacked recurrent layers (default: 2 for lm, tag and numeric classify, 1 for text classify and forecast).")
     var layers: Int?
-    @Option(help: "Hidden units per layer (default: 512 for lm, 256 for text classify, 128 for tag, 64 for numeric classify and forecast).")
+    @Option(help: "Hidden units per layer (default: 512 for lm, 200 for word-level lm, 256 for text classify, 128 for tag, 64 for numeric classify and forecast).")
     var hidden: Int?
     @Option(help: "Embedding size (default: lm: the hidden size for words, min(64, hidden) for characters; classify and tag: 100; generate: 32; translate: the hidden size).")
     var embedding: Int?
-    @Option(help: "Dropout on embeddings, between layers and before the output layer (default: 0; 0.4 for word-level lm, 0.3 for numeric classify).")
+    @Option(help: "Dropout on embeddings, between layers and before the output layer (default: 0; 0.2 for word-level lm, 0.3 for numeric classify).")
     var dropout: Float?
 
     func validate() throws {
