@@ -9,7 +9,7 @@ extension RNN {
             abstract: "Measure any trained model on a data file: language models, classifiers, taggers, generators, translators and forecasters.",
             discussion: """
             A language model: loss and bits per character (char) or perplexity (word); --split valid scores \
-            only the part of the text training held out (its last 10%, or wiki.valid.tokens for wikitext-2).
+            only the part of the text training held out (its last 10%, or the validation file of wikitext-2 and ptb).
             A classifier: accuracy, macro-F1 and the confusion matrix; --split valid (or --held-out F) \
             scores only the stratified part `train classify` held out. A tagger: accuracy per tag.
             A generator: loss per token. A translation model: BLEU, chrF and perplexity (--source, \
@@ -70,9 +70,10 @@ extension RNN {
                 let checkpoint = try Checkpoint.read(modelFile.path)
                 if translation.source != nil { return try translation.evaluate(try Seq2Seq(checkpoint: checkpoint), model: modelFile.path, json: output.json) }
                 guard let data else { throw ValidationError("--data is needed for a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))") }
-                // wikitext-2 ships its split as files; elsewhere training cut the text itself.
-                let splitByFile = split != .all && data == "wikitext-2"
-                let path = try splitByFile ? DataCatalog.resolve(data, file: split == .valid ? "wiki.valid.tokens" : "wiki.train.tokens")
+                // wikitext-2 and ptb ship their split as files; elsewhere training cut the text itself.
+                let entry = DataCatalog.entry(data)
+                let splitByFile = split != .all && entry?.validation != nil
+                let path = try splitByFile ? DataCatalog.resolve(data, file: split == .valid ? entry?.validation : entry?.main)
                     : DataCatalog.resolve(data)
                 if split != .all, ![SequenceClassifier.kind, ConditionalGenerator.kind, LanguageModel.kind].contains(checkpoint.kind) {
                     throw UsageError(description: "--split is for language models, classifiers and generators; \(modelFile.path) holds a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))")

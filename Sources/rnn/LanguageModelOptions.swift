@@ -20,7 +20,7 @@ struct LanguageModelOptions: ParsableArguments {
     var layerNorm = false
     @Flag(inversion: .prefixedNo, help: "Locked (variational) dropout: one mask per sequence, the same at every step (default: off; at 0.2 it learned more slowly than a fresh mask per step on WikiText-2, docs/results.md).")
     var lockedDropout: Bool?
-    @Flag(inversion: .prefixedNo, help: "Tie the output layer to the embedding table, with a projection when --embedding differs from --hidden (default: off; needs the full softmax).")
+    @Flag(inversion: .prefixedNo, help: "Tie the output layer to the embedding table, with a projection when --embedding differs from --hidden (needs the full softmax; default: on for words with the full softmax, off otherwise).")
     var tie: Bool?
     @Option(help: "Adaptive softmax cutoffs, e.g. 2000,10000 (classes sorted by frequency), or none for the full softmax (default: 2000,10000 for words with a vocabulary above 20,000; none otherwise).")
     var adaptive: String?
@@ -32,6 +32,9 @@ struct LanguageModelOptions: ParsableArguments {
         static let hidden = 200, layers = 2, seq = 35, batch = 20
         static let dropout: Float = 0.2, embeddingDropout: Float = 0
         static let adaptiveCutoffs = [2000, 10000], adaptiveAboveVocabulary = 20000, adaptiveDiv: Float = 2
+        /// A full softmax is tied to the embedding (Press & Wolf 2017; Inan et al. 2017): on Penn Treebank it
+        /// ended lower than untied in every pair of runs in docs/results.md.
+        static let tieFullSoftmax = true
         /// Plain SGD at 20 with the gradient clipped to 0.25, as Zaremba et al. (2014) and PyTorch's word-level example.
         static let training = TrainingDefaults(optimizer: .sgd, learningRate: 20, clip: 0.25,
                                                schedule: .reduceOnPlateau(factor: 0.25, patience: 0, minimum: 0))
@@ -80,9 +83,9 @@ struct LanguageModelOptions: ParsableArguments {
             config.layerNorm = true
         }
         config.lockedDropout = lockedDropout
-        config.tied = tie
         let cutoffs = try parsedCutoffs()
             ?? (word && config.vocabularySize > WordDefaults.adaptiveAboveVocabulary && tie != true ? WordDefaults.adaptiveCutoffs : [])
+        config.tied = tie ?? (word && cutoffs.isEmpty ? WordDefaults.tieFullSoftmax : nil)
         if !cutoffs.isEmpty {
             config.adaptiveCutoffs = cutoffs
             config.adaptiveDivValue = adaptiveDiv ?? (word ? WordDefaults.adaptiveDiv : 4)
@@ -106,7 +109,8 @@ extension TrainLM {
         Word-level defaults (--level word), chosen from WikiText-2 runs (docs/results.md): \(W.layers) x LSTM \(W.hidden), \
         embedding = hidden, batch \(W.batch) x \(W.seq), dropout \(W.dropout) (a fresh mask at every step) on the input, between \
         layers and on the output, an adaptive softmax with cutoffs \(W.adaptiveCutoffs.map(String.init).joined(separator: ",")) and \
-        div \(Int(W.adaptiveDiv)) when the vocabulary exceeds \(W.adaptiveAboveVocabulary) words, and plain SGD at lr \(Int(W.training.learningRate ?? 0)) \
+        div \(Int(W.adaptiveDiv)) when the vocabulary exceeds \(W.adaptiveAboveVocabulary) words (otherwise a full softmax \
+        tied to the embedding), and plain SGD at lr \(Int(W.training.learningRate ?? 0)) \
         with gradients clipped to \(W.training.clip) and the rate divided by 4 when validation stops improving \
         (plateau:0.25:0, validated each epoch), the embedding drawn from U(-0.1, 0.1). Why: in a 30-minute budget \
         this size sees about eleven epochs on two cores (test perplexity 139.89 on WikiText-2); Adam learned more slowly \

@@ -31,7 +31,7 @@ struct TrainLM: ParsableCommand {
     var data: String?
     @Option(help: "Train on this literal text instead of a file (no validation split).")
     var text: String?
-    @Option(help: "Validation text file (default: the last 10% of --data; for wikitext-2, wiki.valid.tokens).")
+    @Option(help: "Validation text file (default: the last 10% of --data; for wikitext-2 and ptb, their validation file).")
     var valid: String?
     @Option(help: "Tokens: char (one per Unicode scalar) or word (whitespace-separated, <eos> per line).")
     var level: TextLevel = .char
@@ -100,7 +100,7 @@ private func readLanguageModelCorpus(_ c: TrainLM) throws -> (corpus: LanguageMo
     } else if let data = c.data {
         let path = try StandardInput.resolve(data)
         trainText = try StandardInput.text(path)
-        if validPath == nil, data == "wikitext-2" { validPath = try DataCatalog.resolve("wikitext-2", file: "wiki.valid.tokens") }
+        if validPath == nil, let file = DataCatalog.entry(data)?.validation { validPath = try DataCatalog.resolve(data, file: file) }
         validText = try validPath.map { try TextFile.read($0) }
         source = path
     } else {

@@ -2,8 +2,9 @@
 public enum TextLevel: String, Codable, CaseIterable, Sendable {
     /// One token per Unicode scalar (char-rnn's character level).
     case char
-    /// Whitespace-separated words with `<eos>` at the end of every line
-    /// (the WikiText / Penn Treebank convention).
+    /// Whitespace-separated words with `<eos>` at the end of every line, an
+    /// empty line too (the WikiText / Penn Treebank convention, by which their
+    /// published token counts and perplexities are taken).
     case word
 
     /// The tokens of `text`.
@@ -13,10 +14,10 @@ public enum TextLevel: String, Codable, CaseIterable, Sendable {
             return text.unicodeScalars.map { String($0) }
         case .word:
             var out: [String] = []
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                if words.isEmpty { continue }
-                out.append(contentsOf: words.map(String.init))
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if lines.last?.isEmpty == true { lines.removeLast() }  // the text's final newline ends a line; it starts none
+            for line in lines {
+                out.append(contentsOf: line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
                 out.append(Vocabulary.endOfSentence)
             }
             return out

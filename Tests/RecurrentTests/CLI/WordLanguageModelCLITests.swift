@@ -24,10 +24,14 @@ import Testing
         let word = try CLITests.rnn(["train", "lm", "--data", data, "--level", "word", "--hidden", "16", "--seq", "8", "--batch", "4",
                                      "--steps", "3", "--out", "\(dir)/w.safetensors"])
         #expect(word.status == 0, "\(word.stderr)")
-        #expect(word.stdout.contains("regularisation: dropout in/between/out 0.2/0.2/0.2, full softmax"), "\(word.stdout)")
+        #expect(word.stdout.contains("regularisation: dropout in/between/out 0.2/0.2/0.2, tied output, full softmax"), "\(word.stdout)")
         #expect(word.stdout.contains("sgd lr 20.0, clip 0.25, schedule plateau:0.25:0"), "\(word.stdout)")
         let wc = try Self.config("\(dir)/w.safetensors")
-        #expect(wc.contains("\"dropout\":0.2") && !wc.contains("lockedDropout"), "\(wc)")
+        #expect(wc.contains("\"dropout\":0.2") && !wc.contains("lockedDropout") && wc.contains("\"tied\":true"), "\(wc)")
+        let untied = try CLITests.rnn(["train", "lm", "--data", data, "--level", "word", "--hidden", "16", "--seq", "8", "--batch", "4",
+                                       "--steps", "1", "--no-tie", "--out", "\(dir)/u.safetensors"])
+        #expect(untied.status == 0 && untied.stdout.contains("0.2/0.2/0.2, full softmax"), "\(untied.stdout)\(untied.stderr)")
+        #expect(try Self.config("\(dir)/u.safetensors").contains("\"tied\":false"))
         let char = try CLITests.rnn(["train", "lm", "--data", data, "--hidden", "16", "--seq", "8", "--batch", "4",
                                      "--steps", "3", "--out", "\(dir)/c.safetensors"])
         #expect(char.status == 0, "\(char.stderr)")
@@ -36,7 +40,9 @@ import Testing
         let cc = try Self.config("\(dir)/c.safetensors")
         for key in ["lockedDropout", "embeddingDropout", "tied", "adaptive", "weightDrop", "inputDropout"] { #expect(!cc.contains(key), "\(key) in \(cc)") }
         let help = try CLITests.rnn(["train", "lm", "--help"])
-        #expect(help.stdout.contains("Word-level defaults (--level word)") && help.stdout.contains("plain SGD at lr 20"), "\(help.stdout)")
+        let flat = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")  // as wrapped for the terminal
+        #expect(flat.contains("Word-level defaults (--level word)") && flat.contains("plain SGD at lr 20")
+                && flat.contains("a full softmax tied to the embedding"), "\(help.stdout)")
     }
 
     @Test(arguments: [["--tie", "--embedding", "8", "--weight-drop", "0.3"], ["--adaptive", "10,25", "--adaptive-div", "2"]])

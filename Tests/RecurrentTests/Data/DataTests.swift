@@ -48,6 +48,14 @@ import Testing
         #expect(corpus.valid == [2, 0, 3, 1])
     }
 
+    /// Every line ends in `<eos>`, an empty one too, as WikiText's and PTB's token counts
+    /// (WikiText-2's 245,569 test tokens) are taken; the text's final newline adds none.
+    @Test func wordTokensEndEveryLineEmptyOnesToo() {
+        #expect(TextLevel.word.tokens(" = A = \n \n the\tcat sat \n") == ["=", "A", "=", "<eos>", "<eos>", "the", "cat", "sat", "<eos>"])
+        #expect(TextLevel.word.tokens("a\n\nb") == ["a", "<eos>", "<eos>", "b", "<eos>"])
+        #expect(TextLevel.word.tokens("") == [] && TextLevel.word.tokens("\n") == ["<eos>"])
+    }
+
     @Test func tokenStreamCarriesEachRowForward() {
         let stream = TokenStream(ids: Array(0..<22), batchSize: 2, sequenceLength: 4)
         #expect(stream.streamLength == 11 && stream.batchCount == 3)
