@@ -34,7 +34,7 @@ extension RNN {
                 throw ValidationError("unknown benchmark '\(name)'; choose from: gemm, \(BenchmarkConfig.all.map(\.name).joined(separator: ", "))")
             }
             try Check.positive(seconds, "--seconds", atMost: 3600, " (an hour)")
-            if let why = precision.problem { throw ValidationError(why) }
+            try Check.settings(try precision.validate())
         }
 
         func run() throws {

@@ -23,7 +23,7 @@ extension RNN {
         @OptionGroup var threads: ThreadsOption
 
         func validate() throws {
-            if let why = TrainingBudget(minutes: minutes).problem(names: .options) { throw ValidationError(why) }
+            try Check.settings(try TrainingBudget(minutes: minutes).validate(names: .options))
             try Check.count(hidden, "--hidden", in: 1...Int.max)
             try Check.count(layers, "--layers", in: 1...Int.max)
             try Check.count(validateEvery, "--validate-every", in: 1...Int.max)

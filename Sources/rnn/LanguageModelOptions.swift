@@ -90,7 +90,7 @@ struct LanguageModelOptions: ParsableArguments {
             config.adaptiveCutoffs = cutoffs
             config.adaptiveDivValue = adaptiveDiv ?? (word ? WordDefaults.adaptiveDiv : 4)
         }
-        if let why = config.problem { throw ValidationError(why) }
+        try Check.settings(try config.validate())
     }
 }
 

@@ -38,7 +38,7 @@ extension LearningRateSchedule: ExpressibleByArgument {
         case "plateau": s = .reduceOnPlateau(factor: try number(1), patience: try number(2), minimum: 0)
         default: s = .constant
         }
-        if let why = s.problem { throw ValidationError(why) }
+        try Check.settings(try s.validate())
         return s
     }
 

@@ -96,7 +96,7 @@ struct TrainingArguments: ParsableArguments {
     var precision: Precision = .fp32
 
     func validate() throws {
-        if let why = budget.problem(names: .options) { throw ValidationError(why) }
+        try Check.settings(try budget.validate(names: .options))
         if resume && force { throw ValidationError("give --resume (continue the run at --out) or --force (replace it), not both") }
         if resume && initFrom != nil { throw ValidationError("give --resume (continue the run at --out) or --init-from (new run from other weights), not both") }
         if let lr { try Check.positive(lr, "--lr") }
@@ -112,7 +112,7 @@ struct TrainingArguments: ParsableArguments {
             guard let metrics else { throw ValidationError("--plot draws the --metrics file; give --metrics FILE too") }
             if plot == metrics || plot == out { throw ValidationError("--plot \(plot) must differ from --metrics and --out") }
         }
-        if let why = precision.problem { throw ValidationError(why) }
+        try Check.settings(try precision.validate())
         if schedule?.isCosine == true, steps == nil, epochs == nil {
             throw ValidationError("--schedule cosine needs --steps or --epochs to know where the cosine ends")
         }

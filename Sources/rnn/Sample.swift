@@ -51,7 +51,7 @@ extension RNN {
             try Check.count(length, "--length", in: 0...Int.max)
             try Check.positive(temperature, "--temperature")
             if let k = topK { try Check.count(k, "--top-k", in: 1...Int.max) }
-            if let why = precision.problem { throw ValidationError(why) }
+            try Check.settings(try precision.validate())
             if let beam { try Check.count(beam, "--beam", in: 1...1000) }
             if beam != nil && (argmax || topK != nil) { throw ValidationError("--beam searches; it does not combine with --argmax or --top-k") }
             if condition != nil && features != nil { throw ValidationError("give --condition or --features, not both") }

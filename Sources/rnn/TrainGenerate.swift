@@ -82,7 +82,7 @@ struct TrainGenerate: ParsableCommand {
                 hiddenSize: model.hidden ?? 128, layers: model.layers ?? 2, dropout: model.dropout ?? 0, source: source,
                 conditionSize: width, labels: labels,
                 feedEveryStep: source != .none && feedEveryStep)
-            if let problem = config.problem { throw UserFacingError(description: "\(path): \(problem)") }
+            do { try config.validate() } catch { throw UserFacingError(description: "\(path): \(error)") }
             try Check.trainable(config.parameterCount)
             var rng = SeededRNG(seed: training.seed)
             let generator = ConditionalGenerator(config: config, vocabulary: vocabulary, rng: &rng)

@@ -124,7 +124,7 @@ struct TrainTranslate: ParsableCommand {
                                        decoderHiddenSize: hidden, decoderLayers: layers, attention: attention,
                                        attentionSize: attentionSize ?? hidden, inputFeeding: inputFeeding, dropout: model.dropout ?? 0,
                                        tiedEmbeddings: tiedEmbeddings, subwords: subwords)
-            if let problem = config.problem { throw UsageError(description: problem) }
+            do { try config.validate() } catch { throw UsageError(description: "\(error)") }
             try Check.trainable(config.parameterCount)
             var rng = SeededRNG(seed: training.seed)
             let seq2seq = Seq2Seq(config: config, source: source, target: target, rng: &rng)

@@ -25,6 +25,12 @@ enum Check {
         }
     }
 
+    /// A library `validate()` (a budget, a precision, a schedule, a model
+    /// configuration built from the options): its `ConfigurationError` becomes a usage error.
+    static func settings(_ validate: @autoclosure () throws(ConfigurationError) -> Void) throws {
+        do { try validate() } catch { throw ValidationError(error.description) }
+    }
+
     /// `value` must lie in `range`.
     static func count(_ value: Int, _ option: String, in range: ClosedRange<Int>) throws {
         guard range.contains(value) else {

@@ -114,9 +114,15 @@ public struct Checkpoint: Sendable {
     public func checkedConfig<C: CheckedConfig>(kind expected: String, _ type: C.Type) throws -> C {
         try require(kind: expected)
         let config = try decodeConfig(C.self)
-        if let problem = config.problem { throw CheckpointError.badMetadata(path: path, key: "config", reason: problem) }
+        try validate(config)
         try requireParameterCount(config.parameterCount)
         return config
+    }
+
+    /// Checks `config`, read from this file: its ``ConfigurationError`` becomes a
+    /// ``CheckpointError/badMetadata(path:key:reason:)`` naming the file's `config`.
+    public func validate(_ config: some CheckedConfig) throws(CheckpointError) {
+        do { try config.validate() } catch { throw CheckpointError.badMetadata(path: path, key: "config", reason: error.description) }
     }
 
     /// Checks the kind is `expected`.
@@ -160,11 +166,20 @@ public struct Checkpoint: Sendable {
     }
 }
 
-/// A model configuration that can say what is wrong with it (nil when nothing
-/// is) and how many parameters it describes (nil when that overflows).
+/// A model configuration that can say what is wrong with it (``validate()``
+/// throws a ``ConfigurationError``) and how many parameters it describes (nil
+/// when that overflows).
 public protocol CheckedConfig: Decodable {
-    /// Why the configuration cannot build a model, or nil.
-    var problem: String? { get }
+    /// Throws a ``ConfigurationError`` naming the first setting that cannot build a model.
+    func validate() throws(ConfigurationError)
     /// The number of parameters the configuration describes; nil when that overflows `Int`.
     var parameterCount: Int? { get }
+}
+
+extension CheckedConfig {
+    /// Traps with `owner`'s name and the error when the configuration is invalid:
+    /// for initialisers whose callers have validated it already.
+    func preconditionValid(_ owner: String) {
+        do { try validate() } catch { preconditionFailure("\(owner): \(error)") }
+    }
 }

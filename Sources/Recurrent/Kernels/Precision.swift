@@ -25,20 +25,40 @@ public enum Precision: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Why this precision cannot be used here, or nil.
-    public var problem: String? {
-        isAvailable ? nil : "--precision \(rawValue) needs a CPU with AVX512-BF16 (this one has: \(CPU.features)); use fp32"
+    /// Throws a ``ConfigurationError`` when this CPU cannot compute in this precision.
+    public func validate() throws(ConfigurationError) {
+        if !isAvailable {
+            throw .unmetRule(setting: "--precision \(rawValue)", expected: "needs a CPU with AVX512-BF16 (this one has: \(CPU.features)); use fp32")
+        }
+    }
+
+    /// Runs `body` with every matrix product it computes in this precision: on
+    /// the calling task, and on the threads the kernels split their work over.
+    /// The library's public way to train or sample in bf16:
+    ///
+    /// ```swift
+    /// let report = try Precision.bf16.use { try Trainer(task: task, options: options).run() }
+    /// ```
+    ///
+    /// Products outside `body` keep the precision in force before (fp32 unless
+    /// the `rnn` tool's `--precision` chose otherwise); nested calls take the innermost.
+    /// - Throws: the ``ConfigurationError`` of ``validate()`` when this CPU cannot
+    ///   compute in this precision (before `body` runs), or what `body` throws.
+    public func use<Result>(_ body: () throws -> Result) throws -> Result {
+        try validate()
+        return try Precision.$override.withValue(self) { try body() }
     }
 
     /// The precision for the whole process (the `rnn` tool sets it from `--precision`).
     nonisolated(unsafe) package static var processDefault: Precision = .fp32
 
-    /// Overrides the precision for the current task (tests compare the two this way).
+    /// Overrides the precision for the current task (``use(_:)``; tests compare the two this way).
     /// Read on the calling thread: kernels that split work over threads take it from their caller.
     @TaskLocal package static var override: Precision?
 
-    /// The precision in force here (bf16 only where available).
-    package static var current: Precision {
+    /// The precision of the matrix products computed here and now: the
+    /// innermost ``use(_:)``'s, else the process's (bf16 only where available).
+    public static var current: Precision {
         let p = override ?? processDefault
         return p.isAvailable ? p : .fp32
     }

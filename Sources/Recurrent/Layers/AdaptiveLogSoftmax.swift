@@ -38,20 +38,25 @@ public final class AdaptiveLogSoftmax: Layer {
         }
     }
 
-    /// Why these sizes cannot build the layer, or nil.
-    public static func problem(inputSize H: Int, classCount V: Int, cutoffs: [Int], divValue: Float) -> String? {
-        if cutoffs.isEmpty { return "adaptive softmax needs at least one cutoff" }
-        if !(divValue.isFinite && divValue > 0) { return "adaptive softmax division value must be positive, got \(divValue)" }
-        if cutoffs.first! < 1 || cutoffs.last! >= V || zip(cutoffs, cutoffs.dropFirst()).contains(where: { $0 >= $1 }) {
-            return "adaptive softmax cutoffs must increase strictly within 1..<\(V) (the vocabulary size), got \(cutoffs)"
+    /// Throws a ``ConfigurationError`` when these sizes cannot build the layer.
+    public static func validate(inputSize H: Int, classCount V: Int, cutoffs: [Int], divValue: Float) throws(ConfigurationError) {
+        guard let first = cutoffs.first, let last = cutoffs.last else {
+            throw .unmetRule(setting: "adaptive softmax", expected: "needs at least one cutoff")
+        }
+        if !(divValue.isFinite && divValue > 0) {
+            throw .invalidValue(setting: "adaptive softmax division value", value: "\(divValue)", expected: "must be positive")
+        }
+        if first < 1 || last >= V || zip(cutoffs, cutoffs.dropFirst()).contains(where: { $0 >= $1 }) {
+            throw .invalidValue(setting: "adaptive softmax cutoffs", value: "\(cutoffs)",
+                                expected: "must increase strictly within 1..<\(V) (the vocabulary size)")
         }
         if let k = projectionSizes(inputSize: H, clusters: cutoffs.count, divValue: divValue).firstIndex(where: { $0 < 1 }) {
-            return "adaptive softmax cluster \(k) would project \(H) features to none (\(H) / \(divValue)^\(k + 1) < 1); use fewer cutoffs or a smaller division value"
+            throw .unmetRule(setting: "adaptive softmax cluster \(k)",
+                             expected: "would project \(H) features to none (\(H) / \(divValue)^\(k + 1) < 1); use fewer cutoffs or a smaller division value")
         }
-        return nil
     }
 
-    /// The number of parameters, or nil on overflow (check ``problem(inputSize:classCount:cutoffs:divValue:)`` first).
+    /// The number of parameters, or nil on overflow (call ``validate(inputSize:classCount:cutoffs:divValue:)`` first).
     public static func parameterCount(inputSize H: Int, classCount V: Int, cutoffs: [Int], divValue: Float) -> Int? {
         let bounds = cutoffs + [V]
         let sizes = projectionSizes(inputSize: H, clusters: cutoffs.count, divValue: divValue)
@@ -59,10 +64,13 @@ public final class AdaptiveLogSoftmax: Layer {
             + sizes.enumerated().map { k, h in ParameterCount.sum([ParameterCount.product(h, H), ParameterCount.product(bounds[k + 1] - bounds[k], h)]) })
     }
 
-    /// The layer for `classCount` classes cut at `cutoffs`, initialised as PyTorch's `nn.Linear` (a programmer error when ``problem(inputSize:classCount:cutoffs:divValue:)`` is not nil).
+    /// The layer for `classCount` classes cut at `cutoffs`, initialised as PyTorch's `nn.Linear`.
+    ///
+    /// The caller checks the sizes first with ``validate(inputSize:classCount:cutoffs:divValue:)``
+    /// (``LanguageModelConfig/validate()`` does, for a language model): sizes that fail it are a programmer error.
     public init(inputSize: Int, classCount: Int, cutoffs: [Int], divValue: Float = 4, rng: inout SeededRNG) {
-        if let why = Self.problem(inputSize: inputSize, classCount: classCount, cutoffs: cutoffs, divValue: divValue) {
-            preconditionFailure("AdaptiveLogSoftmax: \(why)")
+        do { try Self.validate(inputSize: inputSize, classCount: classCount, cutoffs: cutoffs, divValue: divValue) } catch {
+            preconditionFailure("AdaptiveLogSoftmax: \(error)")
         }
         self.inputSize = inputSize
         self.classCount = classCount

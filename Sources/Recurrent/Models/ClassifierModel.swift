@@ -63,8 +63,8 @@ extension ClassifierModel {
     }
 }
 
-/// What is wrong with a classifier's class names, or nil: at least 2, all distinct.
-func classifierLabelsProblem(_ labels: [String]) -> String? {
-    if labels.count < 2 { return "a classifier needs at least 2 labels, found \(labels.count)" }
-    return Set(labels).count == labels.count ? nil : "labels must be distinct"
+/// Throws unless a classifier's class names are at least 2, all distinct.
+func validateClassifierLabels(_ labels: [String]) throws(ConfigurationError) {
+    if labels.count < 2 { throw .invalidValue(setting: "a classifier's labels", value: "\(labels.count)", expected: "must number at least 2") }
+    if Set(labels).count != labels.count { throw .unmetRule(setting: "labels", expected: "must be distinct") }
 }

@@ -11,7 +11,7 @@ public enum ConditionSource: String, Codable, CaseIterable, Sendable {
 }
 
 /// The hyper-parameters of a ``ConditionalGenerator``, stored in its checkpoints.
-public struct ConditionalGeneratorConfig: Codable, Equatable, Sendable {
+public struct ConditionalGeneratorConfig: Codable, Equatable, Sendable, CheckedConfig {
     /// Characters or words: how text becomes tokens.
     public var level: TextLevel
     /// The recurrent cell.
@@ -51,23 +51,26 @@ public struct ConditionalGeneratorConfig: Codable, Equatable, Sendable {
         self.feedEveryStep = feedEveryStep
     }
 
-    /// Why the configuration cannot build a model, or nil.
-    public var problem: String? {
-        if vocabularySize < 2 { return "vocabulary size must be at least 2 (the end marker and one token)" }
-        if embeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "embedding, hidden size and layers must be at least 1" }
-        if !(dropout >= 0 && dropout < 1) { return "dropout must lie in [0, 1)" }
+    /// Throws a ``ConfigurationError`` naming the first setting that cannot build a model.
+    public func validate() throws(ConfigurationError) {
+        if vocabularySize < 2 { throw .unmetRule(setting: "vocabulary size", expected: "must be at least 2 (the end marker and one token)") }
+        if embeddingSize < 1 || hiddenSize < 1 || layers < 1 {
+            throw .unmetRule(setting: "embedding, hidden size and layers", expected: "must be at least 1")
+        }
+        if !(dropout >= 0 && dropout < 1) { throw .invalidValue(setting: "dropout", value: "\(dropout)", expected: "must lie in [0, 1)") }
         switch source {
         case .none:
-            if conditionSize != 0 || !labels.isEmpty || feedEveryStep { return "an unconditioned generator has no condition size, labels or per-step feed" }
+            if conditionSize != 0 || !labels.isEmpty || feedEveryStep {
+                throw .unmetRule(setting: "an unconditioned generator", expected: "has no condition size, labels or per-step feed")
+            }
         case .label:
-            if conditionSize < 1 { return "the label embedding size must be at least 1" }
-            if labels.isEmpty { return "a label-conditioned generator needs at least one label" }
-            if Set(labels).count != labels.count { return "labels must be distinct" }
+            if conditionSize < 1 { throw .unmetRule(setting: "the label embedding size", expected: "must be at least 1") }
+            if labels.isEmpty { throw .unmetRule(setting: "a label-conditioned generator", expected: "needs at least one label") }
+            if Set(labels).count != labels.count { throw .unmetRule(setting: "labels", expected: "must be distinct") }
         case .features:
-            if conditionSize < 1 { return "the feature width must be at least 1" }
-            if !labels.isEmpty { return "a feature-conditioned generator has no labels" }
+            if conditionSize < 1 { throw .unmetRule(setting: "the feature width", expected: "must be at least 1") }
+            if !labels.isEmpty { throw .unmetRule(setting: "a feature-conditioned generator", expected: "has no labels") }
         }
-        return nil
     }
 
     /// The number of parameters the configuration describes, or nil when it overflows.
@@ -145,9 +148,12 @@ public final class ConditionalGenerator: Layer {
     /// The id of `<eos>`, which starts every input and ends every target.
     public static let endID = 0
 
-    /// A generator with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
+    /// A generator with fresh parameters drawn from `rng`.
+    ///
+    /// The caller validates `config` first (``ConditionalGeneratorConfig/validate()``;
+    /// ``init(checkpoint:)`` and the `rnn` options do): an invalid configuration is a programmer error.
     public init(config: ConditionalGeneratorConfig, vocabulary: Vocabulary, rng: inout SeededRNG) {
-        precondition(config.problem == nil, "ConditionalGenerator: \(config.problem ?? "")")
+        config.preconditionValid("ConditionalGenerator")
         precondition(vocabulary.count == config.vocabularySize && vocabulary.id(Vocabulary.endOfSentence) == Self.endID,
                      "ConditionalGenerator: the vocabulary must have \(config.vocabularySize) tokens, <eos> first")
         self.config = config
@@ -288,7 +294,7 @@ public final class ConditionalGenerator: Layer {
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(ConditionalGeneratorConfig.self)
-        if let problem = config.problem { throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem) }
+        try checkpoint.validate(config)
         try checkpoint.requireParameterCount(config.parameterCount)
         guard let tokens = checkpoint.vocabulary, tokens.count == config.vocabularySize, tokens.first == Vocabulary.endOfSentence else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary",

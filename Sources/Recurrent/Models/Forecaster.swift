@@ -53,7 +53,7 @@ public struct ForecasterConfig: Codable, Equatable, Sendable, CheckedConfig {
         self.scaling = scaling
     }
 
-    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    /// The model's parameter count, or nil when it overflows (call ``validate()`` first).
     public var parameterCount: Int? {
         ParameterCount.sum([ParameterCount.recurrent(cell: cell, inputSize: 1, hiddenSize: hiddenSize, layers: layers, bidirectional: false),
                             ParameterCount.linear(inputSize: hiddenSize, outputSize: outputs)])
@@ -62,14 +62,18 @@ public struct ForecasterConfig: Codable, Equatable, Sendable, CheckedConfig {
     /// Values per prediction: `H` for direct, 1 for recursive.
     public var outputs: Int { strategy == .direct ? horizon : 1 }
 
-    /// Why the configuration cannot build a model, or nil.
-    public var problem: String? {
-        if hiddenSize < 1 || layers < 1 || window < 1 || horizon < 1 || season < 1 || difference < 0 { return "sizes must be positive" }
-        if [window, horizon, season, difference].contains(where: { $0 > 10_000_000 }) { return "window, horizon, season and difference must be at most 10,000,000" }
-        if scaling.channels != 1 || !(scaling.std[0] > 0) || !scaling.std[0].isFinite || !scaling.mean[0].isFinite {
-            return "the scaling needs one finite mean and a positive std"
+    /// Throws a ``ConfigurationError`` naming the first setting that cannot build a model.
+    public func validate() throws(ConfigurationError) {
+        if hiddenSize < 1 || layers < 1 || window < 1 || horizon < 1 || season < 1 || difference < 0 {
+            throw .unmetRule(setting: "sizes", expected: "must be positive")
         }
-        return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
+        if [window, horizon, season, difference].contains(where: { $0 > 10_000_000 }) {
+            throw .unmetRule(setting: "window, horizon, season and difference", expected: "must be at most 10,000,000")
+        }
+        if scaling.channels != 1 || !(scaling.std[0] > 0) || !scaling.std[0].isFinite || !scaling.mean[0].isFinite {
+            throw .unmetRule(setting: "the scaling", expected: "needs one finite mean and a positive std")
+        }
+        if !(dropout >= 0 && dropout < 1) { throw .invalidValue(setting: "dropout", value: "\(dropout)", expected: "must lie in [0, 1)") }
     }
 }
 
@@ -87,9 +91,12 @@ public final class Forecaster: Layer {
     /// The recurrent stack, last-state pooling and output layer.
     public let core: PooledRecurrentStack
 
-    /// A forecaster with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
+    /// A forecaster with fresh parameters drawn from `rng`.
+    ///
+    /// The caller validates `config` first (``ForecasterConfig/validate()``;
+    /// ``init(checkpoint:)`` and the `rnn` options do): an invalid configuration is a programmer error.
     public init(config: ForecasterConfig, rng: inout SeededRNG) {
-        precondition(config.problem == nil, "Forecaster: \(config.problem ?? "")")
+        config.preconditionValid("Forecaster")
         self.config = config
         core = PooledRecurrentStack(cell: config.cell, inputSize: 1, hiddenSize: config.hiddenSize, layers: config.layers,
                                     bidirectional: false, dropout: config.dropout, pooling: .last, outputs: config.outputs, rng: &rng)

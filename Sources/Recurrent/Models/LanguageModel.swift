@@ -1,7 +1,7 @@
 import Foundation
 
 /// The hyper-parameters of a ``LanguageModel``, stored in its checkpoints.
-public struct LanguageModelConfig: Codable, Equatable, Sendable {
+public struct LanguageModelConfig: Codable, Equatable, Sendable, CheckedConfig {
     /// Characters or words: how text becomes tokens.
     public var level: TextLevel
     /// The recurrent cell.
@@ -56,26 +56,27 @@ public struct LanguageModelConfig: Codable, Equatable, Sendable {
     var hasProjection: Bool { isTied && embeddingSize != hiddenSize }
     var divValue: Float { adaptiveDivValue ?? 4 }
 
-    /// Why the configuration cannot build a model, or nil.
-    public var problem: String? {
-        if vocabularySize < 1 { return "vocabulary size must be at least 1" }
-        if embeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "embedding, hidden size and layers must be at least 1" }
+    /// Throws a ``ConfigurationError`` naming the first setting that cannot build a model.
+    public func validate() throws(ConfigurationError) {
+        if vocabularySize < 1 { throw .unmetRule(setting: "vocabulary size", expected: "must be at least 1") }
+        if embeddingSize < 1 || hiddenSize < 1 || layers < 1 {
+            throw .unmetRule(setting: "embedding, hidden size and layers", expected: "must be at least 1")
+        }
         for (name, p) in [("dropout", dropout), ("input dropout", inputDropout ?? 0), ("output dropout", outputDropout ?? 0),
                           ("embedding dropout", embeddingDropout ?? 0), ("weight drop", weightDrop ?? 0),
                           ("recurrent dropout", recurrentDropout ?? 0)] where !(p >= 0 && p < 1) {
-            return "\(name) must lie in [0, 1), got \(p)"
+            throw .invalidValue(setting: name, value: "\(p)", expected: "must lie in [0, 1)")
         }
-        if layerNorm == true && cell != .lstm { return "layer normalisation is implemented for the LSTM cell only, not \(cell)" }
+        if layerNorm == true && cell != .lstm {
+            throw .invalidValue(setting: "layer normalisation", value: "\(cell)", expected: "is implemented for the LSTM cell only")
+        }
         if let cutoffs = adaptiveCutoffs {
-            if isTied { return "tied weights need the full softmax; drop the adaptive softmax or the tying" }
-            if let why = AdaptiveLogSoftmax.problem(inputSize: hiddenSize, classCount: vocabularySize, cutoffs: cutoffs, divValue: divValue) {
-                return why
-            }
+            if isTied { throw .unmetRule(setting: "tied weights", expected: "need the full softmax; drop the adaptive softmax or the tying") }
+            try AdaptiveLogSoftmax.validate(inputSize: hiddenSize, classCount: vocabularySize, cutoffs: cutoffs, divValue: divValue)
         }
-        return nil
     }
 
-    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    /// The model's parameter count, or nil when it overflows (call ``validate()`` first).
     public var parameterCount: Int? {
         let output: [Int?]
         if let cutoffs = adaptiveCutoffs {
@@ -127,9 +128,13 @@ public final class LanguageModel: Layer {
     let outputDropout: Dropout
     let embeddingDropout: EmbeddingDropout
 
-    /// A model with fresh parameters drawn from `rng` (a configuration with a `problem`, or a vocabulary of another size, is a programmer error).
+    /// A model with fresh parameters drawn from `rng`.
+    ///
+    /// The caller validates `config` first (``LanguageModelConfig/validate()``;
+    /// ``init(checkpoint:ignoringPrefixes:)`` and the `rnn` options do): an
+    /// invalid configuration, or a vocabulary of another size, is a programmer error.
     public init(config: LanguageModelConfig, vocabulary: Vocabulary, rng: inout SeededRNG) {
-        precondition(config.problem == nil, "LanguageModel: \(config.problem ?? "")")
+        config.preconditionValid("LanguageModel")
         precondition(vocabulary.count == config.vocabularySize,
                      "LanguageModel: vocabulary has \(vocabulary.count) tokens, config says \(config.vocabularySize)")
         self.config = config
@@ -300,9 +305,7 @@ public final class LanguageModel: Layer {
     public convenience init(checkpoint: Checkpoint, ignoringPrefixes: [String] = []) throws {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(LanguageModelConfig.self)
-        if let problem = config.problem {
-            throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem)
-        }
+        try checkpoint.validate(config)
         try checkpoint.requireParameterCount(config.parameterCount, ignoringPrefixes: ignoringPrefixes)
         guard let tokens = checkpoint.vocabulary else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing")

@@ -46,7 +46,7 @@ public struct NumericClassifierConfig: Codable, Equatable, Sendable, CheckedConf
     /// The largest patch accepted (a checkpoint's configuration is checked against it).
     public static let maximumPatch = 10_000
 
-    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    /// The model's parameter count, or nil when it overflows (call ``validate()`` first).
     public var parameterCount: Int? {
         ParameterCount.sum([ParameterCount.recurrent(cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional),
                             ParameterCount.product(bidirectional ? 2 : 1, hiddenSize).flatMap { ParameterCount.linear(inputSize: $0, outputSize: labels.count) }])
@@ -55,16 +55,21 @@ public struct NumericClassifierConfig: Codable, Equatable, Sendable, CheckedConf
     /// `I`, the size of one recurrent input step.
     public var inputSize: Int { scaling.inputSize(missing: missing, patch: patch) }
 
-    /// Why the configuration cannot build a model, or nil.
-    public var problem: String? {
-        if hiddenSize < 1 || layers < 1 || patch < 1 || scaling.channels < 1 { return "sizes must be positive" }
-        if patch > Self.maximumPatch { return "patch must lie in 1...\(Self.maximumPatch), got \(patch)" }
+    /// Throws a ``ConfigurationError`` naming the first setting that cannot build a model.
+    public func validate() throws(ConfigurationError) {
+        if hiddenSize < 1 || layers < 1 || patch < 1 || scaling.channels < 1 { throw .unmetRule(setting: "sizes", expected: "must be positive") }
+        if patch > Self.maximumPatch { throw .invalidValue(setting: "patch", value: "\(patch)", expected: "must lie in 1...\(Self.maximumPatch)") }
         if scaling.std.count != scaling.channels || !scaling.std.allSatisfy({ $0 > 0 && $0.isFinite }) || !scaling.mean.allSatisfy(\.isFinite) {
-            return "the scaling needs a finite mean and a positive std per channel"
+            throw .unmetRule(setting: "the scaling", expected: "needs a finite mean and a positive std per channel")
         }
-        if let problem = classifierLabelsProblem(labels) { return problem }
-        return dropout >= 0 && dropout < 1 && inputDropout >= 0 && inputDropout < 1 ? (inputNoise >= 0 && inputNoise.isFinite ? nil : "input noise must be a finite std >= 0")
-            : "dropout must lie in [0, 1)"
+        try validateClassifierLabels(labels)
+        if !(dropout >= 0 && dropout < 1) { throw .invalidValue(setting: "dropout", value: "\(dropout)", expected: "must lie in [0, 1)") }
+        if !(inputDropout >= 0 && inputDropout < 1) {
+            throw .invalidValue(setting: "input dropout", value: "\(inputDropout)", expected: "must lie in [0, 1)")
+        }
+        if !(inputNoise >= 0 && inputNoise.isFinite) {
+            throw .invalidValue(setting: "input noise", value: "\(inputNoise)", expected: "must be a finite std >= 0")
+        }
     }
 }
 
@@ -85,9 +90,12 @@ public final class NumericSequenceClassifier: ClassifierModel {
     public let core: PooledRecurrentStack
     let inputDropout: Dropout
 
-    /// A classifier with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
+    /// A classifier with fresh parameters drawn from `rng`.
+    ///
+    /// The caller validates `config` first (``NumericClassifierConfig/validate()``;
+    /// ``init(checkpoint:)`` and the `rnn` options do): an invalid configuration is a programmer error.
     public init(config: NumericClassifierConfig, rng: inout SeededRNG) {
-        precondition(config.problem == nil, "NumericSequenceClassifier: \(config.problem ?? "")")
+        config.preconditionValid("NumericSequenceClassifier")
         self.config = config
         core = PooledRecurrentStack(cell: config.cell, inputSize: config.inputSize, hiddenSize: config.hiddenSize, layers: config.layers,
                                     bidirectional: config.bidirectional, dropout: config.dropout, pooling: config.pooling,

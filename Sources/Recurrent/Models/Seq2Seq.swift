@@ -1,7 +1,7 @@
 import Foundation
 
 /// The hyper-parameters of a ``Seq2Seq`` model, stored in its checkpoints.
-public struct Seq2SeqConfig: Codable, Equatable, Sendable {
+public struct Seq2SeqConfig: Codable, Equatable, Sendable, CheckedConfig {
     /// The recurrent cell of the encoder and the decoder.
     public var cell: CellKind
     /// Whether words are lowercased before lookup (both sides).
@@ -57,7 +57,7 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
         self.subwords = subwords
     }
 
-    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    /// The model's parameter count, or nil when it overflows (call ``validate()`` first).
     public var parameterCount: Int? {
         let He = encoderHiddenSize, Hd = decoderHiddenSize, E = embeddingSize, P = ParameterCount.self
         let memory = P.product(2, He)
@@ -82,23 +82,27 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable {
     /// Whether the output layer shares the target embedding's table.
     public var tied: Bool { tiedEmbeddings ?? false }
 
-    /// Why the configuration cannot build a model, or nil.
-    public var problem: String? {
+    /// Throws a ``ConfigurationError`` naming the first setting that cannot build a model.
+    public func validate() throws(ConfigurationError) {
         if sourceVocabularySize < Seq2Seq.specials.count || targetVocabularySize < Seq2Seq.specials.count {
-            return "vocabularies need at least the \(Seq2Seq.specials.count) special tokens"
+            throw .unmetRule(setting: "vocabularies", expected: "need at least the \(Seq2Seq.specials.count) special tokens")
         }
         if embeddingSize < 1 || encoderHiddenSize < 1 || encoderLayers < 1 || decoderHiddenSize < 1 || decoderLayers < 1 {
-            return "sizes must be positive"
+            throw .unmetRule(setting: "sizes", expected: "must be positive")
         }
         if attention == .dot && decoderHiddenSize != 2 * encoderHiddenSize {
-            return "dot attention needs a decoder hidden size of twice the encoder's (\(2 * encoderHiddenSize)), got \(decoderHiddenSize)"
+            throw .invalidValue(setting: "dot attention", value: "\(decoderHiddenSize)",
+                                expected: "needs a decoder hidden size of twice the encoder's (\(2 * encoderHiddenSize))")
         }
-        if attention == .additive && attentionSize < 1 { return "additive attention needs a positive attention size" }
+        if attention == .additive && attentionSize < 1 {
+            throw .unmetRule(setting: "additive attention", expected: "needs a positive attention size")
+        }
         if tied && embeddingSize != decoderHiddenSize {
-            return "tied embeddings need an embedding size equal to the decoder hidden size (\(decoderHiddenSize)), got \(embeddingSize)"
+            throw .invalidValue(setting: "tied embeddings", value: "\(embeddingSize)",
+                                expected: "need an embedding size equal to the decoder hidden size (\(decoderHiddenSize))")
         }
-        if cell != .lstm && cell != .gru { return "the encoder and decoder cell must be lstm or gru" }
-        return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
+        if cell != .lstm && cell != .gru { throw .invalidValue(setting: "the encoder and decoder cell", value: "\(cell)", expected: "must be lstm or gru") }
+        if !(dropout >= 0 && dropout < 1) { throw .invalidValue(setting: "dropout", value: "\(dropout)", expected: "must lie in [0, 1)") }
     }
 }
 
@@ -154,9 +158,12 @@ public final class Seq2Seq: Layer {
     /// `2 He`, the width of the encoder's memory.
     var memorySize: Int { 2 * config.encoderHiddenSize }
 
-    /// A model with fresh parameters drawn from `rng` (a configuration with a `problem`, or vocabularies that do not match it, are a programmer error).
+    /// A model with fresh parameters drawn from `rng`.
+    ///
+    /// The caller validates `config` first (``Seq2SeqConfig/validate()``;
+    /// ``init(checkpoint:)`` and the `rnn` options do): an invalid configuration is a programmer error.
     public init(config: Seq2SeqConfig, source: Vocabulary, target: Vocabulary, rng: inout SeededRNG) {
-        precondition(config.problem == nil, "Seq2Seq: \(config.problem ?? "")")
+        config.preconditionValid("Seq2Seq")
         precondition(source.count == config.sourceVocabularySize && target.count == config.targetVocabularySize
                      && Array(source.tokens.prefix(4)) == Self.specials && Array(target.tokens.prefix(4)) == Self.specials,
                      "Seq2Seq: vocabularies must match the config and start with \(Self.specials)")
@@ -399,7 +406,7 @@ public final class Seq2Seq: Layer {
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(Seq2SeqConfig.self)
-        if let problem = config.problem { throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem) }
+        try checkpoint.validate(config)
         let expected = config.sourceVocabularySize + config.targetVocabularySize
         guard let tokens = checkpoint.vocabulary, tokens.count == expected else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing or not \(expected) tokens")

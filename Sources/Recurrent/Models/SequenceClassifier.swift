@@ -12,7 +12,7 @@ public enum Pooling: String, Codable, CaseIterable, Sendable {
 }
 
 /// The hyper-parameters of a ``SequenceClassifier``, stored in its checkpoints.
-public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
+public struct SequenceClassifierConfig: Codable, Equatable, Sendable, CheckedConfig {
     /// How text becomes tokens.
     public var tokenizer: TextTokenizer
     /// Whether text is lowercased before tokenizing.
@@ -55,12 +55,14 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
         self.labels = labels
     }
 
-    /// Why the configuration cannot build a model, or nil.
-    public var problem: String? {
-        if vocabularySize < 2 || embeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "sizes must be positive" }
-        if let problem = classifierLabelsProblem(labels) { return problem }
-        if (tokenizer == .bpe) != (subwords != nil) { return "the bpe tokenizer, and it alone, comes with its byte-pair merges (subwords)" }
-        return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
+    /// Throws a ``ConfigurationError`` naming the first setting that cannot build a model.
+    public func validate() throws(ConfigurationError) {
+        if vocabularySize < 2 || embeddingSize < 1 || hiddenSize < 1 || layers < 1 { throw .unmetRule(setting: "sizes", expected: "must be positive") }
+        try validateClassifierLabels(labels)
+        if (tokenizer == .bpe) != (subwords != nil) {
+            throw .unmetRule(setting: "the bpe tokenizer", expected: "and it alone, comes with its byte-pair merges (subwords)")
+        }
+        if !(dropout >= 0 && dropout < 1) { throw .invalidValue(setting: "dropout", value: "\(dropout)", expected: "must lie in [0, 1)") }
     }
 
     /// The tokens of `text` as the model reads them: ``tokenizer``'s, lowercased
@@ -71,7 +73,7 @@ public struct SequenceClassifierConfig: Codable, Equatable, Sendable {
         return subwords.pieces(t)
     }
 
-    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    /// The model's parameter count, or nil when it overflows (call ``validate()`` first).
     public var parameterCount: Int? {
         ParameterCount.sum([ParameterCount.embedding(vocabularySize: vocabularySize, embeddingSize: embeddingSize),
                             ParameterCount.recurrent(cell: cell, inputSize: embeddingSize, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional),
@@ -104,9 +106,12 @@ public final class SequenceClassifier: ClassifierModel {
     /// Class names in id order.
     public var labels: [String] { config.labels }
 
-    /// A classifier with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
+    /// A classifier with fresh parameters drawn from `rng`.
+    ///
+    /// The caller validates `config` first (``SequenceClassifierConfig/validate()``;
+    /// ``init(checkpoint:)`` and the `rnn` options do): an invalid configuration is a programmer error.
     public init(config: SequenceClassifierConfig, vocabulary: Vocabulary, rng: inout SeededRNG) {
-        precondition(config.problem == nil, "SequenceClassifier: \(config.problem ?? "")")
+        config.preconditionValid("SequenceClassifier")
         precondition(vocabulary.count == config.vocabularySize, "SequenceClassifier: vocabulary size differs from the config")
         self.config = config
         self.vocabulary = vocabulary
@@ -159,7 +164,7 @@ public final class SequenceClassifier: ClassifierModel {
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(SequenceClassifierConfig.self)
-        if let problem = config.problem { throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem) }
+        try checkpoint.validate(config)
         try checkpoint.requireParameterCount(config.parameterCount)
         guard let tokens = checkpoint.vocabulary, tokens.count == config.vocabularySize else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing or not of the configured size")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The hyper-parameters of a ``SequenceTagger``, stored in its checkpoints.
-public struct SequenceTaggerConfig: Codable, Equatable, Sendable {
+public struct SequenceTaggerConfig: Codable, Equatable, Sendable, CheckedConfig {
     /// The recurrent cell of the word-level stack.
     public var cell: CellKind
     /// Whether words are lowercased before lookup.
@@ -47,15 +47,17 @@ public struct SequenceTaggerConfig: Codable, Equatable, Sendable {
     /// Whether the model has a character encoder.
     public var usesCharacters: Bool { charHiddenSize > 0 }
 
-    /// Why the configuration cannot build a model, or nil.
-    public var problem: String? {
-        if wordVocabularySize < 2 || wordEmbeddingSize < 1 || hiddenSize < 1 || layers < 1 { return "sizes must be positive" }
-        if usesCharacters && (charVocabularySize < 2 || charEmbeddingSize < 1) { return "character sizes must be positive" }
-        if tags.count < 2 || Set(tags).count != tags.count { return "a tagger needs at least 2 distinct tags" }
-        return dropout >= 0 && dropout < 1 ? nil : "dropout must lie in [0, 1)"
+    /// Throws a ``ConfigurationError`` naming the first setting that cannot build a model.
+    public func validate() throws(ConfigurationError) {
+        if wordVocabularySize < 2 || wordEmbeddingSize < 1 || hiddenSize < 1 || layers < 1 { throw .unmetRule(setting: "sizes", expected: "must be positive") }
+        if usesCharacters && (charVocabularySize < 2 || charEmbeddingSize < 1) {
+            throw .unmetRule(setting: "character sizes", expected: "must be positive")
+        }
+        if tags.count < 2 || Set(tags).count != tags.count { throw .unmetRule(setting: "tags", expected: "must be at least 2 and distinct for a tagger") }
+        if !(dropout >= 0 && dropout < 1) { throw .invalidValue(setting: "dropout", value: "\(dropout)", expected: "must lie in [0, 1)") }
     }
 
-    /// The model's parameter count, or nil when it overflows (check ``problem`` first).
+    /// The model's parameter count, or nil when it overflows (call ``validate()`` first).
     public var parameterCount: Int? {
         let chars = ParameterCount.product(2, usesCharacters ? charHiddenSize : 0)
         let charPart: Int? = usesCharacters
@@ -96,9 +98,12 @@ public final class SequenceTagger: Layer {
     public let head: Linear
     let dropout: Dropout
 
-    /// A tagger with fresh parameters drawn from `rng` (a configuration with a `problem` is a programmer error).
+    /// A tagger with fresh parameters drawn from `rng`.
+    ///
+    /// The caller validates `config` first (``SequenceTaggerConfig/validate()``;
+    /// ``init(checkpoint:)`` and the `rnn` options do): an invalid configuration is a programmer error.
     public init(config: SequenceTaggerConfig, words: Vocabulary, chars: Vocabulary?, rng: inout SeededRNG) {
-        precondition(config.problem == nil, "SequenceTagger: \(config.problem ?? "")")
+        config.preconditionValid("SequenceTagger")
         precondition(words.count == config.wordVocabularySize, "SequenceTagger: word vocabulary size differs from the config")
         self.config = config
         self.words = words
@@ -281,7 +286,7 @@ public final class SequenceTagger: Layer {
     public convenience init(checkpoint: Checkpoint) throws {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(SequenceTaggerConfig.self)
-        if let problem = config.problem { throw CheckpointError.badMetadata(path: checkpoint.path, key: "config", reason: problem) }
+        try checkpoint.validate(config)
         try checkpoint.requireParameterCount(config.parameterCount)
         let expected = config.wordVocabularySize + (config.usesCharacters ? config.charVocabularySize : 0)
         guard let tokens = checkpoint.vocabulary, tokens.count == expected else {

@@ -19,20 +19,22 @@ public enum LearningRateSchedule: Codable, Equatable, Sendable {
     /// (PyTorch's `ReduceLROnPlateau`).
     case reduceOnPlateau(factor: Float, patience: Int, minimum: Float)
 
-    /// Why a schedule is unusable, or nil when it is fine.
-    public var problem: String? {
+    /// Throws a ``ConfigurationError`` when the schedule is unusable.
+    public func validate() throws(ConfigurationError) {
         switch self {
-        case .constant: return nil
+        case .constant: return
         case let .decayAfter(epoch, factor):
-            return epoch < 0 ? "decay epoch must not be negative" : (factor > 0 && factor <= 1 ? nil : "decay factor must lie in (0, 1]")
+            if epoch < 0 { throw .unmetRule(setting: "decay epoch", expected: "must not be negative") }
+            if !(factor > 0 && factor <= 1) { throw .unmetRule(setting: "decay factor", expected: "must lie in (0, 1]") }
         case let .step(every, factor):
-            return every < 1 ? "step interval must be at least 1 epoch" : (factor > 0 && factor <= 1 ? nil : "step factor must lie in (0, 1]")
+            if every < 1 { throw .unmetRule(setting: "step interval", expected: "must be at least 1 epoch") }
+            if !(factor > 0 && factor <= 1) { throw .unmetRule(setting: "step factor", expected: "must lie in (0, 1]") }
         case let .cosine(warmup, total, minimum):
-            if warmup < 0 || total < 1 { return "cosine needs warm-up >= 0 and a total of at least 1 step" }
-            return minimum >= 0 ? nil : "cosine minimum must not be negative"
+            if warmup < 0 || total < 1 { throw .unmetRule(setting: "cosine", expected: "needs warm-up >= 0 and a total of at least 1 step") }
+            if !(minimum >= 0) { throw .unmetRule(setting: "cosine minimum", expected: "must not be negative") }
         case let .reduceOnPlateau(factor, patience, minimum):
-            if !(factor > 0 && factor < 1) { return "plateau factor must lie in (0, 1)" }
-            return patience < 0 || minimum < 0 ? "plateau patience and minimum must not be negative" : nil
+            if !(factor > 0 && factor < 1) { throw .unmetRule(setting: "plateau factor", expected: "must lie in (0, 1)") }
+            if patience < 0 || minimum < 0 { throw .unmetRule(setting: "plateau patience and minimum", expected: "must not be negative") }
         }
     }
 }

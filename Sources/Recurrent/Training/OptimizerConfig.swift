@@ -38,16 +38,23 @@ public struct OptimizerConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Why the settings are unusable, or nil.
-    public var problem: String? {
-        if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be a positive number, got \(learningRate)" }
-        if !(momentum >= 0 && momentum.isFinite) { return "momentum must be a finite number, not negative, got \(momentum)" }
-        if !(weightDecay >= 0 && weightDecay.isFinite) { return "weight decay must be a finite number, not negative, got \(weightDecay)" }
-        if nesterov && (kind != .sgd || momentum == 0) { return "Nesterov momentum needs --optimizer sgd and --momentum > 0" }
-        if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { return "Adam betas must lie in [0, 1)" }
-        if !(0..<1).contains(alpha) { return "RMSprop alpha must lie in [0, 1)" }
-        if let e = epsilon, !(e >= 0 && e.isFinite) { return "epsilon must be a finite number, not negative" }
-        return nil
+    /// Throws a ``ConfigurationError`` naming the first setting that is unusable.
+    public func validate() throws(ConfigurationError) {
+        if !(learningRate > 0) || !learningRate.isFinite {
+            throw .invalidValue(setting: "learning rate", value: "\(learningRate)", expected: "must be a positive number")
+        }
+        if !(momentum >= 0 && momentum.isFinite) {
+            throw .invalidValue(setting: "momentum", value: "\(momentum)", expected: "must be a finite number, not negative")
+        }
+        if !(weightDecay >= 0 && weightDecay.isFinite) {
+            throw .invalidValue(setting: "weight decay", value: "\(weightDecay)", expected: "must be a finite number, not negative")
+        }
+        if nesterov && (kind != .sgd || momentum == 0) {
+            throw .unmetRule(setting: "Nesterov momentum", expected: "needs --optimizer sgd and --momentum > 0")
+        }
+        if !(0..<1).contains(beta1) || !(0..<1).contains(beta2) { throw .unmetRule(setting: "Adam betas", expected: "must lie in [0, 1)") }
+        if !(0..<1).contains(alpha) { throw .unmetRule(setting: "RMSprop alpha", expected: "must lie in [0, 1)") }
+        if let e = epsilon, !(e >= 0 && e.isFinite) { throw .unmetRule(setting: "epsilon", expected: "must be a finite number, not negative") }
     }
 
     /// Builds the optimizer over `parameters`.

@@ -38,7 +38,7 @@ extension Trainer {
         if ck.vocabulary != d.vocabulary {
             throw refuse("its vocabulary differs from the one built from the data (\(ck.vocabulary?.count ?? 0) tokens in the file, \(d.vocabulary?.count ?? 0) now)")
         }
-        if let why = Self.problem(in: saved) { throw refuse("its training state is out of range: \(why)") }
+        do { try Self.validate(saved) } catch { throw refuse("its training state is out of range: \(error)") }
         let learningRateChanged = try checkOptimizer(ck.metadata["optimizer"], step: saved.step, notes: &notes, refuse)
         var restored = saved
 
@@ -160,25 +160,30 @@ extension Trainer {
         }
     }
 
-    /// Why a saved training state cannot be right, or nil.
-    static func problem(in p: TrainingProgress) -> String? {
+    /// Throws a ``ConfigurationError`` naming the first field of a saved training state that cannot be right.
+    static func validate(_ p: TrainingProgress) throws(ConfigurationError) {
         let counters = [p.step, p.epoch, p.batchIndex, p.skippedBatches, p.validationsWithoutImprovement, p.batchesPerEpoch ?? 1]
         if counters.contains(where: { $0 < 0 || $0 > 1 << 53 }) {
-            return "step \(p.step), epoch \(p.epoch), batch index \(p.batchIndex) and the other counts must lie in 0...2^53"
+            throw .unmetRule(setting: "step \(p.step), epoch \(p.epoch), batch index \(p.batchIndex) and the other counts", expected: "must lie in 0...2^53")
         }
-        if p.skippedBatches < 0 || p.skippedBatches > p.step { return "skipped batches \(p.skippedBatches) must lie in 0...\(p.step) (the step)" }
-        if p.validationsWithoutImprovement < 0 { return "validations without improvement must not be negative" }
-        if !(p.elapsedSeconds >= 0 && p.elapsedSeconds.isFinite) { return "elapsed seconds \(p.elapsedSeconds) must be a finite number, not negative" }
-        if let b = p.batchesPerEpoch, b < 1 { return "batches per epoch \(b) must be at least 1" }
-        for (name, v) in [("best loss", p.bestLoss), ("last loss", p.lastLoss)] { if let v, !v.isFinite { return "\(name) \(v) is not finite" } }
-        if let s = p.bestScore, s.isNaN { return "best score is NaN" }
+        if p.skippedBatches < 0 || p.skippedBatches > p.step {
+            throw .unmetRule(setting: "skipped batches \(p.skippedBatches)", expected: "must lie in 0...\(p.step) (the step)")
+        }
+        if p.validationsWithoutImprovement < 0 { throw .unmetRule(setting: "validations without improvement", expected: "must not be negative") }
+        if !(p.elapsedSeconds >= 0 && p.elapsedSeconds.isFinite) {
+            throw .unmetRule(setting: "elapsed seconds \(p.elapsedSeconds)", expected: "must be a finite number, not negative")
+        }
+        if let b = p.batchesPerEpoch, b < 1 { throw .unmetRule(setting: "batches per epoch \(b)", expected: "must be at least 1") }
+        for (name, v) in [("best loss", p.bestLoss), ("last loss", p.lastLoss)] {
+            if let v, !v.isFinite { throw .unmetRule(setting: "\(name) \(v)", expected: "is not finite") }
+        }
+        if let s = p.bestScore, s.isNaN { throw .unmetRule(setting: "best score", expected: "is NaN") }
         let s = p.scheduler
-        if let why = s.schedule.problem { return "learning-rate schedule: \(why)" }
-        if !(s.baseRate > 0 && s.baseRate.isFinite) { return "learning rate \(s.baseRate) must be a positive number" }
+        do { try s.schedule.validate() } catch { throw .unmetRule(setting: "learning-rate schedule:", expected: error.description) }
+        if !(s.baseRate > 0 && s.baseRate.isFinite) { throw .unmetRule(setting: "learning rate \(s.baseRate)", expected: "must be a positive number") }
         if !(s.plateauScale > 0 && s.plateauScale <= 1) || s.plateauBad < 0 || s.plateauBest.map({ !$0.isFinite }) == true {
-            return "the plateau schedule's state (scale \(s.plateauScale), bad \(s.plateauBad)) is out of range"
+            throw .unmetRule(setting: "the plateau schedule's state (scale \(s.plateauScale), bad \(s.plateauBad))", expected: "is out of range")
         }
-        return nil
     }
 
     /// The fields of two configuration JSON objects that differ, as

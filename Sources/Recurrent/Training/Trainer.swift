@@ -51,7 +51,7 @@ public final class Trainer {
     /// With `distributed`, this rank trains its share (see ``DistributedTraining``);
     /// only rank 0 claims and writes the outputs.
     package init(task: any TrainingTask, options: TrainingOptions, distributed: DistributedTraining?) throws {
-        try options.check()
+        do { try options.validate() } catch { throw TrainingError.invalidOption(error.description) }
         guard task.batchesPerEpoch > 0 else { throw TrainingError.noTrainingData("the training set yields no batch") }
         self.task = task
         self.options = options

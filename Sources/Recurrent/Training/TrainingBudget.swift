@@ -1,7 +1,7 @@
 /// How long to train: any of a number of epochs, of optimizer steps, or of
 /// minutes; training stops when the first one given is reached. The one place
 /// that says what a valid budget is, how far a run has got through it, and
-/// when it is spent (the `rnn` options check theirs through ``problem(names:)``).
+/// when it is spent (the `rnn` options check theirs through ``validate(names:)``).
 public struct TrainingBudget: Codable, Equatable, Sendable {
     /// Stop after this many epochs (nil: no epoch limit).
     public var epochs: Int?
@@ -23,7 +23,7 @@ public struct TrainingBudget: Codable, Equatable, Sendable {
     /// The time budget in seconds.
     public var seconds: Double? { minutes.map { $0 * 60 } }
 
-    /// How a problem names each part of the budget: `epochs` in the library,
+    /// How an error names each part of the budget: `epochs` in the library,
     /// `--epochs` in the `rnn` tool.
     public struct Names: Sendable {
         /// The names of the epoch, step and time parts.
@@ -40,19 +40,18 @@ public struct TrainingBudget: Codable, Equatable, Sendable {
         public static let options = Names(epochs: "--epochs", steps: "--steps", minutes: "--minutes")
     }
 
-    /// What is wrong with the budget, in a sentence that names the part with
-    /// `names`, or nil: at least one part is given, epochs and steps are at
-    /// least 1, minutes positive and at most a year.
-    public func problem(names: Names = .plain) -> String? {
+    /// Throws a ``ConfigurationError`` naming the part of the budget at fault
+    /// with `names`, or returns: at least one part is given, epochs and steps
+    /// are at least 1, minutes positive and at most a year.
+    public func validate(names: Names = .plain) throws(ConfigurationError) {
         if epochs == nil && steps == nil && minutes == nil {
-            return "give a training budget: \(names.minutes), \(names.epochs) or \(names.steps)"
+            throw .missing(setting: "a training budget", expected: "\(names.minutes), \(names.epochs) or \(names.steps)")
         }
-        if let e = epochs, e < 1 { return "\(names.epochs) must be at least 1, got \(e)" }
-        if let s = steps, s < 1 { return "\(names.steps) must be at least 1, got \(s)" }
+        if let e = epochs, e < 1 { throw .invalidValue(setting: names.epochs, value: "\(e)", expected: "must be at least 1") }
+        if let s = steps, s < 1 { throw .invalidValue(setting: names.steps, value: "\(s)", expected: "must be at least 1") }
         if let m = minutes, !(m > 0 && m <= Self.longestMinutes) {
-            return "\(names.minutes) must be positive and at most \(Self.longestMinutes) (a year), got \(m)"
+            throw .invalidValue(setting: names.minutes, value: "\(m)", expected: "must be positive and at most \(Self.longestMinutes) (a year)")
         }
-        return nil
     }
 
     /// Whether a run at `progress` (`elapsed` seconds of training in all) has spent the budget.

@@ -53,15 +53,18 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         return stem + ".resume." + (ext.isEmpty ? "safetensors" : ext)
     }
 
-    /// Checks every option before any work starts.
-    public func check() throws {
-        if let why = budget.problem() { throw TrainingError.invalidOption(why) }
-        if validateEvery < 0 { throw TrainingError.invalidOption("validation interval must not be negative") }
-        if let c = clipNorm, !(c > 0 && c.isFinite) { throw TrainingError.invalidOption("gradient clipping norm must be positive, got \(c)") }
-        if let p = earlyStoppingPatience, p < 1 { throw TrainingError.invalidOption("early-stopping patience must be at least 1") }
-        if logEvery < 1 { throw TrainingError.invalidOption("log interval must be at least 1") }
-        if !(checkpointEverySeconds > 0) { throw TrainingError.invalidOption("the resume-file interval must be positive, got \(checkpointEverySeconds) s") }
-        if let why = optimizer.problem { throw TrainingError.invalidOption(why) }
-        if let why = schedule.problem { throw TrainingError.invalidOption(why) }
+    /// Checks every option before any work starts: throws a ``ConfigurationError``
+    /// naming the first that cannot work (``Trainer`` reports it as ``TrainingError/invalidOption(_:)``).
+    public func validate() throws(ConfigurationError) {
+        try budget.validate()
+        if validateEvery < 0 { throw .unmetRule(setting: "validation interval", expected: "must not be negative") }
+        if let c = clipNorm, !(c > 0 && c.isFinite) { throw .invalidValue(setting: "gradient clipping norm", value: "\(c)", expected: "must be positive") }
+        if let p = earlyStoppingPatience, p < 1 { throw .unmetRule(setting: "early-stopping patience", expected: "must be at least 1") }
+        if logEvery < 1 { throw .unmetRule(setting: "log interval", expected: "must be at least 1") }
+        if !(checkpointEverySeconds > 0) {
+            throw .invalidValue(setting: "the resume-file interval", value: "\(checkpointEverySeconds) s", expected: "must be positive")
+        }
+        try optimizer.validate()
+        try schedule.validate()
     }
 }

@@ -196,12 +196,13 @@ import Testing
     @Test func configurationProblemsAreNamed() {
         var c = LanguageModelConfig(level: .word, cell: .lstm, vocabularySize: 10, embeddingSize: 4, hiddenSize: 4, layers: 1, dropout: 0)
         c.adaptiveCutoffs = [3, 12]
-        #expect(c.problem?.contains("within 1..<10") == true)
+        #expect(validationMessage(try c.validate())?.contains("within 1..<10") == true)
         c.adaptiveCutoffs = [3]; c.tied = true
-        #expect(c.problem?.contains("tied weights need the full softmax") == true)
+        #expect(validationMessage(try c.validate())?.contains("tied weights need the full softmax") == true)
         c.tied = nil; c.adaptiveCutoffs = [2, 5, 8]
-        #expect(c.problem?.contains("would project 4 features to none") == true)
+        #expect(validationMessage(try c.validate())?.contains("would project 4 features to none") == true)
         c.adaptiveCutoffs = nil; c.weightDrop = 1
-        #expect(c.problem == "weight drop must lie in [0, 1), got 1.0")
+        #expect(throws: ConfigurationError.invalidValue(setting: "weight drop", value: "1.0", expected: "must lie in [0, 1)")) { try c.validate() }
+        #expect(validationMessage(try c.validate()) == "weight drop must lie in [0, 1), got 1.0")
     }
 }

@@ -118,7 +118,8 @@ import Testing
         #expect(plateau.rate(step: 0, epoch: 0) == 0.5)
         for loss in [2.5, 2.5, 2.5, 2.5] { plateau.validated(loss: loss) }
         #expect(plateau.rate(step: 0, epoch: 0) == 0.3)     // floor
-        #expect(LearningRateSchedule.decayAfter(epoch: 1, factor: 1.5).problem != nil)
-        #expect(LearningRateSchedule.cosine(warmupSteps: 1, totalSteps: 0, minimum: 0).problem != nil)
+        #expect(validationMessage(try LearningRateSchedule.decayAfter(epoch: 1, factor: 1.5).validate()) == "decay factor must lie in (0, 1]")
+        #expect(validationMessage(try LearningRateSchedule.cosine(warmupSteps: 1, totalSteps: 0, minimum: 0).validate()) != nil)
+        #expect(validationMessage(try LearningRateSchedule.constant.validate()) == nil)
     }
 }

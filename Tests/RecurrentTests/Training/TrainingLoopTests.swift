@@ -103,12 +103,12 @@ import Testing
     }
 
     @Test func theBudgetRulesAreOneSetNamedByTheCaller() {
-        #expect(TrainingBudget().problem() == "give a training budget: minutes, epochs or steps")
-        #expect(TrainingBudget().problem(names: .options) == "give a training budget: --minutes, --epochs or --steps")
-        #expect(TrainingBudget(epochs: 0).problem(names: .options) == "--epochs must be at least 1, got 0")
-        #expect(TrainingBudget(steps: -2).problem() == "steps must be at least 1, got -2")
-        #expect(TrainingBudget(minutes: .nan).problem(names: .options) == "--minutes must be positive and at most 525600.0 (a year), got nan")
-        #expect(TrainingBudget(epochs: 2, steps: 5, minutes: 1).problem() == nil)
+        #expect(validationMessage(try TrainingBudget().validate()) == "give a training budget: minutes, epochs or steps")
+        #expect(validationMessage(try TrainingBudget().validate(names: .options)) == "give a training budget: --minutes, --epochs or --steps")
+        #expect(validationMessage(try TrainingBudget(epochs: 0).validate(names: .options)) == "--epochs must be at least 1, got 0")
+        #expect(validationMessage(try TrainingBudget(steps: -2).validate()) == "steps must be at least 1, got -2")
+        #expect(validationMessage(try TrainingBudget(minutes: .nan).validate(names: .options)) == "--minutes must be positive and at most 525600.0 (a year), got nan")
+        #expect(validationMessage(try TrainingBudget(epochs: 2, steps: 5, minutes: 1).validate()) == nil)
         var p = TrainingProgress(rngState: [], scheduler: LearningRateScheduler(schedule: .constant, baseRate: 1))
         let budget = TrainingBudget(epochs: 2, steps: 100)
         p.epoch = 1
