@@ -185,16 +185,15 @@ public final class RecurrentLayer: Layer {
     /// - Parameters:
     ///   - gradOutput: the gradient for the output, `[T, B, D*H]`.
     ///   - gradFinal: the gradient for the final state, or nil when the loss does not use it.
-    /// - Returns: the gradient for `x` (`[T, B, I]`) and for the initial state.
+    /// - Returns: the gradient for `x` (`[T, B, I]`) and for the initial state (`[L*D, B, H]`).
     /// `gradientsReady` is told each layer's parameters (both directions) as
     /// soon as their gradients are final, the top layer first.
     public func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState? = nil,
-                         gradientsReady: GradientsReady? = nil)
-        -> (gradInput: Tensor, gradInitial: RecurrentState)
+                         gradientsReady: GradientsReady? = nil) -> RecurrentGradients
     {
         let r = backward(trace, gradOutput: gradOutput, gradFinal: gradFinal, recordingStateGradients: false,
                          gradientsReady: gradientsReady)
-        return (r.gradInput, r.gradInitial)
+        return RecurrentGradients(gradInput: r.gradInput, gradInitial: r.gradInitial)
     }
 
     /// The backward pass; with `recordingStateGradients`, also `|dL/dh_t|`
@@ -227,12 +226,12 @@ public final class RecurrentLayer: Layer {
             for (d, (r, stepNorms)) in results.enumerated() {
                 let k = l * D + d
                 if recordingStateGradients { norms[k] = stepNorms }
-                Self.setSlice(&gradInitial.h, k, r.dh0)
-                if let dc0 = r.dc0 { Self.setSlice(&gradInitial.c!, k, dc0) }
+                Self.setSlice(&gradInitial.h, k, r.gradInitial.h)
+                if let dc0 = r.gradInitial.c { Self.setSlice(&gradInitial.c!, k, dc0) }
                 if dInput == nil {
-                    dInput = r.dx
+                    dInput = r.gradInput
                 } else {
-                    for i in 0..<r.dx.count { dInput!.scalars[i] += r.dx.scalars[i] }
+                    for i in 0..<r.gradInput.count { dInput!.scalars[i] += r.gradInput.scalars[i] }
                 }
             }
             dOut = dInput!

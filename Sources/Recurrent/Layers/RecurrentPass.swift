@@ -221,11 +221,10 @@ public final class RecurrentPass: Layer {
     ///   - dy: the gradient for the output, `[T, B, H]`.
     ///   - dh: the gradient for the final `h`, `[B, H]` (zeros if the loss ignores it).
     ///   - dc: the gradient for the final `c` (LSTM), `[B, H]`.
-    /// - Returns: the gradient for `x` (`[T, B, I]`) and for the initial states.
+    /// - Returns: the gradient for `x` (`[T, B, I]`) and for the initial state
+    ///   (`h`, and `c` for LSTM, each `[B, H]`), as ``RecurrentLayer`` returns them.
     ///   Parameter gradients are added into each parameter's `grad`.
-    public func backward(_ trace: Trace, gradOutput dy: Tensor, gradH dh: Tensor, gradC dc: Tensor?)
-        -> (dx: Tensor, dh0: Tensor, dc0: Tensor?)
-    {
+    public func backward(_ trace: Trace, gradOutput dy: Tensor, gradH dh: Tensor, gradC dc: Tensor?) -> RecurrentGradients {
         backward(trace, gradOutput: dy, gradH: dh, gradC: dc, stateGradientSquares: nil)
     }
 
@@ -235,7 +234,7 @@ public final class RecurrentPass: Layer {
     /// `squares[2*t] + squares[2*t + 1]` (one slot per thread of the time loop;
     /// `squares` holds `2*T` zeros on entry).
     func backward(_ trace: Trace, gradOutput dy: Tensor, gradH dh: Tensor, gradC dc: Tensor?,
-                  stateGradientSquares squares: UnsafeMutablePointer<Double>?) -> (dx: Tensor, dh0: Tensor, dc0: Tensor?)
+                  stateGradientSquares squares: UnsafeMutablePointer<Double>?) -> RecurrentGradients
     {
         let T = trace.storage.T, B = trace.storage.B, H = hiddenSize, I = inputSize
         precondition(dy.shape == [T, B, H], "\(cell)(\(I) => \(H)) backward expects dy of [\(T), \(B), \(H)], got \(dy.shape)")
@@ -256,7 +255,8 @@ public final class RecurrentPass: Layer {
             dx.withUnsafeMutableBufferPointer { projectInputGradients(grads, into: $0.baseAddress!) }
             accumulateWeightGradients(trace, grads, biasSumsReady: trace.layerNorm != nil)
         }
-        return (dx, Tensor(shape: [B, H], copying: grads.dh), grads.dc.map { Tensor(shape: [B, H], copying: $0) })
+        return RecurrentGradients(gradInput: dx, gradInitial: RecurrentState(h: Tensor(shape: [B, H], copying: grads.dh),
+                                                                             c: grads.dc.map { Tensor(shape: [B, H], copying: $0) }))
     }
 
     /// The backward time loop, split as the forward one was.

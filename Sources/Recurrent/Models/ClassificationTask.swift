@@ -94,11 +94,11 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
 
     /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
-    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
+    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void> {
         let indices = share.map { batcher.share(of: batches[index], rank: $0.rank, size: $0.size) } ?? batches[index]
-        guard !indices.isEmpty else { return (0, 0) }
+        guard !indices.isEmpty else { return BatchLoss(loss: 0, count: 0) }
         let r = model.loss(indices.map { train.sequences[$0] }, targets: indices.map { train.labels[$0] }, training: true, rng: &rng)
-        return (r.loss, indices.count)
+        return BatchLoss(loss: r.loss, count: indices.count)
     }
 
     /// Each batch is split among the ranks by tokens (``LengthBatcher/share(of:rank:size:)``).

@@ -111,10 +111,10 @@ public final class ConditionalGenerationTask: TrainingTask {
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
 
     /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
-    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
+    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void> {
         let indices = batches[index]
         let r = model.loss(train.conditions.select(indices), sequences: indices.map { train.sequences[$0] }, training: true, rng: &rng)
-        return (r.loss, r.count)
+        return BatchLoss(loss: r.loss, count: r.count)
     }
 
     /// The validation loss and metrics (perplexity), or nil without validation data.

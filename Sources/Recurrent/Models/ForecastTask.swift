@@ -34,12 +34,12 @@ public final class ForecastTask: TrainingTask {
     public func startEpoch(_ epoch: Int, seed: UInt64) { batches = batcher.batches(epoch: epoch, seed: seed) }
 
     /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
-    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
+    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void> {
         let W = model.config.window, O = model.config.outputs
         let indices = batches[index]
         let r = model.loss(indices.map { Array(series[$0..<($0 + W)]) }, targets: indices.map { Array(series[($0 + W)..<($0 + W + O)]) },
                           training: true, rng: &rng)
-        return (r.loss, indices.count)
+        return BatchLoss(loss: r.loss, count: indices.count)
     }
 
     /// Nil: the task has no validation data.

@@ -89,13 +89,13 @@ public final class LanguageModelTask: TrainingTask {
     public func restart() { carried = nil }
 
     /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
-    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
+    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void> {
         if index == 0 { carried = nil }
         let b = train.batch(index)
         let r = model.loss(inputs: b.inputs, targets: b.targets, steps: b.steps, batch: train.batchSize, initial: carried,
                            training: true, rng: &rng, gradientsReady: gradientsReady, backwardStarts: backwardStarts)
         carried = r.outputs
-        return (r.loss, r.count)
+        return BatchLoss(loss: r.loss, count: r.count)
     }
 
     /// The validation loss and metrics (bits per character at character level, else perplexity), or nil without validation data.

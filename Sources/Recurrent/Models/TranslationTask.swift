@@ -80,7 +80,7 @@ public final class TranslationTask: TrainingTask {
     }
 
     /// Forward and backward on batch `index` of the epoch (gradients added into the parameters); the mean loss and the items counted.
-    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
+    public func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void> {
         let indices = batches[index]
         let sources = indices.map { trainSources[$0] }, targets = indices.map { trainTargets[$0] }
         var fed: [[Int]]? = nil
@@ -90,7 +90,7 @@ public final class TranslationTask: TrainingTask {
             fed = ScheduledSampling.mix(targets: targets, predictions: guesses, p: p, rng: &rng)
         }
         let r = model.loss(sources: sources, targets: targets, fed: fed, training: true, rng: &rng)
-        return (r.loss, r.count)
+        return BatchLoss(loss: r.loss, count: r.count)
     }
 
     /// The validation loss and metrics (BLEU, chrF and perplexity), or nil without validation data.

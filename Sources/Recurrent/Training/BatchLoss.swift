@@ -35,3 +35,11 @@ public struct BatchLoss<Outputs> {
 }
 
 extension BatchLoss: Sendable where Outputs: Sendable {}
+
+extension BatchLoss where Outputs == Void {
+    /// A batch's mean `loss` over `count` predictions, with nothing else to
+    /// return: what ``TrainingTask/trainBatch(_:rng:)`` gives the trainer.
+    public init(loss: Double, count: Int) {
+        self.init(loss: loss, count: count, outputs: ())
+    }
+}

@@ -4,7 +4,7 @@ extension Trainer {
     /// Forward and backward on the next batch. Data-parallel: with this rank's
     /// random generator for the step, then the gradients summed over the ranks
     /// (before clipping) and the loss averaged over all ranks' items.
-    func trainBatch() throws -> (loss: Double, count: Int) {
+    func trainBatch() throws -> BatchLoss<Void> {
         guard let distributed else { return task.trainBatch(progress.batchIndex, rng: &rng) }
         let start = Date()
         distributed.reducer.beginStep()
@@ -16,7 +16,7 @@ extension Trainer {
         let computed = Date()
         let reduced = try distributed.reducer.finish(loss: r.loss, count: r.count, stopSignal: stopRequested())
         distributed.timing.add(start: start, backwardStart: backwardStart, computed: computed, reduced: Date(), reducer: distributed.reducer)
-        return reduced
+        return BatchLoss(loss: reduced.loss, count: reduced.count)
     }
 
     /// Whether ``stopRequested`` says stop (data-parallel: on any rank, by the end of the last step's reduction).

@@ -16,8 +16,8 @@ public protocol TrainingTask: AnyObject {
     func startEpoch(_ epoch: Int, seed: UInt64)
     /// Forward and backward on batch `index` of the current epoch, adding into
     /// the parameters' gradients (zeroed by the caller). Returns the mean loss
-    /// and how many items it averaged over.
-    func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int)
+    /// and how many items it averaged over, as every model's `loss` does.
+    func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void>
     /// Whether ``validate()`` has data to measure.
     var hasValidationData: Bool { get }
     /// The validation loss and any other metrics, or nil without validation data.

@@ -94,7 +94,7 @@ import Testing
                 let f = pass.forward(rest, lengths: nil, h0: h, c0: c)
                 let dy = Tensor(shape: [T - t - 1, B, H], scalars: Array(rOut.scalars[((t + 1) * B * H)...]))
                 let b = pass.backward(f.trace, gradOutput: dy, gradH: .zeros([B, H]), gradC: .zeros([B, H]))
-                for i in 0..<(B * H) { total.scalars[i] += b.dh0.scalars[i] }
+                for i in 0..<(B * H) { total.scalars[i] += b.gradInitial.h.scalars[i] }
             }
             let expected = total.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
             #expect(abs(norms[t] - expected) <= 1e-4 * expected, "t=\(t): \(norms[t]) vs \(expected)")

@@ -108,7 +108,7 @@ struct BF16Tests {
             let body = {
                 Precision.$override.withValue(precision) {
                     let (y, final, trace) = layer.forward(x, lengths: lengths, initial: nil, training: true, rng: &rng)
-                    let (dx, _) = layer.backward(trace, gradOutput: randomTensor(y.shape, seed: 42), gradFinal: nil)
+                    let dx = layer.backward(trace, gradOutput: randomTensor(y.shape, seed: 42), gradFinal: nil).gradInput
                     out = [y, final.h, final.c!, dx] + layer.namedParameters.map(\.parameter.grad)
                 }
             }

@@ -70,7 +70,7 @@ import Testing
             let body = {
                 let (y, final, trace) = layer.forward(x, lengths: lengths, initial: nil, training: true, rng: &rng)
                 let dy = randomTensor(y.shape, seed: 32)
-                let (dx, _) = layer.backward(trace, gradOutput: dy, gradFinal: nil)
+                let dx = layer.backward(trace, gradOutput: dy, gradFinal: nil).gradInput
                 out = [y, final.h, dx] + layer.namedParameters.map(\.parameter.grad)
             }
             if split { body() } else { Threads.pair { if $0 == 0 { body() } } }

@@ -211,7 +211,7 @@ final class PoisonedTask: TrainingTask {
     func startEpoch(_ epoch: Int, seed: UInt64) { inner.startEpoch(epoch, seed: seed) }
     func validate() -> (loss: Double, metrics: [String: Double])? { inner.validate() }
 
-    func trainBatch(_ index: Int, rng: inout SeededRNG) -> (loss: Double, count: Int) {
+    func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void> {
         calls += 1
         let weight = inner.model.embedding.weight
         let healthy = weight.value
