@@ -49,6 +49,15 @@ import Testing
         #expect((error as? any RecurrentError)?.description == DataError.empty(path: "x.txt").description)
     }
 
+    @Test func settingsCheckThemselvesOneWay() throws {
+        // `validate() throws(ConfigurationError)`, not a `problem: String?` beside it.
+        let all = try Self.scanned.get()
+        let problems = all.filter { $0.text.range(of: #"\b(var|func) problem\b"#, options: .regularExpression) != nil }.map(\.place)
+        #expect(problems.isEmpty, "settings that report a problem string instead of validate() throws:\n\(problems.joined(separator: "\n"))")
+        let validators = all.filter { $0.text.contains("func validate(") && $0.text.contains("throws(ConfigurationError)") }
+        #expect(validators.count >= 12, "found only \(validators.count) validate() throws(ConfigurationError): is the scan still finding them?")
+    }
+
     @Test func theCatalogueListsEveryPublicType() throws {
         let catalogue = try String(contentsOfFile: Self.sources + "/Recurrent.docc/Recurrent.md", encoding: .utf8)
         let name = try Regex(#"\b(?:struct|class|enum|protocol|typealias)\s+(\w+)"#)
