@@ -6,7 +6,7 @@
 /// `validate()`:
 ///
 /// ```swift
-/// var config = LanguageModelConfig(level: .char, cell: .lstm, vocabularySize: 65,
+/// let config = LanguageModelConfig(level: .char, cell: .lstm, vocabularySize: 65,
 ///                                  embeddingSize: 64, hiddenSize: 128, layers: 2, dropout: 1)
 /// do { try config.validate() }
 /// catch { print(error) }        // dropout must lie in [0, 1), got 1.0

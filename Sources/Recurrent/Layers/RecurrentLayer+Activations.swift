@@ -73,12 +73,13 @@ extension RecurrentLayer {
     /// `[B, H]` slice of the total gradient for that pass's state `h_t` (what
     /// the loss sends to the step's output plus what flows back from later
     /// steps; for an LSTM, with `c_t` held fixed). Parameter gradients are
-    /// added exactly as ``backward(_:gradOutput:gradFinal:)`` adds them.
+    /// added exactly as ``backward(_:gradOutput:gradFinal:gradientsReady:)`` adds them.
     ///
-    /// - Parameters: as ``backward(_:gradOutput:gradFinal:)``: `gradOutput` is `[T, B, D*H]`.
-    /// - Returns: the gradient for `x` (`[T, B, I]`), for the initial state, and the norms (`L*D` arrays of `T`).
+    /// - Parameters: as ``backward(_:gradOutput:gradFinal:gradientsReady:)``: `gradOutput` is `[T, B, D*H]`.
+    /// - Returns: the ``RecurrentGradients`` that ``backward(_:gradOutput:gradFinal:gradientsReady:)``
+    ///   returns, and the norms (`L*D` arrays of `T`).
     public func backwardMeasuringStateGradients(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState? = nil)
-        -> (gradInput: Tensor, gradInitial: RecurrentState, stateGradientNorms: [[Double]])
+        -> (gradients: RecurrentGradients, stateGradientNorms: [[Double]])
     {
         backward(trace, gradOutput: gradOutput, gradFinal: gradFinal, recordingStateGradients: true)
     }

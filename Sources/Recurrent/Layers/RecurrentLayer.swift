@@ -191,16 +191,15 @@ public final class RecurrentLayer: Layer {
     public func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState? = nil,
                          gradientsReady: GradientsReady? = nil) -> RecurrentGradients
     {
-        let r = backward(trace, gradOutput: gradOutput, gradFinal: gradFinal, recordingStateGradients: false,
-                         gradientsReady: gradientsReady)
-        return RecurrentGradients(gradInput: r.gradInput, gradInitial: r.gradInitial)
+        backward(trace, gradOutput: gradOutput, gradFinal: gradFinal, recordingStateGradients: false,
+                 gradientsReady: gradientsReady).gradients
     }
 
     /// The backward pass; with `recordingStateGradients`, also `|dL/dh_t|`
     /// over the batch for every pass (index `l*D + d`) and time index `t`.
     func backward(_ trace: Trace, gradOutput: Tensor, gradFinal: RecurrentState?, recordingStateGradients: Bool,
                   gradientsReady: GradientsReady? = nil)
-        -> (gradInput: Tensor, gradInitial: RecurrentState, stateGradientNorms: [[Double]])
+        -> (gradients: RecurrentGradients, stateGradientNorms: [[Double]])
     {
         let T = trace.T, B = trace.B, H = hiddenSize, D = directionCount
         precondition(gradOutput.shape == [T, B, D * H],
@@ -237,7 +236,7 @@ public final class RecurrentLayer: Layer {
             dOut = dInput!
             gradientsReady?(passes[l].flatMap { $0.namedParameters.map(\.parameter) })
         }
-        return (dOut, gradInitial, norms)
+        return (RecurrentGradients(gradInput: dOut, gradInitial: gradInitial), norms)
     }
 
     // MARK: - Helpers for the [L*D, B, H] state layout and feature concatenation
