@@ -10,7 +10,7 @@ struct TrainLM: ParsableCommand {
         discussion: """
         Examples:
           rnn train lm --data tinyshakespeare --minutes 30 --out shakespeare.safetensors
-          rnn train lm --data wikitext-2 --level word --hidden 650 --dropout 0.5 \\
+          rnn train lm --data wikitext-2 --hidden 650 --dropout 0.5 \\
               --epochs 6 --out wiki.safetensors
           rnn train lm --text hello --hidden 16 --layers 1 --seq 4 --batch 1 \\
               --steps 200 --lr 0.01 --out hello.safetensors
@@ -24,8 +24,8 @@ struct TrainLM: ParsableCommand {
     var text: String?
     @Option(help: "Validation text file (default: the last 10% of --data; for wikitext-2 and ptb, their validation file).")
     var valid: String?
-    @Option(help: "Tokens: char (one per Unicode scalar) or word (whitespace-separated, <eos> per line).")
-    var level: TextLevel = .char
+    @Option(help: "Tokens: char (one per Unicode scalar) or word (whitespace-separated, <eos> per line) (default: word for wikitext-2 and ptb, char otherwise).")
+    var level: TextLevel?
     @Option(help: "Word level: keep words seen at least this many times; the rest become <unk>.")
     var minCount = 1
     @OptionGroup var model: ModelOptions
@@ -54,11 +54,11 @@ struct TrainLM: ParsableCommand {
 func runLanguageModelTraining(_ c: TrainLM, communicator: Communicator? = nil, afterValidation: ((LanguageModel, Int, Double) -> Void)?) throws {
     let (corpus, source, validPath) = try collectively(communicator, "read the data") { try readLanguageModelCorpus(c) }
     let m = c.model
-    let word = c.level == .word
+    let word = c.textLevel == .word
     let hidden = m.hidden ?? (word ? LanguageModelOptions.WordDefaults.hidden : 512)
     let layers = m.layers ?? (word ? LanguageModelOptions.WordDefaults.layers : 2)
-    var config = LanguageModelConfig(level: c.level, cell: m.cell, vocabularySize: corpus.vocabulary.count,
-                                     embeddingSize: m.embedding ?? (c.level == .char ? min(64, hidden) : hidden),
+    var config = LanguageModelConfig(level: c.textLevel, cell: m.cell, vocabularySize: corpus.vocabulary.count,
+                                     embeddingSize: m.embedding ?? (c.textLevel == .char ? min(64, hidden) : hidden),
                                      hiddenSize: hidden, layers: layers, dropout: m.dropout ?? (word ? LanguageModelOptions.WordDefaults.dropout : 0))
     try c.regularisation.apply(to: &config)
     try Check.trainable(config.parameterCount)
@@ -67,14 +67,14 @@ func runLanguageModelTraining(_ c: TrainLM, communicator: Communicator? = nil, a
     let task = LanguageModelTask(model: model, train: corpus.train, valid: corpus.valid.isEmpty ? nil : corpus.valid,
                                  batch: c.batchSize, seq: c.sequenceLength)
     let report = try trainTask(task, training: c.training, defaults: c.trainingDefaults, inputs: ["--data": c.text == nil ? source : nil, "--valid": validPath], describe: """
-        data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.level == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
+        data: \(source): \(corpus.train.count) training and \(corpus.valid.count) validation \(c.textLevel == .char ? "characters" : "words"), vocabulary \(corpus.vocabulary.count)
         model: \(layers) x \(m.cell) \(hidden), embedding \(config.embeddingSize), dropout \(config.dropout), \(model.parameterCount) parameters; batch \(c.batchSize) x \(c.sequenceLength)
         \(config.regularisationSummary)
         """, communicator: communicator) { trainer in
         if let afterValidation { trainer.afterValidation = { afterValidation(model, $0, $1) } }
     }
     if let loss = report.lastValidationLoss {
-        let extra = c.level == .char ? String(format: "%.3f bits/char", loss / log(2.0)) : String(format: "perplexity %.2f", exp(loss))
+        let extra = c.textLevel == .char ? String(format: "%.3f bits/char", loss / log(2.0)) : String(format: "perplexity %.2f", exp(loss))
         print(String(format: "validation loss %.4f nats/token (%@); best %.4f", loss, extra, report.progress.bestLoss ?? loss))
     }
 }
@@ -98,7 +98,7 @@ private func readLanguageModelCorpus(_ c: TrainLM) throws -> (corpus: LanguageMo
         throw ValidationError("give exactly one of --data FILE|NAME and --text TEXT")
     }
     let corpus = LanguageModelCorpus(train: trainText, valid: c.text != nil && validText == nil ? "" : validText,
-                                     level: c.level, minimumCount: c.minCount)
+                                     level: c.textLevel, minimumCount: c.minCount)
     // One training batch needs T inputs and one more target in each of the B streams.
     let needed = ParameterCount.product(c.batchSize, c.sequenceLength.plusOneSaturating) ?? Int.max
     if corpus.train.count < needed {

