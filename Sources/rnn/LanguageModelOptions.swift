@@ -85,7 +85,8 @@ struct LanguageModelOptions: ParsableArguments {
         config.lockedDropout = lockedDropout
         let cutoffs = try parsedCutoffs()
             ?? (word && config.vocabularySize > WordDefaults.adaptiveAboveVocabulary && tie != true ? WordDefaults.adaptiveCutoffs : [])
-        config.tied = tie ?? (word && cutoffs.isEmpty ? WordDefaults.tieFullSoftmax : nil)
+        // Untied is stored as no field at all, so a run begun before tying became the default resumes with --no-tie.
+        config.tied = (tie ?? (word && cutoffs.isEmpty && WordDefaults.tieFullSoftmax)) ? true : nil
         if !cutoffs.isEmpty {
             config.adaptiveCutoffs = cutoffs
             config.adaptiveDivValue = adaptiveDiv ?? (word ? WordDefaults.adaptiveDiv : 4)
