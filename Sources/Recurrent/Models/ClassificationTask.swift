@@ -108,7 +108,7 @@ public final class ClassificationTask<Model: ClassifierModel>: TrainingTask {
     }
 
     /// The validation loss and metrics (accuracy and macro-F1), or nil without validation data.
-    public func validate() -> (loss: Double, metrics: [String: Double])? {
+    public func validationResult() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
         let r = model.evaluate(valid, control: passControl)
         return (r.loss, ["accuracy": r.metrics.accuracy, "macro_f1": r.metrics.macroF1])

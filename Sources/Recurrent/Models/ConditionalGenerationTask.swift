@@ -118,7 +118,7 @@ public final class ConditionalGenerationTask: TrainingTask {
     }
 
     /// The validation loss and metrics (perplexity), or nil without validation data.
-    public func validate() -> (loss: Double, metrics: [String: Double])? {
+    public func validationResult() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
         let r = model.evaluate(valid, control: passControl)
         return (r.loss, ["perplexity": exp(r.loss)])

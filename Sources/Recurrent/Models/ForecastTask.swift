@@ -43,5 +43,5 @@ public final class ForecastTask: TrainingTask {
     }
 
     /// Nil: the task has no validation data.
-    public func validate() -> (loss: Double, metrics: [String: Double])? { nil }
+    public func validationResult() -> (loss: Double, metrics: [String: Double])? { nil }
 }

@@ -99,7 +99,7 @@ public final class LanguageModelTask: TrainingTask {
     }
 
     /// The validation loss and metrics (bits per character at character level, else perplexity), or nil without validation data.
-    public func validate() -> (loss: Double, metrics: [String: Double])? {
+    public func validationResult() -> (loss: Double, metrics: [String: Double])? {
         guard let valid else { return nil }
         let r = model.evaluate(valid, control: passControl)
         return validation(fromSums: [r.loss * Double(r.tokens), Double(r.tokens)])

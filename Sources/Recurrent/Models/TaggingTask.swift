@@ -123,7 +123,7 @@ public final class TaggingTask: TrainingTask {
     }
 
     /// The validation loss and metrics (token accuracy), or nil without validation data.
-    public func validate() -> (loss: Double, metrics: [String: Double])? {
+    public func validationResult() -> (loss: Double, metrics: [String: Double])? {
         guard hasValidationData else { return nil }
         let r = model.evaluate(validWords, tags: validTags, control: passControl)
         return (r.loss, ["accuracy": r.metrics.accuracy])

@@ -94,7 +94,7 @@ public final class TranslationTask: TrainingTask {
     }
 
     /// The validation loss and metrics (BLEU, chrF and perplexity), or nil without validation data.
-    public func validate() -> (loss: Double, metrics: [String: Double])? {
+    public func validationResult() -> (loss: Double, metrics: [String: Double])? {
         guard hasValidationData else { return nil }
         let loss = model.evaluateLoss(sources: validSources, targets: validTargets, control: passControl).loss
         if passControl?.stopped == true { return (loss, [:]) }

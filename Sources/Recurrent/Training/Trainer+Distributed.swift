@@ -40,7 +40,7 @@ extension Trainer {
             try distributed.communicator.allReduceSum(&sums)
             return task.validation(fromSums: sums)
         }
-        guard let v = task.validate() else { return nil }
+        guard let v = task.validationResult() else { return nil }
         guard let distributed else { return v }
         let keys = v.metrics.keys.sorted()
         var values = [v.loss] + keys.map { v.metrics[$0] ?? 0 }

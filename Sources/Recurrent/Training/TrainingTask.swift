@@ -18,11 +18,11 @@ public protocol TrainingTask: AnyObject {
     /// the parameters' gradients (zeroed by the caller). Returns the mean loss
     /// and how many items it averaged over, as every model's `loss` does.
     func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void>
-    /// Whether ``validate()`` has data to measure.
+    /// Whether ``validationResult()`` has data to measure.
     var hasValidationData: Bool { get }
     /// The validation loss and any other metrics, or nil without validation data.
-    func validate() -> (loss: Double, metrics: [String: Double])?
-    /// Given to the validation pass (``validate()``, ``validationSums()``)
+    func validationResult() -> (loss: Double, metrics: [String: Double])?
+    /// Given to the validation pass (``validationResult()``, ``validationSums()``)
     /// between its batches: the trainer shows its progress and stops it on a
     /// stop request. A task that ignores it validates to the end.
     var passControl: PassControl? { get set }

@@ -152,7 +152,7 @@ import Testing
     @Test("the ranks' shares of the LM's validation streams add up to one process's validation", arguments: [2, 3])
     func languageModelValidationIsSplitAmongTheRanks(size: Int) throws {
         let whole = Self.lmTask(seed: 3, batch: 12)
-        let single = whole.validate()!, tokens = Double(whole.model.evaluate(whole.valid!).tokens)
+        let single = whole.validationResult()!, tokens = Double(whole.model.evaluate(whole.valid!).tokens)
         let results = LocalCommunicator.run(size: size) { comm -> [Double] in
             let task = Self.lmTask(seed: 3, batch: 12)
             let d = try DistributedTraining(task: task, communicator: comm)

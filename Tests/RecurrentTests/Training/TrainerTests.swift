@@ -209,7 +209,7 @@ final class PoisonedTask: TrainingTask {
     var hasValidationData: Bool { inner.hasValidationData }
     var checkpointDescription: (kind: String, config: String, vocabulary: [String]?) { inner.checkpointDescription }
     func startEpoch(_ epoch: Int, seed: UInt64) { inner.startEpoch(epoch, seed: seed) }
-    func validate() -> (loss: Double, metrics: [String: Double])? { inner.validate() }
+    func validationResult() -> (loss: Double, metrics: [String: Double])? { inner.validationResult() }
 
     func trainBatch(_ index: Int, rng: inout SeededRNG) -> BatchLoss<Void> {
         calls += 1
