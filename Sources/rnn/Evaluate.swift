@@ -70,11 +70,11 @@ extension RNN {
                 let checkpoint = try Checkpoint.read(modelFile.path)
                 if translation.source != nil { return try translation.evaluate(try Seq2Seq(checkpoint: checkpoint), model: modelFile.path, json: output.json) }
                 guard let data else { throw ValidationError("--data is needed for a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))") }
-                // wikitext-2 and ptb ship their split as files; elsewhere training cut the text itself.
-                let entry = DataCatalog.entry(data)
-                let splitByFile = split != .all && entry?.validation != nil
-                let path = try splitByFile ? DataCatalog.resolve(data, file: split == .valid ? entry?.validation : entry?.main)
-                    : DataCatalog.resolve(data)
+                // wikitext-2 and ptb ship their split as files (as training found them); elsewhere training cut the text itself.
+                let mainPath = try DataCatalog.resolve(data)
+                let validationFile = split == .all ? nil : DataCatalog.validationFile(of: data, resolvedAs: mainPath)
+                let splitByFile = validationFile != nil
+                let path = split == .valid ? validationFile ?? mainPath : mainPath
                 if split != .all, ![SequenceClassifier.kind, ConditionalGenerator.kind, LanguageModel.kind].contains(checkpoint.kind) {
                     throw UsageError(description: "--split is for language models, classifiers and generators; \(modelFile.path) holds a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))")
                 }

@@ -95,11 +95,18 @@ struct ExplainActivations: ParsableCommand {
         }
     }
 
-    /// The text up to and including its `n`th word (whitespace-separated).
+    /// The start of `text` that holds about its first `n` word-level tokens: words, and the
+    /// `<eos>` every line ends with, an empty one too (a line cut short still ends in one).
     static func firstWords(_ text: String, _ n: Int) -> String {
         var count = 0, inWord = false
         for i in text.indices {
-            let space = text[i] == " " || text[i] == "\t" || text[i] == "\n"
+            if TextLevel.endsLine(text[i]) {  // the line's <eos>
+                count += 1
+                if count >= n { return String(count > n ? text[..<i] : text[...i]) }
+                inWord = false
+                continue
+            }
+            let space = text[i].isWhitespace
             if !space && !inWord { count += 1; if count > n { return String(text[..<i]) } }
             inWord = !space
         }

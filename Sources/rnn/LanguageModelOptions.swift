@@ -96,8 +96,8 @@ struct LanguageModelOptions: ParsableArguments {
 }
 
 extension TrainLM {
-    /// `--level`, or the level of the named data set (word for wikitext-2 and ptb), or characters.
-    var textLevel: TextLevel { level ?? data.flatMap { DataCatalog.entry($0)?.level } ?? .char }
+    /// `--level`, or the level of the named data set (word for wikitext-2 and ptb, also as NAME/FILE), or characters.
+    var textLevel: TextLevel { level ?? data.flatMap { DataCatalog.entry(named: $0)?.level } ?? .char }
     /// `--seq`, or the level's default.
     var sequenceLength: Int { seq ?? (textLevel == .word ? LanguageModelOptions.WordDefaults.seq : 64) }
     /// `--batch`, or the level's default.

@@ -91,7 +91,7 @@ private func readLanguageModelCorpus(_ c: TrainLM) throws -> (corpus: LanguageMo
     } else if let data = c.data {
         let path = try StandardInput.resolve(data)
         trainText = try StandardInput.text(path)
-        if validPath == nil, let file = DataCatalog.entry(data)?.validation { validPath = try DataCatalog.resolve(data, file: file) }
+        if validPath == nil { validPath = DataCatalog.validationFile(of: data, resolvedAs: path) }
         validText = try validPath.map { try TextFile.read($0) }
         source = path
     } else {

@@ -101,6 +101,21 @@ public struct DataCatalog: Sendable {
     /// The set called `name`, or nil.
     public static func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
+    /// The set a `--data` argument names: `NAME`, or `NAME/FILE` with FILE one of its files; nil otherwise.
+    public static func entry(named argument: String) -> Entry? {
+        if let e = entry(argument) { return e }
+        let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let e = entry(parts[0]), e.files.contains(where: { $0.name == parts[1] }) else { return nil }
+        return e
+    }
+
+    /// The validation file of the set `argument` names (ptb, wikitext-2), beside `path`, what
+    /// `argument` resolved to, when that is the set's main file; nil for any other file.
+    public static func validationFile(of argument: String, resolvedAs path: String) -> String? {
+        guard let set = entry(named: argument), let file = set.validation, path.hasSuffix("/" + set.main) else { return nil }
+        return String(path.dropLast(set.main.count)) + file
+    }
+
     /// `$RNN_DATA_DIR`, when set.
     public static var dataDirectory: String? {
         ProcessInfo.processInfo.environment["RNN_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 }
@@ -133,14 +148,34 @@ public struct DataCatalog: Sendable {
             : (entry.manual ?? "copy the files there by hand")
         var isFolder: ObjCBool = false
         let unusable = dataDirectory.map { FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && isFolder.boolValue ? "" : " (RNN_DATA_DIR=\($0) is not a folder)" } ?? ""
-        return "data set '\(entry.name)' not found in \(places)\(unusable). To get it, \(how), or set RNN_DATA_DIR to a folder that holds \(entry.name)/\(entry.files.map(\.name).joined(separator: ", "))."
+        // A folder holding only some of the files: say which are missing.
+        let partial = candidateFolders(entry.name).compactMap { dir -> String? in
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return nil }
+            let missing = entry.files.map(\.name).filter { !FileManager.default.fileExists(atPath: "\(dir)/\($0)") }
+            return missing.isEmpty ? nil : "\(dir) lacks \(missing.joined(separator: ", "))"
+        }
+        let lacking = partial.isEmpty ? "" : " (\(partial.joined(separator: "; ")))"
+        return "data set '\(entry.name)' not found in \(places)\(unusable)\(lacking). To get it, \(how), or set RNN_DATA_DIR to a folder that holds \(entry.name)/\(entry.files.map(\.name).joined(separator: ", "))."
     }
 
     /// Resolves a `--data` argument: an existing path is used as it is; a set's
     /// name becomes the path of its main file (or `file` within it).
     /// `NAME/FILE` picks another file of a set (`wikitext-2/wiki.test.tokens`).
+    /// A folder in the working directory named after a set of files (`ptb/`) is
+    /// a copy of that set: its main file, or `file` within it. With `file`, an
+    /// existing file called `argument` is never the answer (it is not the set's `file`).
     public static func resolve(_ argument: String, file: String? = nil) throws -> String {
-        if FileManager.default.fileExists(atPath: argument) { return argument }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
+            if isDirectory.boolValue, let name = file ?? entry(argument).flatMap({ $0.isFolder ? nil : $0.main }) {
+                return "\(argument)/\(name)"
+            }
+            if file == nil { return argument }
+            if entry(argument) == nil, let file {
+                throw DataError.unreadable(path: argument, reason: "it is a file; expected a data set's name or folder, holding \(file)")
+            }
+        }
         let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)
         if parts.count == 2, let e = entry(parts[0]), e.files.contains(where: { $0.name == parts[1] }) {
             return try resolve(parts[0], file: parts[1])

@@ -14,15 +14,20 @@ public enum TextLevel: String, Codable, CaseIterable, Sendable {
             return text.unicodeScalars.map { String($0) }
         case .word:
             var out: [String] = []
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            // Lines end at \n, \r\n or a lone \r, and words part at any whitespace, as PyTorch's recipe
+            // reads a file (Python's universal newlines, str.split()).
+            var lines = text.split(omittingEmptySubsequences: false, whereSeparator: Self.endsLine)
             if lines.last?.isEmpty == true { lines.removeLast() }  // the text's final newline ends a line; it starts none
             for line in lines {
-                out.append(contentsOf: line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
+                out.append(contentsOf: line.split(whereSeparator: \.isWhitespace).map(String.init))
                 out.append(Vocabulary.endOfSentence)
             }
             return out
         }
     }
+
+    /// Whether `c` ends a line of words: `\n`, `\r\n` or a lone `\r`.
+    public static func endsLine(_ c: Character) -> Bool { c == "\n" || c == "\r" || c == "\r\n" }
 
     /// Joins generated tokens back into text.
     public func join(_ tokens: [String]) -> String {

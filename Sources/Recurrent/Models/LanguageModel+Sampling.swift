@@ -18,10 +18,13 @@ public struct SamplingOptions: Sendable {
 }
 
 extension LanguageModel {
-    /// Encodes `text` with the model's vocabulary; characters (or words) it never
-    /// saw are an error at character level and `<unk>` at word level.
+    /// Encodes `text`, a prime to continue, with the model's vocabulary; characters (or
+    /// words) it never saw are an error at character level and `<unk>` at word level.
+    /// At word level a last line without its newline is continued: it gets no `<eos>`.
     public func encode(_ text: String) throws -> [Int] {
-        try config.level.tokens(text).map { token in
+        var tokens = config.level.tokens(text)
+        if config.level == .word, !(text.last.map(TextLevel.endsLine) ?? false), tokens.last == Vocabulary.endOfSentence { tokens.removeLast() }
+        return try tokens.map { token in
             if let id = vocabulary.id(token) ?? (config.level == .word ? vocabulary.unknownID : nil) { return id }
             throw DataError.unknownSymbol(text: text, symbol: token)
         }

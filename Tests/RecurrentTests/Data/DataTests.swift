@@ -54,6 +54,8 @@ import Testing
         #expect(TextLevel.word.tokens(" = A = \n \n the\tcat sat \n") == ["=", "A", "=", "<eos>", "<eos>", "the", "cat", "sat", "<eos>"])
         #expect(TextLevel.word.tokens("a\n\nb") == ["a", "<eos>", "<eos>", "b", "<eos>"])
         #expect(TextLevel.word.tokens("") == [] && TextLevel.word.tokens("\n") == ["<eos>"])
+        // Old Mac and Windows line ends, and any whitespace between words (what Python's open() and str.split() do).
+        #expect(TextLevel.word.tokens("a b\rc\r\nd\u{A0}e\u{0B}f\r") == ["a", "b", "<eos>", "c", "<eos>", "d", "e", "f", "<eos>"])
     }
 
     @Test func tokenStreamCarriesEachRowForward() {
