@@ -116,7 +116,7 @@ extension TrainLM {
         tied to the embedding), and plain SGD at lr \(Int(W.training.learningRate ?? 0)) \
         with gradients clipped to \(W.training.clip) and the rate divided by 4 when validation stops improving \
         (plateau:0.25:0, validated each epoch), the embedding drawn from U(-0.1, 0.1). Why: in a 30-minute budget \
-        this size sees about eleven epochs of WikiText-2 on two cores (test perplexity 141.89) and about fourteen of Penn Treebank \
+        this size sees about eleven epochs of WikiText-2 on two cores (test perplexity 141.86) and about fourteen of Penn Treebank \
         (101.11; tied beat untied in every pair tried); Adam learned more slowly \
         per epoch here, as did locked dropout at 0.2; the full softmax over a large vocabulary costs most of each step. \
         Characters keep their defaults (2 x 512, batch 32, no dropout, full softmax, adam 2e-3, clip 5).

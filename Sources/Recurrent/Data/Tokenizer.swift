@@ -14,17 +14,21 @@ public enum TextLevel: String, Codable, CaseIterable, Sendable {
             return text.unicodeScalars.map { String($0) }
         case .word:
             var out: [String] = []
-            // Lines end at \n, \r\n or a lone \r, and words part at any whitespace, as PyTorch's recipe
-            // reads a file (Python's universal newlines, str.split()).
+            // Lines end at \n, \r\n or a lone \r, and words part where str.split() parts them, as PyTorch's
+            // recipe reads a file (Python's universal newlines).
             var lines = text.split(omittingEmptySubsequences: false, whereSeparator: Self.endsLine)
             if lines.last?.isEmpty == true { lines.removeLast() }  // the text's final newline ends a line; it starts none
             for line in lines {
-                out.append(contentsOf: line.split(whereSeparator: \.isWhitespace).map(String.init))
+                out.append(contentsOf: line.unicodeScalars.split(whereSeparator: Self.separatesWords).map { String(String.UnicodeScalarView($0)) })
                 out.append(Vocabulary.endOfSentence)
             }
             return out
         }
     }
+
+    /// Whether `s` parts words: what Python's `str.split()` splits on (Unicode white space, and the
+    /// separators U+001C-U+001F), scalar by scalar, so WikiText's and PTB's counts come out as published.
+    public static func separatesWords(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace || (0x1C...0x1F).contains(s.value) }
 
     /// Whether `c` ends a line of words: `\n`, `\r\n` or a lone `\r`.
     public static func endsLine(_ c: Character) -> Bool { c == "\n" || c == "\r" || c == "\r\n" }
