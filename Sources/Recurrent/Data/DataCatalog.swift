@@ -162,18 +162,22 @@ public struct DataCatalog: Sendable {
     /// Resolves a `--data` argument: an existing path is used as it is; a set's
     /// name becomes the path of its main file (or `file` within it).
     /// `NAME/FILE` picks another file of a set (`wikitext-2/wiki.test.tokens`).
-    /// A folder in the working directory named after a set of files (`ptb/`) is
-    /// a copy of that set: its main file, or `file` within it. With `file`, an
+    /// A folder in the working directory named after a set of files (`ptb/`) that
+    /// holds the file asked for is a copy of that set: its main file, or `file` within it. With `file`, an
     /// existing file called `argument` is never the answer (it is not the set's `file`).
     public static func resolve(_ argument: String, file: String? = nil) throws -> String {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
-            if isDirectory.boolValue, let name = file ?? entry(argument).flatMap({ $0.isFolder ? nil : $0.main }) {
-                return "\(argument)/\(name)"
-            }
-            if file == nil { return argument }
-            if entry(argument) == nil, let file {
-                throw DataError.unreadable(path: argument, reason: "it is a file; expected a data set's name or folder, holding \(file)")
+            let set = entry(argument)
+            if isDirectory.boolValue, let name = file ?? set.flatMap({ $0.isFolder ? nil : $0.main }) {
+                // A set's name that is also a folder here without the file (a run's own folder called
+                // `ptb`, say) leaves the set to be found where the catalog keeps it.
+                if set == nil || FileManager.default.fileExists(atPath: "\(argument)/\(name)") { return "\(argument)/\(name)" }
+            } else {
+                if file == nil { return argument }
+                if set == nil, let file {
+                    throw DataError.unreadable(path: argument, reason: "it is a file; expected a data set's name or folder, holding \(file)")
+                }
             }
         }
         let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)

@@ -43,6 +43,13 @@ import Testing
                                  environment: ["RNN_DATA_DIR": dir])
         // the last 270 tokens in 2 streams of 135: 268 predicted (the whole file would be 2698)
         #expect(split.status == 0 && split.stdout.hasPrefix("ptb: ") && split.stdout.contains("over 268 words"), "\(split.stdout)\(split.stderr)")
+        // A folder called ptb without the set's files (a run's own folder) leaves the set to RNN_DATA_DIR.
+        let runs = CLITests.tempDir()
+        try FileManager.default.createDirectory(atPath: "\(runs)/ptb", withIntermediateDirectories: true)
+        let elsewhere = try Self.rnn(in: runs, ["train", "lm", "--data", "ptb", "--hidden", "8", "--steps", "1", "--out", "e.safetensors"],
+                                     environment: ["RNN_DATA_DIR": dir])
+        #expect(elsewhere.status == 0 && elsewhere.stdout.contains("\(dir)/ptb/ptb.train.txt: 2700 training and 270 validation words"),
+                "\(elsewhere.stdout)\(elsewhere.stderr)")
     }
 
     @Test func nameSlashMainFileOfAWordLevelSetMeansWordsAndItsValidationFile() throws {
