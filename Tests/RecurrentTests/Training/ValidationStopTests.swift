@@ -35,10 +35,12 @@ import Testing
             trainer.interactive = false
             var lines: [String] = []
             trainer.log = { lines.append($0) }
-            var passes: [ObjectIdentifier] = []
+            // Each pass is kept (not just its ObjectIdentifier): a freed first pass's address could be
+            // reused by the second, which then looked like the first and was never stopped (seen in CI).
+            var passes: [PassControl] = []
             trainer.stopRequested = {
                 guard let pass = first.passControl else { return false }
-                if passes.last != ObjectIdentifier(pass) { passes.append(ObjectIdentifier(pass)) }
+                if passes.last !== pass { passes.append(pass) }
                 return passes.count == 2 && pass.done >= 2
             }
             var bestAfterStep2: Data? = nil
