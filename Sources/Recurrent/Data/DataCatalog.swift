@@ -103,10 +103,14 @@ public struct DataCatalog: Sendable {
 
     /// The set a `--data` argument names: `NAME`, or `NAME/FILE` with FILE one of its files; nil otherwise.
     public static func entry(named argument: String) -> Entry? {
-        if let e = entry(argument) { return e }
+        entry(argument) ?? setAndFile(argument)?.entry
+    }
+
+    /// `NAME/FILE` as the set and FILE, when FILE is one of its files (`wikitext-2/wiki.test.tokens`).
+    static func setAndFile(_ argument: String) -> (entry: Entry, file: String)? {
         let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2, let e = entry(parts[0]), e.files.contains(where: { $0.name == parts[1] }) else { return nil }
-        return e
+        return (e, parts[1])
     }
 
     /// The validation file of the set `argument` names (ptb, wikitext-2), beside `path`, what
@@ -180,11 +184,9 @@ public struct DataCatalog: Sendable {
                 }
             }
         }
-        let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)
-        if parts.count == 2, let e = entry(parts[0]), e.files.contains(where: { $0.name == parts[1] }) {
-            return try resolve(parts[0], file: parts[1])
-        }
+        if let (set, file) = setAndFile(argument) { return try resolve(set.name, file: file) }
         // NAME/FOLDER picks a folder of a set (`timeseries/JapaneseVowels`).
+        let parts = argument.split(separator: "/", maxSplits: 1).map(String.init)
         if parts.count == 2, let e = entry(parts[0]), e.files.contains(where: { $0.name.hasPrefix(parts[1] + "/") }) {
             return try resolve(parts[0], file: parts[1])
         }
