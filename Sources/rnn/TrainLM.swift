@@ -99,6 +99,9 @@ private func readLanguageModelCorpus(_ c: TrainLM) throws -> (corpus: LanguageMo
     }
     let corpus = LanguageModelCorpus(train: trainText, valid: c.text != nil && validText == nil ? "" : validText,
                                      level: c.textLevel, minimumCount: c.minCount)
+    if let validPath, corpus.valid.count < 2 {
+        throw DataError.tooShortToValidate(path: validPath, tokens: corpus.valid.count)
+    }
     // One training batch needs T inputs and one more target in each of the B streams.
     let needed = ParameterCount.product(c.batchSize, c.sequenceLength.plusOneSaturating) ?? Int.max
     if corpus.train.count < needed {

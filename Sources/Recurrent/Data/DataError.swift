@@ -13,6 +13,8 @@ public enum DataError: RecurrentError, Equatable {
     case invalidUTF8(path: String, byteOffset: Int, line: Int)
     /// Fewer tokens than one training batch needs.
     case tooShort(path: String, tokens: Int, needed: Int)
+    /// A validation file with fewer than the two tokens one prediction needs (an input and its target).
+    case tooShortToValidate(path: String, tokens: Int)
     /// A line that is not what the format expects: what was expected and what was found.
     case malformed(path: String, line: Int, expected: String, found: String)
     /// Text for a model holding a symbol its vocabulary lacks.
@@ -29,6 +31,8 @@ public enum DataError: RecurrentError, Equatable {
             return "\(path):\(line): invalid UTF-8 at byte offset \(offset); expected UTF-8 text (convert with iconv)"
         case let .tooShort(path, tokens, needed):
             return "\(path): has \(tokens) tokens, fewer than the \(needed) one training batch needs; use a longer file or a smaller --seq/--batch"
+        case let .tooShortToValidate(path, tokens):
+            return "\(path): has \(tokens) token\(tokens == 1 ? "" : "s"), fewer than the 2 validation needs (an input and its target); give a longer --valid file"
         case let .malformed(path, line, expected, found):
             return "\(path):\(line): expected \(expected), found \(found)"
         case let .unknownSymbol(text, symbol):

@@ -195,8 +195,21 @@ extension Trainer {
             if let x = a as? [String: Any], let y = b as? [String: Any] {
                 return Set(x.keys).union(y.keys).sorted().flatMap { fields(x[$0], y[$0], path.isEmpty ? $0 : path + "." + $0) }
             }
-            let x = a.map { "\($0)" } ?? "absent", y = b.map { "\($0)" } ?? "absent"
-            return x == y ? [] : ["\(path.isEmpty ? "the configuration" : path) is \(x) in the file, \(y) now"]
+            let x = a.map(json) ?? "absent", y = b.map(json) ?? "absent"
+            return x == y ? [] : ["\(path.isEmpty ? "the configuration" : path) is \(x) in the file, \(y) now\(hint(path, saved: a, asked: b))"]
+        }
+        // As JSON writes it: `true`, not the `1` a Foundation boolean prints as.
+        func json(_ value: Any) -> String {
+            (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        }
+        // A language model saved before tying became the word-level default has no `tied` field.
+        func hint(_ path: String, saved: Any?, asked: Any?) -> String {
+            guard path == "tied" || path.hasSuffix(".tied") else { return "" }
+            let savedTied = saved as? Bool ?? false, askedTied = asked as? Bool ?? false
+            if savedTied == askedTied { return "" }
+            return savedTied ? " (the file's output layer is tied: resume without --no-tie)"
+                             : " (the file's output layer is not tied: resume with --no-tie)"
         }
         let found = fields(object(saved), object(asked), "")
         return found.isEmpty ? "the two configurations differ in their JSON text only" : found.joined(separator: "; ")

@@ -72,6 +72,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/m.safetensors"))
     }
 
+    @Test func aSplitOfAnotherFileOfTheSetAndAOneWordValidationFileAreRefused() throws {
+        let dir = CLITests.tempDir()
+        try Self.ptbFolder(in: dir)
+        let env = ["RNN_DATA_DIR": dir]
+        let train = try CLITests.rnn(["train", "lm", "--data", "ptb", "--hidden", "8", "--steps", "1", "--out", "\(dir)/m.safetensors"],
+                                     environment: env)
+        #expect(train.status == 0, "\(train.stderr)")
+        // WP8: --split valid of the test file named its last 10%, not the validation file.
+        let split = try CLITests.rnn(["evaluate", "--model", "\(dir)/m.safetensors", "--data", "ptb/ptb.test.txt", "--split", "valid"],
+                                     environment: env)
+        #expect(split.status == 64 && split.stdout.isEmpty
+                && split.stderr.contains("--split valid picks a part of ptb's training file, and ptb/ptb.test.txt is another of its files")
+                && split.stderr.contains("--data ptb/ptb.valid.txt without --split"), "\(split.stdout)\(split.stderr)")
+        let test = try CLITests.rnn(["evaluate", "--model", "\(dir)/m.safetensors", "--data", "ptb/ptb.test.txt"], environment: env)
+        #expect(test.status == 0 && test.stdout.contains("over 178 words"), "\(test.stdout)\(test.stderr)")
+        // WP9: a --valid file of one token (an empty line's <eos>) trained with no validation at all.
+        for (file, text, says) in [("one.txt", "\n", "has 1 token, fewer than the 2 validation needs"), ("blank.txt", "  \t ", "has 1 token,"),
+                                   ("empty.txt", "", "the file is empty")] {
+            try text.write(toFile: "\(dir)/\(file)", atomically: true, encoding: .utf8)
+            let r = try CLITests.rnn(["train", "lm", "--data", "ptb", "--valid", "\(dir)/\(file)", "--hidden", "8", "--steps", "1",
+                                      "--out", "\(dir)/v.safetensors"], environment: env)
+            #expect(r.status == 1 && !FileManager.default.fileExists(atPath: "\(dir)/v.safetensors"), "\(r.stdout)\(r.stderr)")
+            #expect(r.stderr.contains("\(dir)/\(file)") && r.stderr.contains(says), "\(r.stderr)")
+        }
+    }
+
     @Test func explainingAWordModelKeepsToMaxTokensOverBlankLines() throws {
         let dir = CLITests.tempDir()
         try Self.ptbFolder(in: dir)

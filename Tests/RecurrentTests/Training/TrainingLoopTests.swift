@@ -183,7 +183,13 @@ import Testing
 
     @Test func aChangedConfigurationIsNamedFieldByField() {
         #expect(Trainer.difference(saved: #"{"a":1,"b":{"c":2,"d":3}}"#, asked: #"{"a":1,"b":{"c":2,"d":4},"e":"x"}"#)
-                == "b.d is 3 in the file, 4 now; e is absent in the file, x now")
+                == #"b.d is 3 in the file, 4 now; e is absent in the file, "x" now"#)
+        // Booleans as JSON writes them, and the way back for a model saved before tying became the default.
+        #expect(Trainer.difference(saved: #"{"f":false}"#, asked: #"{"f":true}"#) == "f is false in the file, true now")
+        #expect(Trainer.difference(saved: #"{"h":8}"#, asked: #"{"h":8,"tied":true}"#)
+                == "tied is absent in the file, true now (the file's output layer is not tied: resume with --no-tie)")
+        #expect(Trainer.difference(saved: #"{"tied":true}"#, asked: #"{}"#)
+                == "tied is true in the file, absent now (the file's output layer is tied: resume without --no-tie)")
         #expect(Trainer.difference(saved: #"{"a":1}"#, asked: #"{ "a": 1 }"#) == "the two configurations differ in their JSON text only")
         #expect(!Trainer.difference(saved: "not json", asked: #"{"a":1}"#).contains("not json"))
     }
