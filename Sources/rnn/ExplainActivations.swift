@@ -48,10 +48,8 @@ struct ExplainActivations: ParsableCommand {
             case LanguageModel.kind:
                 let lm = try LanguageModel(checkpoint: checkpoint)
                 let tokens = lm.config.level.tokens(content)
-                let kept = lm.config.level == .char ? String(String.UnicodeScalarView(content.unicodeScalars.prefix(maxTokens)))
-                    : Self.firstWords(content, maxTokens)
                 if tokens.count > maxTokens { print("using the first \(maxTokens) of \(tokens.count) tokens (--max-tokens)") }
-                recording = ActivationRecording(lm, text: kept)
+                recording = ActivationRecording(lm, tokens: Array(tokens.prefix(maxTokens)))
                 let c = lm.config
                 describe = "\(modelFile.path): \(c.level)-level language model, \(c.layers) x \(c.cell) \(c.hiddenSize), vocabulary \(c.vocabularySize)"
             case SequenceClassifier.kind:
@@ -93,23 +91,5 @@ struct ExplainActivations: ParsableCommand {
             try HTMLPage.write(page.page.html, to: out)
             print("wrote \(out): \(recording.tokens.count) tokens, \(recording.passes.count) layer(s)")
         }
-    }
-
-    /// The start of `text` that holds about its first `n` word-level tokens: words, and the
-    /// `<eos>` every line ends with, an empty one too (a line cut short still ends in one).
-    static func firstWords(_ text: String, _ n: Int) -> String {
-        var count = 0, inWord = false
-        for i in text.indices {
-            if TextLevel.endsLine(text[i]) {  // the line's <eos>
-                count += 1
-                if count >= n { return String(count > n ? text[..<i] : text[...i]) }
-                inWord = false
-                continue
-            }
-            let space = text[i].isWhitespace
-            if !space && !inWord { count += 1; if count > n { return String(text[..<i]) } }
-            inWord = !space
-        }
-        return text
     }
 }

@@ -50,7 +50,7 @@ extension TrainClassify {
         let task = ClassificationTask(model: classifier, train: try classifier.encode(labeled: trainCases),
                                       valid: try validCases.map { try classifier.encode(labeled: $0) }, batch: batch ?? NumericDefaults.batch)
         let lengths = trainCases.map(\.length)
-        try trainTask(task, training: training, defaultSelect: .accuracy,
+        try trainTask(task, training: training, defaultSelect: .accuracy, selectable: [.loss, .accuracy, .macroF1],
                       inputs: ["--data": folder?.train ?? path, "--valid": try valid.map { try DataCatalog.resolve($0) }], describe: """
             data: \(trainSet.path): \(trainCases.count) training and \(validCases?.count ?? 0) validation sequences, \(trainSet.channels) channels, length \(lengths.min() ?? 0)-\(lengths.max() ?? 0), \(labels.count) labels
             model: \(config.layers) x \(config.bidirectional ? "bidirectional " : "")\(config.cell) \(config.hiddenSize), \(config.pooling) pooling, patch \(config.patch), missing values: \(missing), dropout \(config.dropout), input dropout \(inputDropout), input noise \(inputNoise), \(classifier.parameterCount) parameters

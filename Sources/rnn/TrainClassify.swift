@@ -128,7 +128,7 @@ struct TrainClassify: ParsableCommand {
         }
         let task = ClassificationTask(model: classifier, train: try classifier.encode(trainExamples),
                                       valid: try validExamples.map { try classifier.encode($0) }, batch: batch ?? 64)
-        try trainTask(task, training: training, defaultSelect: .accuracy,
+        try trainTask(task, training: training, defaultSelect: .accuracy, selectable: [.loss, .accuracy, .macroF1],
                       inputs: ["--data": path, "--valid": validPath, "--embeddings": embeddings],
                       describe: """
             data: \(path): \(trainExamples.count) training and \(validExamples?.count ?? 0) validation examples, \(labels.count) labels, vocabulary \(vocabulary.count)\(subwords.map { " (subword pieces of \($0.merges.count) byte-pair merges)" } ?? "")

@@ -90,7 +90,8 @@ struct TrainTag: ParsableCommand {
         let validPair = try validSentences.map { ($0.map(\.words), try tagger.encodeTags($0, path: validPath ?? path)) }
         let task = TaggingTask(model: tagger, train: (train.map(\.words), try tagger.encodeTags(train, path: path)),
                                valid: validPair, batch: batch)
-        try trainTask(task, training: training, defaultSelect: .accuracy, inputs: ["--data": path, "--valid": validPath], describe: """
+        try trainTask(task, training: training, defaultSelect: .accuracy, selectable: [.loss, .accuracy],
+                      inputs: ["--data": path, "--valid": validPath], describe: """
             data: \(path): \(train.count) training sentences (\(train.reduce(0) { $0 + $1.words.count }) words), \(validSentences?.count ?? 0) validation; \(tags.count) tags; \(words.count) words, \(chars.count) characters
             model: word embedding \(config.wordEmbeddingSize) + char BiLSTM \(charHidden) -> \(config.layers) x bidirectional \(config.cell) \(config.hiddenSize), dropout \(config.dropout), \(tagger.parameterCount) parameters
             """, communicator: communicator)

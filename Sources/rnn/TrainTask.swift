@@ -8,8 +8,12 @@ import Recurrent
 /// status 130 after an interruption (the checkpoint is written first).
 @discardableResult
 func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSelect: SelectMetric = .loss,
+               selectable: [SelectMetric] = [.loss],
                defaults: TrainingDefaults = TrainingDefaults(), inputs: [String: String?] = [:],
                describe: String, communicator: Communicator? = nil, configure: (Trainer) -> Void = { _ in }) throws -> TrainingReport {
+    if let select = training.select, !selectable.contains(select) {
+        throw ValidationError("--select \(select.rawValue) is not measured by this task's validation; choose from: \(selectable.map(\.rawValue).joined(separator: ", "))")
+    }
     var inputs = inputs.compactMapValues { $0 }
     if let model = training.initFrom { inputs["--init-from"] = model }
     var options = try training.options(batchesPerEpoch: task.batchesPerEpoch, defaultSelect: defaultSelect,
@@ -23,8 +27,13 @@ func trainTask(_ task: any TrainingTask, training: TrainingArguments, defaultSel
         return trainer
     }
     configure(trainer)
-    let plot = try training.plot.map {
-        try LivePlot(metrics: training.metrics ?? "", page: $0, inputs: [("--metrics", training.metrics ?? ""), ("--out", training.out)])
+    let plot = try training.plot.map { page in
+        // The page is one more output: never an input of the run, nor its checkpoint, resume file or metrics.
+        let outputs = [("the checkpoint", options.output), ("the resume file", TrainingOptions.resumePath(for: options.output))]
+            + (training.metrics.map { [("the metrics", $0)] } ?? []) + [("the page", page)]
+        try OutputFile.requireDistinct(outputs)
+        return try LivePlot(metrics: training.metrics ?? "", page: page,
+                            inputs: [("--metrics", training.metrics ?? ""), ("--out", training.out)] + inputs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
     if let plot { trainer.afterMetrics = { plot.draw() } }
     let resumePath = TrainingOptions.resumePath(for: options.output)

@@ -132,7 +132,8 @@ struct TrainTranslate: ParsableCommand {
             if scheduledSampling > 0 { task.scheduledSampling = ScheduledSampling(probability: scheduledSampling, rampEpochs: samplingRamp) }
             let sampling = scheduledSampling > 0 ? String(format: "; scheduled sampling up to %.2f over %g epochs", scheduledSampling, samplingRamp) : ""
             let inputs = ["--source": paths.train.0, "--target": paths.train.1, "--valid-source": paths.valid?.0, "--valid-target": paths.valid?.1]
-            let report = try trainTask(task, training: training, defaultSelect: valid == nil ? .loss : .bleu, inputs: inputs, describe: """
+            let report = try trainTask(task, training: training, defaultSelect: valid == nil ? .loss : .bleu, selectable: [.loss, .bleu],
+                                       inputs: inputs, describe: """
                 data: \(paths.train.0) -> \(paths.train.1): \(train.pairs.count) training pairs, \(valid?.pairs.count ?? 0) validation; vocabulary \(source.count) source, \(target.count) target \(subwords.map { "subword pieces (\($0.merges.count) byte-pair merges)" } ?? "words") (min count \(minCount))
                 model: embedding \(config.embeddingSize) -> \(layers) x bidirectional \(config.cell) \(config.encoderHiddenSize) -> \(attention) attention -> \(layers) x \(config.cell) \(hidden)\(inputFeeding ? " with input feeding" : ""), dropout \(config.dropout), \(seq2seq.parameterCount) parameters\(sampling)
                 """)

@@ -50,6 +50,14 @@ func canonicalJSON<T: Encodable>(_ value: T) -> String {
     }
 }
 
+/// Reads what ``canonicalJSON(_:)`` wrote, its non-finite numbers included
+/// (a validation loss of inf, a best score of -inf).
+func decodeCanonicalJSON<T: Decodable>(_ type: T.Type, from json: String) throws -> T {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try decoder.decode(type, from: Data(json.utf8))
+}
+
 /// A model checkpoint: tensors under PyTorch `state_dict` names in a
 /// safetensors file, and in `__metadata__` the model `kind`, its `config`
 /// (JSON) and `vocabulary` (JSON list of tokens), plus free-form entries.

@@ -17,6 +17,9 @@ public struct ActivationRecording: Sendable {
     /// probability, and per token how much that probability drops when the
     /// token is removed (nil for tokens removed from the model's input).
     public let lines: [LinePrediction]
+    /// Whether the tokens are words, shown with spaces between them (a language
+    /// model's level; for a classifier, nil: read from the tokens).
+    public let wordLevel: Bool?
 
     /// A classifier's prediction for one line of the text, and the tokens that moved it.
     public struct LinePrediction: Sendable {
@@ -32,7 +35,11 @@ public struct ActivationRecording: Sendable {
 
     /// Runs a language model over `text` as one stream (its tokens split as the model was trained).
     public init(_ model: LanguageModel, text: String) {
-        let tokens = model.config.level.tokens(text)
+        self.init(model, tokens: model.config.level.tokens(text))
+    }
+
+    /// Runs a language model over `tokens` (as the model's level splits text) as one stream.
+    public init(_ model: LanguageModel, tokens: [String]) {
         var known: [Bool] = [], step: [Int?] = [], ids: [Int] = []
         for token in tokens {
             let id = model.vocabulary.id(token)
@@ -55,6 +62,7 @@ public struct ActivationRecording: Sendable {
             passes = model.rnn.activations(r.trace)
         }
         lines = []
+        wordLevel = model.config.level == .word
     }
 
     /// Runs a classifier over each non-empty line of `text` separately, and
@@ -100,6 +108,7 @@ public struct ActivationRecording: Sendable {
         self.step = step
         self.passes = perLine.isEmpty ? [] : PassActivations.concatenated(perLine)
         self.lines = lines
+        wordLevel = nil
     }
 
     static func softmax(_ logits: Tensor, row b: Int) -> [Double] {

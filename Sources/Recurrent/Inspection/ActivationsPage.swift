@@ -130,7 +130,7 @@ public struct ActivationsPage {
     public var page: HTMLPage {
         let r = recording
         let directions = (r.passes.map(\.direction).max() ?? 0) + 1
-        let wordLevel = r.tokens.contains { $0.count > 1 && $0 != Vocabulary.endOfSentence }
+        let wordLevel = r.wordLevel ?? r.tokens.contains { $0.count > 1 && $0 != Vocabulary.endOfSentence }
         var page = HTMLPage(title: "Inside the network: activations")
         let unknown = r.known.filter { !$0 }.count, skipped = r.step.filter { $0 == nil }.count
         var meta = "\(escapeXML(modelDescription))<br>\(escapeXML(textDescription)): \(r.tokens.count) tokens, \(r.stepCount) model steps"

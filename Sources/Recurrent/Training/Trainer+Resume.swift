@@ -25,7 +25,7 @@ extension Trainer {
             throw refuse("it has no training state; is it a .resume.safetensors file?")
         }
         let saved: TrainingProgress
-        do { saved = try JSONDecoder().decode(TrainingProgress.self, from: Data(json.utf8)) } catch {
+        do { saved = try decodeCanonicalJSON(TrainingProgress.self, from: json) } catch {
             throw refuse("its training state cannot be read (\(Self.decodingProblem(error)))")
         }
         let savedWorld = Int(ck.metadata["world_size"] ?? "1") ?? 0, world = distributed?.size ?? 1
@@ -82,7 +82,7 @@ extension Trainer {
     private func checkOptimizer(_ json: String?, step: Int, notes: inout [String], _ refuse: (String) -> TrainingError) throws -> Bool {
         guard let json else { return false }
         let saved: OptimizerConfig
-        do { saved = try JSONDecoder().decode(OptimizerConfig.self, from: Data(json.utf8)) } catch {
+        do { saved = try decodeCanonicalJSON(OptimizerConfig.self, from: json) } catch {
             throw refuse("its optimizer settings cannot be read (\(Self.decodingProblem(error)))")
         }
         let now = options.optimizer
@@ -128,7 +128,7 @@ extension Trainer {
         let now = RecordedOptions(options, batchesPerEpoch: task.batchesPerEpoch)
         var saved: RecordedOptions? = nil
         if let json {
-            do { saved = try JSONDecoder().decode(RecordedOptions.self, from: Data(json.utf8)) } catch {
+            do { saved = try decodeCanonicalJSON(RecordedOptions.self, from: json) } catch {
                 throw refuse("its training options cannot be read (\(Self.decodingProblem(error)))")
             }
         }

@@ -226,16 +226,19 @@ public final class Trainer {
 
     /// Updates the best loss and score and the count of validations without
     /// improvement; returns whether `v` is the best by the selected measure.
+    /// A figure that is missing (an abandoned pass) or not finite (a diverged
+    /// model) is never the best, so it can neither freeze the best nor be stored.
     private func recordBest(_ v: (loss: Double, metrics: [String: Double])) -> Bool {
         let improved: Bool
+        let lossImproved = v.loss.isFinite && (progress.bestLoss.map { v.loss < $0 } ?? true)
         if let metric = options.selectMetric {
-            let score = v.metrics[metric] ?? -.infinity
-            improved = progress.bestScore.map { score > $0 } ?? true
+            let score = v.metrics[metric] ?? .nan
+            improved = score.isFinite && (progress.bestScore.map { score > $0 } ?? true)
             if improved { progress.bestScore = score }
         } else {
-            improved = progress.bestLoss.map { v.loss < $0 } ?? true
+            improved = lossImproved
         }
-        if progress.bestLoss.map({ v.loss < $0 }) ?? true { progress.bestLoss = v.loss }
+        if lossImproved { progress.bestLoss = v.loss }
         progress.validationsWithoutImprovement = improved ? 0 : progress.validationsWithoutImprovement + 1
         return improved
     }

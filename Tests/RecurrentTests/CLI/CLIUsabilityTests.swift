@@ -331,6 +331,11 @@ import Testing
                          "describe a model of", command: "train lm")
         Self.expectUsage(try CLITests.rnn(["train", "lm", "--text", "ab", "--schedule", "cosine:1", "--minutes", "1", "--out", "\(w.dir)/c.safetensors"]),
                          "--schedule cosine needs --steps or --epochs", command: "train lm")
+        // A figure the task's validation does not measure (before: the first validation's model was kept all run).
+        Self.expectUsage(try CLITests.rnn(["train", "lm", "--text", String(repeating: "ab", count: 200), "--select", "accuracy", "--steps", "1",
+                                           "--seq", "4", "--batch", "2", "--out", "\(w.dir)/s.safetensors"]),
+                         "--select accuracy is not measured by this task's validation; choose from: loss", command: "train lm")
+        #expect(!FileManager.default.fileExists(atPath: "\(w.dir)/s.safetensors"))
     }
 
     /// The help says what the code does: the embedding defaults, what --out keeps, what evaluate measures.

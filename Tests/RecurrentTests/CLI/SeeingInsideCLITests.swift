@@ -78,7 +78,7 @@ import Testing
         try InsideTests.plantedModel().save(to: "\(dir)/lm.safetensors")
         try "xyz".write(toFile: "\(dir)/unknown.txt", atomically: true, encoding: .utf8)
         try fm.linkItem(atPath: "\(dir)/unknown.txt", toPath: "\(dir)/link.html")      // a hard link to the text
-        let cases: [([String], Int32, String)] = [
+        var cases: [([String], Int32, String)] = [
             (["plot", "\(dir)/broken.jsonl", "--out", "\(dir)/p.html"], 1,
              "broken.jsonl:1: expected JSON objects of numbers, one per line, as `rnn train --metrics` writes them, found not valid JSON"),   // S2
             (["explain", "activations", "--model", "\(dir)/tagger.safetensors", "--text", "\(dir)/unknown.txt", "--out", "\(dir)/p.html"], 1,
@@ -107,6 +107,15 @@ import Testing
             (["explain", "activations", "--model", "\(dir)/lm.safetensors", "--text", "\(dir)/unknown.txt", "--max-tokens", "0", "--out", "\(dir)/p.html"], 64,
              "--max-tokens must lie in 1...5000, got 0"),                                                                                            // S9
         ]
+        // S12: the page is never an input of the run, nor its resume file (before: both were replaced by the page).
+        let userPage = "<!DOCTYPE html><p>the user's own page, read as training text</p>"
+        try userPage.write(toFile: "\(dir)/own.html", atomically: true, encoding: .utf8)
+        let trainLM = ["train", "lm", "--seq", "2", "--batch", "1", "--steps", "1", "--metrics", "\(dir)/m.jsonl", "--out", "\(dir)/m.safetensors"]
+        cases += [
+            (trainLM + ["--data", "\(dir)/own.html", "--plot", "\(dir)/own.html"], 1, "own.html: cannot write the page here: it is this command's --data"),
+            (trainLM + ["--text", "hello", "--plot", "\(dir)/m.resume.safetensors"], 1,
+             "m.resume.safetensors: cannot write the page here: it is also the resume file; give them different paths"),
+        ]
         for (args, status, phrase) in cases {
             let r = try CLITests.rnn(args)
             #expect(r.status == status, "\(args): exit \(r.status), expected \(status); \(r.stderr)")
@@ -115,6 +124,8 @@ import Testing
         }
         #expect(!fm.fileExists(atPath: "\(dir)/m.safetensors"), "training with a bad --plot did not start")
         #expect(try String(contentsOfFile: "\(dir)/unknown.txt", encoding: .utf8) == "xyz", "the user's text is untouched")
+        #expect(try String(contentsOfFile: "\(dir)/own.html", encoding: .utf8) == userPage, "the training text is untouched")
+        #expect(!fm.fileExists(atPath: "\(dir)/m.resume.safetensors"))
         #expect(try String(contentsOfFile: "\(dir)/ok.jsonl", encoding: .utf8) == #"{"step":1,"loss":2}"#, "the metrics file is untouched")
     }
 }

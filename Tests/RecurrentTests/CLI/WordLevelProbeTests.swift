@@ -109,6 +109,11 @@ import Testing
         let r = try CLITests.rnn(["explain", "activations", "--model", "\(dir)/m.safetensors", "--text", "\(dir)/blank.txt",
                                   "--out", "\(dir)/a.html", "--max-tokens", "10"], timeout: 60)
         #expect(r.status == 0 && r.stdout.contains("using the first 10 of 20003 tokens") && r.stdout.contains(": 10 tokens"), "\(r.stdout)\(r.stderr)")
+        // Words parted by U+001F (as the tokenizer parts them) count one by one too (before: one word, the whole line recorded).
+        try (Array(repeating: "w1", count: 5000).joined(separator: "\u{1F}") + "\n").write(toFile: "\(dir)/unit.txt", atomically: true, encoding: .utf8)
+        let u = try CLITests.rnn(["explain", "activations", "--model", "\(dir)/m.safetensors", "--text", "\(dir)/unit.txt",
+                                  "--out", "\(dir)/u.html", "--max-tokens", "10"], timeout: 60)
+        #expect(u.status == 0 && u.stdout.contains("using the first 10 of 5001 tokens") && u.stdout.contains(": 10 tokens"), "\(u.stdout)\(u.stderr)")
     }
 
     @Test func aWordLevelPrimeIsContinuedNotEnded() throws {

@@ -151,6 +151,12 @@ import Testing
         #expect(c.known == [true, true, false, true] && c.step == [0, 1, nil, 2] && c.stepCount == 3)
         let html = ActivationsPage(recording: w, modelDescription: "m", textDescription: "t").page.html
         #expect(html.contains("1 token(s) outside the model's vocabulary</b>, marked with a black box (read as &lt;unk&gt;)"))
+        // Words of one letter are still words: shown with spaces between them (before: "ab" from "a b").
+        let letters = Vocabulary(tokens: [Vocabulary.unknown, Vocabulary.endOfSentence, "a", "b"])
+        let one = LanguageModelConfig(level: .word, cell: .gru, vocabularySize: 4, embeddingSize: 3, hiddenSize: 4, layers: 1, dropout: 0)
+        let ab = ActivationRecording(LanguageModel(config: one, vocabulary: letters, rng: &rng), tokens: ["a", "b"])
+        #expect(ab.tokens == ["a", "b"] && ab.wordLevel == true)
+        #expect(ActivationsPage(recording: ab, modelDescription: "m", textDescription: "t").page.html.contains(#"["a ","b "]"#))
     }
 
     @Test func textPropertiesMarkQuotesBracketsAndColumns() {

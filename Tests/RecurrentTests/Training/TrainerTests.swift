@@ -72,6 +72,23 @@ import Testing
         #expect(resume.metadata["training_state"]?.contains("\"step\":5") == true)
     }
 
+    @Test func aSelectedFigureTheTaskDoesNotReportIsNeverTheBestAndTheRunResumes() throws {
+        // A language model reports no accuracy: no validation may become "the best" by it (before: the first did,
+        // every later one lost to -inf, and the -inf written to the resume file made it unreadable).
+        let dir = Self.tempDir()
+        var o = Self.options(dir, steps: 10, validateEvery: 5)
+        o.selectMetric = "accuracy"
+        let report = try Self.quiet(Trainer(task: Self.makeTask(), options: o)).run()
+        #expect(report.progress.bestScore == nil && report.progress.bestLoss.map { $0.isFinite } == true)
+        var resumed = Self.options(dir, steps: 12, validateEvery: 5)
+        resumed.selectMetric = "accuracy"
+        let again = Self.quiet(try Trainer(task: Self.makeTask(seed: 9), options: resumed))
+        try again.resume(from: TrainingOptions.resumePath(for: dir + "/model.safetensors"))
+        #expect(again.progress.step == 10)
+        // Non-finite figures written by the checkpoint encoder read back as they were.
+        #expect(try decodeCanonicalJSON([Double].self, from: canonicalJSON([-Double.infinity, .infinity, 1.5])) == [-.infinity, .infinity, 1.5])
+    }
+
     @Test func skipNonFiniteCountsAndContinues() throws {
         let dir = Self.tempDir()
         let task = PoisonedTask(Self.makeTask(), poisonAtStep: 3, once: true)
