@@ -30,6 +30,14 @@ extension RNN {
         }
 
         func run() throws {
+            // The demo replaces what an earlier demo wrote at --out, never another run's checkpoints.
+            for path in [out, TrainingOptions.resumePath(for: out)] {
+                guard let metadata = OutputFile.checkpointMetadata(path), metadata["kind"] is String else { continue }
+                let made = metadata["command_line"] as? String
+                if made?.hasPrefix("rnn demo") != true {
+                    throw UsageError(description: "\(path) holds a model that `rnn demo` did not make (\(made ?? "its command line is not recorded")); give the demo another --out, or delete the file")
+                }
+            }
             let train = try TrainLM.parse([
                 "--data", "tinyshakespeare", "--cell", "lstm", "--layers", "\(layers)", "--hidden", "\(hidden)",
                 "--embedding", "64", "--seq", "64", "--batch", "32", "--optimizer", "adam", "--lr", "2e-3",

@@ -73,7 +73,7 @@ extension RNN {
                 // wikitext-2 and ptb ship their split as files (as training found them); elsewhere training cut the text itself.
                 let mainPath = try DataCatalog.resolve(data)
                 let validationFile = split == .all ? nil : DataCatalog.validationFile(of: data, resolvedAs: mainPath)
-                if split != .all, validationFile == nil, let set = DataCatalog.entry(named: data), data.hasPrefix(set.name + "/"), let setValidation = set.validation {
+                if split != .all, validationFile == nil, let set = DataCatalog.entry(named: data), data != set.name, let setValidation = set.validation {
                     throw UsageError(description: "--split \(split.rawValue) picks a part of \(set.name)'s training file, and \(data) is another of its files; give --data \(set.name) --split \(split.rawValue), or --data \(set.name)/\(setValidation) without --split")
                 }
                 let splitByFile = validationFile != nil

@@ -101,9 +101,18 @@ public struct DataCatalog: Sendable {
     /// The set called `name`, or nil.
     public static func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 
-    /// The set a `--data` argument names: `NAME`, or `NAME/FILE` with FILE one of its files; nil otherwise.
+    /// The set a `--data` argument names: `NAME`, `NAME/FILE` with FILE one of its files, or
+    /// any path to such a file in a folder called NAME (`./ptb/ptb.train.txt`, `/data/ptb/ptb.test.txt`); nil otherwise.
     public static func entry(named argument: String) -> Entry? {
-        entry(argument) ?? setAndFile(argument)?.entry
+        entry(argument) ?? setAndFile(argument)?.entry ?? setOfFile(atPath: argument)
+    }
+
+    /// The set whose folder (by name) holds the file at `path`, when the file's name is one of the set's.
+    static func setOfFile(atPath path: String) -> Entry? {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        guard let e = entry(url.deletingLastPathComponent().lastPathComponent),
+              e.files.contains(where: { $0.name == url.lastPathComponent }) else { return nil }
+        return e
     }
 
     /// `NAME/FILE` as the set and FILE, when FILE is one of its files (`wikitext-2/wiki.test.tokens`).
@@ -116,8 +125,9 @@ public struct DataCatalog: Sendable {
     /// The validation file of the set `argument` names (ptb, wikitext-2), beside `path`, what
     /// `argument` resolved to, when that is the set's main file; nil for any other file.
     public static func validationFile(of argument: String, resolvedAs path: String) -> String? {
-        guard let set = entry(named: argument), let file = set.validation, path.hasSuffix("/" + set.main) else { return nil }
-        return String(path.dropLast(set.main.count)) + file
+        guard let set = entry(named: argument), let file = set.validation, path == set.main || path.hasSuffix("/" + set.main) else { return nil }
+        let validation = String(path.dropLast(set.main.count)) + file
+        return FileManager.default.fileExists(atPath: validation) ? validation : nil
     }
 
     /// `$RNN_DATA_DIR`, when set.

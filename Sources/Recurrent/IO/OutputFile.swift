@@ -119,16 +119,19 @@ package enum OutputFile {
     static func folder(of path: String) -> String { URL(fileURLWithPath: path).deletingLastPathComponent().path }
 
     /// Whether the file starts with a safetensors header whose metadata has a `kind`.
-    static func holdsCheckpoint(_ path: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+    static func holdsCheckpoint(_ path: String) -> Bool { checkpointMetadata(path)?["kind"] is String }
+
+    /// The `__metadata__` of the safetensors file at `path`, read from its header
+    /// alone; nil when it is not such a file.
+    package static func checkpointMetadata(_ path: String) -> [String: Any]? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? h.close() }
-        guard let lengthBytes = try? h.read(upToCount: 8), lengthBytes.count == 8 else { return false }
+        guard let lengthBytes = try? h.read(upToCount: 8), lengthBytes.count == 8 else { return nil }
         var length: UInt64 = 0
         for (i, byte) in lengthBytes.enumerated() { length |= UInt64(byte) << (8 * UInt64(i)) }
         guard length <= 100_000_000, let header = try? h.read(upToCount: Int(length)), header.count == Int(length),
-              let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any],
-              let metadata = json["__metadata__"] as? [String: Any] else { return false }
-        return metadata["kind"] is String
+              let json = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else { return nil }
+        return json["__metadata__"] as? [String: Any]
     }
 
     /// Whether the file's first line is a JSON object.

@@ -322,6 +322,19 @@ import Testing
         Self.expectUsage(try CLITests.rnn(args), phrase, command: command)
     }
 
+    @Test func theDemoNeverReplacesAnotherRunsCheckpoint() throws {
+        let dir = CLITests.tempDir()
+        let train = try CLITests.rnn(["train", "lm", "--text", String(repeating: "ab", count: 200), "--steps", "2", "--seq", "4", "--batch", "2",
+                                      "--hidden", "4", "--out", "\(dir)/run.safetensors"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/run.safetensors"))
+        // Before: the demo passed --force to training and replaced the model and its resume file.
+        let r = try CLITests.rnn(["demo", "--minutes", "0.01", "--out", "\(dir)/run.safetensors"], environment: ["RNN_DATA_DIR": dir])
+        #expect(r.status == 64 && r.stderr.contains("run.safetensors holds a model that `rnn demo` did not make (rnn train lm --text")
+                && r.stderr.contains("give the demo another --out, or delete the file"), "\(r.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/run.safetensors")) == before)
+    }
+
     @Test func usageErrorsFoundWhileRunningShowTheFailingSubcommandsUsage() throws {
         let w = try Self.shared.get()
         Self.expectUsage(try CLITests.rnn(["evaluate", "--model", w.classifier]), "give --data FILE", command: "evaluate")

@@ -60,6 +60,15 @@ import Testing
                                  environment: ["RNN_DATA_DIR": dir])
         #expect(r.status == 0 && r.stdout.contains("ptb/ptb.train.txt: 2700 training and 270 validation words")
                 && r.stdout.contains("batch 20 x 35"), "\(r.stdout)\(r.stderr)")
+        // WP13: any path to the file in a folder called ptb is the set too (before: character level, its last 10% held out).
+        for (n, data) in ["./ptb/ptb.train.txt", "\(dir)/ptb/../ptb/ptb.train.txt"].enumerated() {
+            let other = try Self.rnn(in: dir, ["train", "lm", "--data", data, "--hidden", "8", "--steps", "1", "--out", "o\(n).safetensors"],
+                                     environment: [:])
+            #expect(other.status == 0 && other.stdout.contains("2700 training and 270 validation words")
+                    && other.stdout.contains("batch 20 x 35"), "\(data): \(other.stdout)\(other.stderr)")
+        }
+        let test = try Self.rnn(in: dir, ["evaluate", "--model", "o0.safetensors", "--data", "./ptb/ptb.test.txt", "--split", "valid"], environment: [:])
+        #expect(test.status == 64 && test.stderr.contains("is another of its files"), "\(test.stderr)")
     }
 
     @Test func aPartlyPresentSetSaysWhichFilesAreMissing() throws {
