@@ -76,8 +76,17 @@ extension RNN {
                 if split != .all, validationFile == nil, let set = DataCatalog.entry(named: data), data != set.name, let setValidation = set.validation {
                     throw UsageError(description: "--split \(split.rawValue) picks a part of \(set.name)'s training file, and \(data) is another of its files; give --data \(set.name) --split \(split.rawValue), or --data \(set.name)/\(setValidation) without --split")
                 }
+                // A model validated on its own --valid file trained on all of --data: no part of it was held out.
+                if split != .all, validationFile == nil, checkpoint.kind == LanguageModel.kind,
+                   let json = checkpoint.metadata["data"], let recorded = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String],
+                   let valid = recorded["--valid"] {
+                    throw UsageError(description: "--split \(split.rawValue) picks a part of the text training held out, but \(modelFile.path) was validated on its own file (--valid \(valid)) and trained on all of its --data; give --data \(valid) without --split")
+                }
                 let splitByFile = validationFile != nil
                 let path = split == .valid ? validationFile ?? mainPath : mainPath
+                if heldOut != nil, ![SequenceClassifier.kind, ConditionalGenerator.kind].contains(checkpoint.kind) {
+                    throw UsageError(description: "--held-out is the fraction a classifier or generator held out; \(modelFile.path) holds a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))\(checkpoint.kind == LanguageModel.kind ? " (its --split valid is the last 10% of --data)" : "")")
+                }
                 if split != .all, ![SequenceClassifier.kind, ConditionalGenerator.kind, LanguageModel.kind].contains(checkpoint.kind) {
                     throw UsageError(description: "--split is for language models, classifiers and generators; \(modelFile.path) holds a \(checkpoint.kind.replacingOccurrences(of: "_", with: " "))")
                 }

@@ -53,6 +53,7 @@ extension RNN {
             if let k = topK { try Check.count(k, "--top-k", in: 1...Int.max) }
             try Check.settings(try precision.validate())
             if let beam { try Check.count(beam, "--beam", in: 1...1000) }
+            if argmax && topK != nil { throw ValidationError("--argmax takes the most likely token; it does not combine with --top-k") }
             if beam != nil && (argmax || topK != nil) { throw ValidationError("--beam searches; it does not combine with --argmax or --top-k") }
             if condition != nil && features != nil { throw ValidationError("give --condition or --features, not both") }
             try Check.count(row, "--row", in: 0...Int.max)

@@ -43,6 +43,7 @@ struct TrainLM: ParsableCommand {
         if let seq { try Check.count(seq, "--seq", in: 1...Int.max) }
         if let batch { try Check.count(batch, "--batch", in: 1...Int.max) }
         try Check.count(minCount, "--min-count", in: 1...Int.max)
+        if minCount != 1 && textLevel == .char { throw ValidationError("--min-count makes rare words <unk> at word level; at character level every character is kept") }
     }
 
     func run() throws {

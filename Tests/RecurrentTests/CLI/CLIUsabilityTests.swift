@@ -313,6 +313,8 @@ import Testing
         (["predict", "--model", "m", "--top", "0"], "--top must be at least 1, got 0", "predict"),
         (["sample", "--model", "m", "--length=-1"], "--length must be at least 0, got -1", "sample"),
         (["sample", "--model", "m", "--top-k", "0"], "--top-k must be at least 1", "sample"),
+        (["sample", "--model", "m", "--argmax", "--top-k", "3"], "--argmax takes the most likely token; it does not combine with --top-k", "sample"),
+        (["train", "lm", "--text", "abc", "--steps", "1", "--min-count", "2", "--out", "o"], "--min-count makes rare words <unk> at word level", "train lm"),
         (["translate", "--model", "m", "--max-ratio", "nan"], "--max-ratio must be positive", "translate"),
         (["bench", "--seconds", "1e300"], "--seconds must be positive and at most 3600.0", "bench"),
         (["info", "--threads", "100000"], "--threads must be at least 1 and at most 1024", "info"),
@@ -344,6 +346,8 @@ import Testing
                          "describe a model of", command: "train lm")
         Self.expectUsage(try CLITests.rnn(["train", "lm", "--text", "ab", "--schedule", "cosine:1", "--minutes", "1", "--out", "\(w.dir)/c.safetensors"]),
                          "--schedule cosine needs --steps or --epochs", command: "train lm")
+        Self.expectUsage(try CLITests.rnn(["evaluate", "--model", w.tagger, "--data", w.tagger, "--held-out", "0.2"]),
+                         "--held-out is the fraction a classifier or generator held out", command: "evaluate")
         // A figure the task's validation does not measure (before: the first validation's model was kept all run).
         Self.expectUsage(try CLITests.rnn(["train", "lm", "--text", String(repeating: "ab", count: 200), "--select", "accuracy", "--steps", "1",
                                            "--seq", "4", "--batch", "2", "--out", "\(w.dir)/s.safetensors"]),

@@ -96,6 +96,17 @@ import Testing
                 && split.stderr.contains("--data ptb/ptb.valid.txt without --split"), "\(split.stdout)\(split.stderr)")
         let test = try CLITests.rnn(["evaluate", "--model", "\(dir)/m.safetensors", "--data", "ptb/ptb.test.txt"], environment: env)
         #expect(test.status == 0 && test.stdout.contains("over 178 words"), "\(test.stdout)\(test.stderr)")
+        // WP14: a model trained with its own --valid file held nothing out of --data: --split of --data is refused.
+        try "w1 w2 w3\nw2 w1\n".write(toFile: "\(dir)/v.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: "\(dir)/ptb/ptb.train.txt", toPath: "\(dir)/book.txt")
+        let own = try CLITests.rnn(["train", "lm", "--data", "\(dir)/book.txt", "--valid", "\(dir)/v.txt", "--level", "word", "--hidden", "8",
+                                    "--steps", "1", "--out", "\(dir)/own.safetensors"])
+        #expect(own.status == 0, "\(own.stderr)")
+        for part in ["valid", "train"] {
+            let r = try CLITests.rnn(["evaluate", "--model", "\(dir)/own.safetensors", "--data", "\(dir)/book.txt", "--split", part])
+            #expect(r.status == 64 && r.stderr.contains("was validated on its own file (--valid \(dir)/v.txt) and trained on all of its --data"),
+                    "\(r.stderr)")
+        }
         // WP9: a --valid file of one token (an empty line's <eos>) trained with no validation at all.
         for (file, text, says) in [("one.txt", "\n", "has 1 token, fewer than the 2 validation needs"), ("blank.txt", "  \t ", "has 1 token,"),
                                    ("empty.txt", "", "the file is empty")] {
