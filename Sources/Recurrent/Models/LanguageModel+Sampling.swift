@@ -72,8 +72,10 @@ func pickToken(_ logits: Tensor, _ options: SamplingOptions, _ rng: inout Seeded
 /// and an output layer (a ``LanguageModel``, a ``ConditionalGenerator``): the
 /// embedding and layer 0's input projection are folded into one table
 /// (`[V, G*H]`, row `v` is `W_ih0[:, 0..<E] e_v + b_ih0`), so each token costs a
-/// row lookup, the stepper's matrix-vector products and the output layer's. A
-/// per-step condition held by the stepper supplies layer 0's remaining inputs.
+/// row lookup, the stepper's matrix-vector products and the output layer's.
+/// A table larger than ``foldLimit`` floats (a large vocabulary with a small
+/// embedding) is not built; each token's row is then computed as it is fed.
+/// A per-step condition held by the stepper supplies layer 0's remaining inputs.
 final class TokenGenerator: NextTokenModel {
     let stepper: RecurrentStepper
     /// The output layer, when it is one linear layer on the top features.
@@ -81,7 +83,12 @@ final class TokenGenerator: NextTokenModel {
     /// Top features `[1, H]` -> logits `[1, V]`, for another output layer
     /// (a tied head after a projection, an adaptive softmax).
     let readout: ((Tensor) -> Tensor)?
-    let table: Tensor
+    /// Every token's row, when folded (at most ``foldLimit`` floats).
+    let table: Tensor?
+    /// Without a table: the embedding, layer 0, and the row of the token being fed.
+    let embedding: Embedding
+    let first: RecurrentPass
+    var row: Tensor
     var logits: Tensor
     /// The output layer's weights in bfloat16, under ``Precision/bf16``.
     let headBF16: BF16Matrix?
@@ -95,8 +102,12 @@ final class TokenGenerator: NextTokenModel {
         }
     }
 
+    /// The most floats the folded table may hold (256 MB); above it rows are computed per token.
+    static let foldLimit = 1 << 26
+
     /// Give `head`, or `readout` when the output layer is not one linear layer.
-    init(embedding: Embedding, rnn: RecurrentLayer, head: Linear?, readout: ((Tensor) -> Tensor)? = nil, precision: Precision = Precision.current) {
+    init(embedding: Embedding, rnn: RecurrentLayer, head: Linear?, readout: ((Tensor) -> Tensor)? = nil, precision: Precision = Precision.current,
+         foldLimit: Int = TokenGenerator.foldLimit) {
         self.head = head
         self.readout = readout
         stepper = RecurrentStepper(layer: rnn, precision: precision)
@@ -106,25 +117,41 @@ final class TokenGenerator: NextTokenModel {
         // so generation never has two helpers spinning on two cores.
         stepper.team = WorkTeam.shared
         let first = rnn.passes[0][0]
-        let V = embedding.vocabularySize, E = embedding.embeddingSize, I = first.inputSize, GH = rnn.cell.gateCount * rnn.hiddenSize
-        var table = Tensor.zeros([V, GH])
+        let V = embedding.vocabularySize, GH = rnn.cell.gateCount * rnn.hiddenSize
+        self.embedding = embedding
+        self.first = first
+        row = Tensor.zeros([1, GH])
+        let (size, overflow) = V.multipliedReportingOverflow(by: GH)
+        table = overflow || size > foldLimit ? nil : Self.projectedRows(0..<V, embedding: embedding, first: first)
+        logits = Tensor.zeros([1, embedding.vocabularySize])
+    }
+
+    /// Layer 0's input projection of the tokens `ids` (`[ids.count, G*H]`): `W_ih0[:, 0..<E] e_v + b_ih0`.
+    static func projectedRows(_ ids: Range<Int>, embedding: Embedding, first: RecurrentPass) -> Tensor {
+        let E = embedding.embeddingSize, I = first.inputSize, GH = first.cell.gateCount * first.hiddenSize
+        var rows = Tensor.zeros([ids.count, GH])
         embedding.weight.value.withUnsafeBufferPointer { e in
             first.weightIH.value.withUnsafeBufferPointer { w in
-                table.withUnsafeMutableBufferPointer { t in
-                    gemm(transB: true, m: V, n: GH, k: E, a: e.baseAddress!, lda: E, b: w.baseAddress!, ldb: I,
+                rows.withUnsafeMutableBufferPointer { t in
+                    gemm(transB: true, m: ids.count, n: GH, k: E, a: e.baseAddress! + ids.lowerBound * E, lda: E, b: w.baseAddress!, ldb: I,
                          c: t.baseAddress!, ldc: GH)
-                    first.finishInputProjection(t.baseAddress!, rows: V)     // + b_ih (after LN(ih) when layer-normalised)
+                    first.finishInputProjection(t.baseAddress!, rows: ids.count)     // + b_ih (after LN(ih) when layer-normalised)
                 }
             }
         }
-        self.table = table
-        logits = Tensor.zeros([1, embedding.vocabularySize])
+        return rows
     }
 
     /// Feeds token `id`; returns the logits for the token after it (`[1, V]`).
     func next(_ id: Int) -> Tensor {
-        let GH = table.shape[1]
-        let top = table.withUnsafeBufferPointer { stepper.step(projectedInput: $0.baseAddress! + id * GH) }
+        let top: UnsafePointer<Float>
+        if let table {
+            let GH = table.shape[1]
+            top = table.withUnsafeBufferPointer { stepper.step(projectedInput: $0.baseAddress! + id * GH) }
+        } else {
+            row = Self.projectedRows(id..<(id + 1), embedding: embedding, first: first)
+            top = row.withUnsafeBufferPointer { stepper.step(projectedInput: $0.baseAddress!) }
+        }
         guard let head else {
             let H = stepper.layer.hiddenSize
             logits = readout!(Tensor(shape: [1, H], scalars: Array(UnsafeBufferPointer(start: top, count: H))))

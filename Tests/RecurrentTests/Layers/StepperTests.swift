@@ -103,4 +103,16 @@ import Testing
             expectClose(generator.next(id), row, "logits after token \(t)")
         }
     }
+
+    @Test func withoutTheFoldedTableEachTokensRowIsComputedAndTheLogitsAgree() throws {
+        let model = try LanguageModel(checkpoint: Checkpoint.read(fixturePath("interop_swift_lm")))
+        let folded = TokenGenerator(model)
+        // A vocabulary too large to fold (here: a limit of 0 floats) computes each row as it is fed.
+        let unfolded = TokenGenerator(embedding: model.embedding, rnn: model.rnn, head: model.head, foldLimit: 0)
+        #expect(folded.table != nil && unfolded.table == nil)
+        for id in [3, 1, 4, 1, 5, 9, 2, 6] {
+            let a = folded.next(id), b = unfolded.next(id)
+            #expect(a.maxAbsDifference(b) <= 1e-5, "token \(id)")
+        }
+    }
 }
