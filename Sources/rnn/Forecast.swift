@@ -30,7 +30,7 @@ extension RNN {
                 let series = try readForecastSeries(path, column: column, missing: missing)
                 let values = try forecaster.forecast(series.values, path: path, firstLine: series.firstLine)
                 if output.json {
-                    print("[" + values.map { String(format: "%.6g", Double($0)) }.joined(separator: ",") + "]")
+                    print("[" + values.map { jsonNumber($0) }.joined(separator: ",") + "]")
                     return
                 }
                 print("\(path): \(series.name), \(series.values.count) values; the next \(values.count):")

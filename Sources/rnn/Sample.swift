@@ -54,6 +54,7 @@ extension RNN {
             try Check.settings(try precision.validate())
             if let beam { try Check.count(beam, "--beam", in: 1...1000) }
             if argmax && topK != nil { throw ValidationError("--argmax takes the most likely token; it does not combine with --top-k") }
+            if beam != nil && count > 1000 { throw ValidationError("--count with --beam lists the beam's best hypotheses: at most 1000, got \(count)") }
             if beam != nil && (argmax || topK != nil) { throw ValidationError("--beam searches; it does not combine with --argmax or --top-k") }
             if condition != nil && features != nil { throw ValidationError("give --condition or --features, not both") }
             try Check.count(row, "--row", in: 0...Int.max)

@@ -84,7 +84,7 @@ package enum OutputFile {
             }
         case .jsonLines:
             if !holdsJSONLines(path) {
-                throw refuse("the file exists and is not a JSON-lines metrics file; refusing to append to it (choose another path, or delete it)")
+                throw refuse("the file exists and is not a JSON-lines metrics file (its first line has no \"step\"); refusing to append to it (choose another path, or delete it)")
             }
         case .any: break
         }
@@ -134,12 +134,14 @@ package enum OutputFile {
         return json["__metadata__"] as? [String: Any]
     }
 
-    /// Whether the file's first line is a JSON object.
+    /// Whether the file's first line is a metrics record: a JSON object with a numeric `step`
+    /// (every line the trainer writes has one; JSON-lines data, a user's own file, has not).
     static func holdsJSONLines(_ path: String) -> Bool {
         guard let h = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? h.close() }
-        guard let head = try? h.read(upToCount: 1 << 16), let first = head.split(separator: UInt8(ascii: "\n")).first else { return false }
-        return (try? JSONSerialization.jsonObject(with: Data(first))) is [String: Any]
+        guard let head = try? h.read(upToCount: 1 << 16), let first = head.split(separator: UInt8(ascii: "\n")).first,
+              let record = (try? JSONSerialization.jsonObject(with: Data(first))) as? [String: Any] else { return false }
+        return record["step"] is NSNumber
     }
 
     /// Takes the advisory lock on `path` (the file `.NAME.lock` beside it,

@@ -48,7 +48,8 @@ public func stratifiedSplit<Item>(_ items: [Item], label: (Item) -> String?, fra
     for label in byLabel.keys.sorted() {
         var idx = byLabel[label]!
         idx.shuffle(using: &rng)
-        let n = idx.count >= 2 ? max(1, Int((Double(idx.count) * fraction).rounded())) : 0
+        // At least one of each label held out, and at least one left to train on.
+        let n = idx.count >= 2 ? min(idx.count - 1, max(1, Int((Double(idx.count) * fraction).rounded()))) : 0
         held.formUnion(idx.prefix(n))
     }
     return (items.indices.filter { !held.contains($0) }.map { items[$0] }, held.sorted().map { items[$0] })

@@ -70,7 +70,7 @@ public struct ForecasterConfig: Codable, Equatable, Sendable, CheckedConfig {
         if [window, horizon, season, difference].contains(where: { $0 > 10_000_000 }) {
             throw .unmetRule(setting: "window, horizon, season and difference", expected: "must be at most 10,000,000")
         }
-        if scaling.channels != 1 || !(scaling.std[0] > 0) || !scaling.std[0].isFinite || !scaling.mean[0].isFinite {
+        if scaling.channels != 1 || scaling.std.count != 1 || !(scaling.std[0] > 0) || !scaling.std[0].isFinite || !scaling.mean[0].isFinite {
             throw .unmetRule(setting: "the scaling", expected: "needs one finite mean and a positive std")
         }
         if !(dropout >= 0 && dropout < 1) { throw .invalidValue(setting: "dropout", value: "\(dropout)", expected: "must lie in [0, 1)") }

@@ -90,9 +90,10 @@ public struct Seq2SeqConfig: Codable, Equatable, Sendable, CheckedConfig {
         if embeddingSize < 1 || encoderHiddenSize < 1 || encoderLayers < 1 || decoderHiddenSize < 1 || decoderLayers < 1 {
             throw .unmetRule(setting: "sizes", expected: "must be positive")
         }
-        if attention == .dot && decoderHiddenSize != 2 * encoderHiddenSize {
+        let (memorySize, tooLarge) = encoderHiddenSize.multipliedReportingOverflow(by: 2)
+        if attention == .dot && (tooLarge || decoderHiddenSize != memorySize) {
             throw .invalidValue(setting: "dot attention", value: "\(decoderHiddenSize)",
-                                expected: "needs a decoder hidden size of twice the encoder's (\(2 * encoderHiddenSize))")
+                                expected: "needs a decoder hidden size of twice the encoder's (\(tooLarge ? "too large" : String(memorySize)))")
         }
         if attention == .additive && attentionSize < 1 {
             throw .unmetRule(setting: "additive attention", expected: "needs a positive attention size")
@@ -407,6 +408,7 @@ public final class Seq2Seq: Layer {
         try checkpoint.require(kind: Self.kind)
         let config = try checkpoint.decodeConfig(Seq2SeqConfig.self)
         try checkpoint.validate(config)
+        try checkpoint.requireParameterCount(config.parameterCount)      // before any arithmetic on the sizes
         let expected = config.sourceVocabularySize + config.targetVocabularySize
         guard let tokens = checkpoint.vocabulary, tokens.count == expected else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "missing or not \(expected) tokens")
@@ -416,7 +418,6 @@ public final class Seq2Seq: Layer {
         guard Array(source.tokens.prefix(4)) == Self.specials, Array(target.tokens.prefix(4)) == Self.specials else {
             throw CheckpointError.badMetadata(path: checkpoint.path, key: "vocabulary", reason: "each vocabulary must start with \(Self.specials)")
         }
-        try checkpoint.requireParameterCount(config.parameterCount)
         var rng = SeededRNG(seed: 0)
         self.init(config: config, source: source, target: target, rng: &rng)
         try checkpoint.load(into: namedParameters)

@@ -313,6 +313,7 @@ import Testing
         (["predict", "--model", "m", "--top", "0"], "--top must be at least 1, got 0", "predict"),
         (["sample", "--model", "m", "--length=-1"], "--length must be at least 0, got -1", "sample"),
         (["sample", "--model", "m", "--top-k", "0"], "--top-k must be at least 1", "sample"),
+        (["sample", "--model", "m", "--beam", "2", "--count", "5000"], "--count with --beam lists the beam's best hypotheses: at most 1000, got 5000", "sample"),
         (["sample", "--model", "m", "--argmax", "--top-k", "3"], "--argmax takes the most likely token; it does not combine with --top-k", "sample"),
         (["train", "lm", "--text", "abc", "--steps", "1", "--min-count", "2", "--out", "o"], "--min-count makes rare words <unk> at word level", "train lm"),
         (["translate", "--model", "m", "--max-ratio", "nan"], "--max-ratio must be positive", "translate"),

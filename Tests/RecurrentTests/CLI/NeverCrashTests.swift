@@ -127,6 +127,8 @@ import Testing
         let (dir, train) = try Self.workspace()
         let data = "\(dir)/book.txt"
         try "my notes\n".write(toFile: "\(dir)/notes.txt", atomically: true, encoding: .utf8)
+        let records = #"{"text":"a fine day","label":"pos"}"# + "\n"
+        try records.write(toFile: "\(dir)/dev.jsonl", atomically: true, encoding: .utf8)
         mkfifo("\(dir)/fifo", 0o644)
         symlink("\(dir)/notes.txt", "\(dir)/link.safetensors")
         link(data, "\(dir)/hard.safetensors")
@@ -139,7 +141,9 @@ import Testing
             (["--out", "/dev/null"], "/dev/null: cannot write the checkpoint here: it is not a regular file"),
             (["--out", "\(dir)/notes.txt"], "the file exists and is not a Recurrent checkpoint; refusing to replace it"),
             (["--out", "\(dir)/link.safetensors"], "it is a symbolic link"),
-            (["--out", "\(dir)/m.safetensors", "--metrics", "\(dir)/notes.txt"], "is not a JSON-lines metrics file; refusing to append"),
+            (["--out", "\(dir)/m.safetensors", "--metrics", "\(dir)/notes.txt"], "is not a JSON-lines metrics file (its first line has no \"step\"); refusing to append"),
+            // JSON lines that are the user's data, not metrics (before: the run appended its metrics to them).
+            (["--out", "\(dir)/m.safetensors", "--metrics", "\(dir)/dev.jsonl"], "is not a JSON-lines metrics file (its first line has no \"step\")"),
             (["--out", "\(dir)/m.safetensors", "--metrics", "\(dir)/m.safetensors"], "it is also the checkpoint"),
         ]
         for (extra, phrase) in cases {
@@ -147,6 +151,7 @@ import Testing
         }
         #expect(try String(contentsOfFile: data, encoding: .utf8) == Self.book)
         #expect(try String(contentsOfFile: "\(dir)/notes.txt", encoding: .utf8) == "my notes\n")
+        #expect(try String(contentsOfFile: "\(dir)/dev.jsonl", encoding: .utf8) == records)
         var st = stat()
         #expect(lstat("\(dir)/fifo", &st) == 0 && st.st_mode & S_IFMT == S_IFIFO)
         #expect(stat("/dev/null", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)

@@ -68,6 +68,9 @@ import Testing
         let forecast = try CLITests.rnn(["forecast", "--model", model, "--data", data, "--json"])
         let values = try #require(try JSONSerialization.jsonObject(with: Data(forecast.stdout.utf8)) as? [Double])
         #expect(values.count == 6 && values.allSatisfy { abs($0 - 10) < 1.5 }, "\(values)")
+        // Each value in its shortest Float form (before: %.6g, so 1234567 printed as 1.23457e+06).
+        #expect(forecast.stdout.split(separator: ",").allSatisfy { !$0.contains("e+") } && !forecast.stdout.contains("inf"), "\(forecast.stdout)")
+        #expect(jsonNumber(Float(1_234_567)) == "1234567" && jsonNumber(Float(1.1)) == "1.1" && jsonNumber(Float.infinity) == "null")
         let recursive = try CLITests.rnn(["train", "forecast", "--data", data, "--horizon", "6", "--window", "12", "--strategy", "recursive",
                                           "--loss", "mae", "--difference", "1", "--hidden", "8", "--steps", "20", "--out", model, "--force"])
         #expect(recursive.status == 0 && recursive.stdout.contains("6 recursive, mae loss, difference lag 1"), "\(recursive.stdout)\(recursive.stderr)")

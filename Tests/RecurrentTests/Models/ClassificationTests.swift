@@ -108,6 +108,11 @@ import Testing
         #expect(held == ["a": 15, "b": 4, "c": 1])
         #expect(split.train.count + split.held.count == 200)
         #expect(split.held == stratifiedSplit(examples, fraction: 0.1, seed: 1).held)
+        // A large fraction still leaves one of each label to train on (before: 0.75 of 2 held out both).
+        let small = (0..<5).map { LabeledText(text: "y\($0)", label: $0 < 2 ? "a" : "b", path: "p", line: $0) }
+        let most = stratifiedSplit(small, fraction: 0.99, seed: 1)
+        #expect(Dictionary(grouping: most.train, by: { $0.label! }).mapValues(\.count) == ["a": 1, "b": 1])
+        #expect(Dictionary(grouping: most.held, by: { $0.label! }).mapValues(\.count) == ["a": 1, "b": 2])
     }
 
     @Test func metricsComputeAccuracyMacroF1AndConfusion() {
