@@ -47,7 +47,7 @@ extension RNN {
         @Option(help: "Captioning generator: the feature file whose rows --data's captions describe.")
         var features: String?
         @OptionGroup var series: SeriesFormatOptions
-        @Option(help: "Forecaster: the value column of the series (a header name or 1-based number; default: the last).")
+        @Option(help: "Forecaster: the value column of the series (a header name or 1-based number; default: the column it was trained on, else the last).")
         var column: String?
         @Option(help: "Forecaster: missing values in the series: refuse or carry (last value forward).")
         var missing: MissingValues = .refuse
@@ -144,7 +144,7 @@ extension RNN {
         func evaluateForecaster(_ forecaster: Forecaster, _ path: String) throws {
             if missing == .mask { throw ValidationError("--missing mask is for classifiers; a forecaster takes refuse or carry") }
             let c = forecaster.config
-            let series = try readForecastSeries(path, column: column, missing: missing)
+            let series = try readForecastSeries(path, column: column ?? c.column, missing: missing)
             guard series.values.count > c.horizon else {
                 throw DataError.malformed(path: path, line: series.firstLine + series.values.count - 1,
                                           expected: "a series longer than the horizon (\(c.horizon) values held out)", found: "\(series.values.count) values")

@@ -12,7 +12,7 @@ extension RNN {
         @OptionGroup var modelFile: ModelFileOption
         @Option(help: "The series: a CSV file (one row per time step).")
         var data: String
-        @Option(help: "The value column (a header name or 1-based number; default: the last column).")
+        @Option(help: "The value column (a header name or 1-based number; default: the column the model was trained on, else the last).")
         var column: String?
         @Option(help: "Missing values in the series: refuse or carry (last value forward).")
         var missing: MissingValues = .refuse
@@ -27,7 +27,7 @@ extension RNN {
             try userFacing {
                 let forecaster = try Forecaster(checkpoint: try Checkpoint.read(modelFile.path))
                 let path = try DataCatalog.resolve(data)
-                let series = try readForecastSeries(path, column: column, missing: missing)
+                let series = try readForecastSeries(path, column: column ?? forecaster.config.column, missing: missing)
                 let values = try forecaster.forecast(series.values, path: path, firstLine: series.firstLine)
                 if output.json {
                     print("[" + values.map { jsonNumber($0) }.joined(separator: ",") + "]")

@@ -64,6 +64,7 @@ extension RNN {
         func run() throws {
             try userFacing {
                 let checkpoint = try Checkpoint.read(modelFile.path)
+                try refuseOptionsTheModelDoesNotRead(checkpoint.kind)
                 let source = try source()
                 switch checkpoint.kind {
                 case NumericSequenceClassifier.kind:
@@ -84,6 +85,18 @@ extension RNN {
                 default:
                     throw CheckpointError.wrongKind(path: modelFile.path, found: checkpoint.kind, expected: "sequence classifier or sequence tagger")
                 }
+            }
+        }
+
+        /// Options read for one kind of model only are refused for the others, not ignored.
+        func refuseOptionsTheModelDoesNotRead(_ kind: String) throws {
+            let holds = "\(modelFile.path) holds a \(kind.replacingOccurrences(of: "_", with: " "))"
+            if conllu && kind != SequenceTagger.kind { throw UsageError(description: "--conllu writes a tagger's output; \(holds)") }
+            if kind != NumericSequenceClassifier.kind && (series.idColumn != nil || series.numeric) {
+                throw UsageError(description: "--id-column and --numeric read numeric sequences; \(holds)")
+            }
+            if kind == NumericSequenceClassifier.kind && (textData.strict || textData.delimiter != nil || textData.textColumn != nil) {
+                throw UsageError(description: "--strict, --delimiter and --text-column read text; \(holds)")
             }
         }
 

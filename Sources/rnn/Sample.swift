@@ -20,10 +20,10 @@ extension RNN {
         @OptionGroup var modelFile: ModelFileOption
         @Option(help: "Text to start from (default: a newline for a language model, nothing for a generator).")
         var prime = ""
-        @Option(help: "Language model: how many tokens to generate.")
-        var length = 500
-        @Option(help: "Sampling temperature: below 1 is more conservative, above 1 more surprising.")
-        var temperature: Float = 1
+        @Option(name: .customLong("length"), help: "Language model: how many tokens to generate (default: 500).")
+        var lengthOption: Int?
+        @Option(name: .customLong("temperature"), help: "Sampling temperature: below 1 is more conservative, above 1 more surprising (default: 1).")
+        var temperatureOption: Float?
         @Option(help: "Sample only among the K most likely tokens.")
         var topK: Int?
         @OptionGroup var seeding: SeedOption
@@ -40,12 +40,18 @@ extension RNN {
         var condition: String?
         @Option(help: "Generator: a feature file (.safetensors, .npy or CSV) holding the vector to caption.")
         var features: String?
-        @Option(help: "Generator: the row of --features to caption, counting from 0.")
-        var row = 0
-        @Option(help: "Generator: how many sequences to write.")
-        var count = 1
-        @Option(help: "Generator: the most tokens per sequence.")
-        var maxLength = 100
+        @Option(name: .customLong("row"), help: "Generator: the row of --features to caption, counting from 0 (default: 0).")
+        var rowOption: Int?
+        @Option(name: .customLong("count"), help: "Generator: how many sequences to write (default: 1).")
+        var countOption: Int?
+        @Option(name: .customLong("max-length"), help: "Generator: the most tokens per sequence (default: 100).")
+        var maxLengthOption: Int?
+
+        var length: Int { lengthOption ?? 500 }
+        var temperature: Float { temperatureOption ?? 1 }
+        var row: Int { rowOption ?? 0 }
+        var count: Int { countOption ?? 1 }
+        var maxLength: Int { maxLengthOption ?? 100 }
 
         func validate() throws {
             try Check.count(length, "--length", in: 0...Int.max)
@@ -57,6 +63,8 @@ extension RNN {
             if beam != nil && count > 1000 { throw ValidationError("--count with --beam lists the beam's best hypotheses: at most 1000, got \(count)") }
             if beam != nil && (argmax || topK != nil) { throw ValidationError("--beam searches; it does not combine with --argmax or --top-k") }
             if condition != nil && features != nil { throw ValidationError("give --condition or --features, not both") }
+            if beam != nil && temperatureOption != nil { throw ValidationError("--beam searches for the most likely text; --temperature is for sampling") }
+            if rowOption != nil && features == nil { throw ValidationError("--row picks a row of --features; give --features FILE too") }
             try Check.count(row, "--row", in: 0...Int.max)
             try Check.count(count, "--count", in: 1...1_000_000)
             try Check.count(maxLength, "--max-length", in: 1...1_000_000)
@@ -71,6 +79,9 @@ extension RNN {
                 if checkpoint.kind == ConditionalGenerator.kind || condition != nil || features != nil {
                     try sampleConditional(try ConditionalGenerator(checkpoint: checkpoint))
                     return
+                }
+                if countOption != nil || maxLengthOption != nil {
+                    throw UsageError(description: "--count and --max-length are for a conditional generator; \(modelFile.path) holds a language model: give --length")
                 }
                 let lm = try LanguageModel(checkpoint: checkpoint)
                 let primeIDs = try lm.encode(prime)
@@ -92,6 +103,9 @@ extension RNN {
         }
 
         func sampleConditional(_ generator: ConditionalGenerator) throws {
+            if lengthOption != nil {
+                throw UsageError(description: "--length is for a language model; a generator's sequences end at <eos> or --max-length")
+            }
             let config = generator.config
             let chosen: ConditionalGenerator.Condition
             switch config.source {

@@ -49,7 +49,7 @@ struct SeriesFolder {
 }
 
 /// One series for forecasting, with missing values refused or carried forward.
-func readForecastSeries(_ path: String, column: String?, missing: MissingValues) throws -> (values: [Float], name: String, firstLine: Int) {
+func readForecastSeries(_ path: String, column: String?, missing: MissingValues) throws -> TimeSeriesCSV.Series {
     let s = try TimeSeriesCSV.readSeries(path, column: column)
     guard !s.values.isEmpty else { throw DataError.empty(path: path) }
     if let i = s.values.firstIndex(where: \.isNaN) {
@@ -58,7 +58,7 @@ func readForecastSeries(_ path: String, column: String?, missing: MissingValues)
         }
         let whole = TimeSeriesCase(values: s.values, length: s.values.count, channels: 1, label: nil, path: path, line: s.firstLine)
         let filled = try ChannelScaling(mean: [0], std: [1]).encode(whole, missing: .carry).values
-        return (filled, s.name, s.firstLine)
+        return (filled, s.name, s.firstLine, s.column)
     }
     return s
 }

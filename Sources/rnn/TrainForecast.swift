@@ -84,9 +84,10 @@ struct TrainForecast: ParsableCommand {
                 throw DataError.malformed(path: path, line: series.firstLine + i + difference, expected: "values whose differences fit in a 32-bit float", found: "\(trainValues[i + difference])")
             }
             let scaling = ChannelScaling.fit([TimeSeriesCase(values: z, length: z.count, channels: 1, label: nil, path: path, line: series.firstLine)], channels: 1)
-            let config = ForecasterConfig(cell: model.cell, hiddenSize: model.hidden ?? 64, layers: model.layers ?? 1, dropout: model.dropout ?? 0,
+            var config = ForecasterConfig(cell: model.cell, hiddenSize: model.hidden ?? 64, layers: model.layers ?? 1, dropout: model.dropout ?? 0,
                                           window: window, horizon: horizon, strategy: strategy, loss: loss, logTransform: log,
                                           difference: difference, season: season, scaling: scaling)
+            config.column = series.column
             try Check.trainable(config.parameterCount)
             var rng = SeededRNG(seed: training.seed)
             let forecaster = Forecaster(config: config, rng: &rng)

@@ -136,22 +136,27 @@ public enum TimeSeriesCSV {
     }
 
     /// Reads one series: the values of `column` (default: the last column), one per row.
-    public static func readSeries(_ path: String, column spec: String? = nil) throws -> (values: [Float], name: String, firstLine: Int) {
+    public static func readSeries(_ path: String, column spec: String? = nil) throws -> Series {
         try parseSeries(try TextFile.read(path), path: path, column: spec)
     }
 
+    /// One column of a CSV file: its values (NaN where missing), its name, the line of its
+    /// first value, and a `--column` that selects it again (its header name, or its number).
+    public typealias Series = (values: [Float], name: String, firstLine: Int, column: String)
+
     /// ``readSeries(_:column:)`` on the text of `path`.
-    public static func parseSeries(_ text: String, path: String, column spec: String? = nil) throws -> (values: [Float], name: String, firstLine: Int) {
+    public static func parseSeries(_ text: String, path: String, column spec: String? = nil) throws -> Series {
         let (header, rows) = try Self.rows(text, path: path)
         let width = (header ?? rows[0].fields).count
         let c = try spec.map { try column($0, header: header, width: width, path: path) } ?? width - 1
         let name = header.map { $0[c].isEmpty ? "column \(c + 1)" : $0[c] } ?? "column \(c + 1)"
+        let reselect = header.map { $0[c].isEmpty || Int($0[c]) != nil ? "\(c + 1)" : $0[c] } ?? "\(c + 1)"
         let values = try rows.map { row -> Float in
             guard c < row.fields.count else {
                 throw DataError.malformed(path: path, line: row.line, expected: "\(width) columns", found: "\(row.fields.count)")
             }
             return try parseValue(row.fields[c][...], missingAllowed: true, path: path, line: row.line, what: "a number in \(name)")
         }
-        return (values, name, rows[0].line)
+        return (values, name, rows[0].line, reselect)
     }
 }

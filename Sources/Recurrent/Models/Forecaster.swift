@@ -35,6 +35,9 @@ public struct ForecasterConfig: Codable, Equatable, Sendable, CheckedConfig {
     public var season: Int
     /// Standardisation of the transformed training series.
     public var scaling: ChannelScaling
+    /// The CSV column it was trained on (a header name, or a 1-based number), read by
+    /// default when it forecasts; nil in checkpoints written before it was recorded.
+    public var column: String? = nil
 
     /// A configuration with these settings.
     public init(cell: CellKind, hiddenSize: Int, layers: Int, dropout: Float, window: Int, horizon: Int, strategy: ForecastStrategy,

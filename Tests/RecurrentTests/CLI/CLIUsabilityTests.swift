@@ -349,6 +349,10 @@ import Testing
                          "--schedule cosine needs --steps or --epochs", command: "train lm")
         Self.expectUsage(try CLITests.rnn(["evaluate", "--model", w.tagger, "--data", w.tagger, "--held-out", "0.2"]),
                          "--held-out is the fraction a classifier or generator held out", command: "evaluate")
+        // predict's options for one kind of model, given to another (before: ignored without a word).
+        Self.expectUsage(try CLITests.rnn(["predict", "--model", w.classifier, "--conllu", "a fine day"]), "--conllu writes a tagger's output", command: "predict")
+        Self.expectUsage(try CLITests.rnn(["predict", "--model", w.tagger, "--numeric", "Dogs bark"]), "--id-column and --numeric read numeric sequences",
+                         command: "predict")
         // A figure the task's validation does not measure (before: the first validation's model was kept all run).
         Self.expectUsage(try CLITests.rnn(["train", "lm", "--text", String(repeating: "ab", count: 200), "--select", "accuracy", "--steps", "1",
                                            "--seq", "4", "--batch", "2", "--out", "\(w.dir)/s.safetensors"]),

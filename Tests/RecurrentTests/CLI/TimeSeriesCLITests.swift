@@ -42,6 +42,8 @@ import Testing
         try (rows.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
         let long = try CLITests.rnn(["evaluate", "--model", model, "--data", csv, "--id-column", "id", "--json"])
         #expect(long.status == 0 && long.stdout.contains(#""accuracy":1.000000"#) && long.stdout.contains(#""examples":6"#), "\(long.stdout)\(long.stderr)")
+        let text = try CLITests.rnn(["predict", "--model", model, csv, "--id-column", "id", "--text-column", "value"])
+        #expect(text.status == 64 && text.stderr.contains("--strict, --delimiter and --text-column read text"), "\(text.stderr)")
     }
 
     static func sineCSV(values: Int = 120) throws -> String {
@@ -49,6 +51,26 @@ import Testing
         let rows = (0..<values).map { "\($0),\(10 + sin(2 * Double.pi * Double($0) / 12))" }
         try ("t,value\n" + rows.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+
+    @Test func aForecasterReadsTheColumnItWasTrainedOnByDefault() throws {
+        let dir = TrainerTests.tempDir(), data = dir + "/shop.csv", model = dir + "/units.safetensors"
+        let rows = (0..<40).map { "\($0),\(10 + $0 % 4),\(5000 + 100 * ($0 % 3))" }
+        try ("t,units,price\n" + rows.joined(separator: "\n") + "\n").write(toFile: data, atomically: true, encoding: .utf8)
+        let train = try CLITests.rnn(["train", "forecast", "--data", data, "--column", "units", "--horizon", "2", "--window", "4",
+                                      "--hidden", "4", "--steps", "2", "--out", model])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(try Forecaster(checkpoint: Checkpoint.read(model)).config.column == "units")
+        // Before: without --column both read the last column, price, and forecast it with a model of units.
+        let forecast = try CLITests.rnn(["forecast", "--model", model, "--data", data])
+        #expect(forecast.status == 0 && forecast.stdout.contains("shop.csv: units, 40 values"), "\(forecast.stdout)\(forecast.stderr)")
+        let other = try CLITests.rnn(["forecast", "--model", model, "--data", data, "--column", "price"])
+        #expect(other.status == 0 && other.stdout.contains("shop.csv: price, 40 values"), "\(other.stdout)\(other.stderr)")
+        let evaluate = try CLITests.rnn(["evaluate", "--model", model, "--data", data, "--json"])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        // A series without a header records the column's number.
+        #expect(try TimeSeriesCSV.parseSeries("1,2\n3,4\n", path: "p").column == "2")
+        #expect(try TimeSeriesCSV.parseSeries("a,7\n1,2\n3,4\n", path: "p", column: "2").column == "2")
     }
 
     @Test func forecastTrainsEvaluatesAgainstBaselinesAndForecasts() throws {
