@@ -119,6 +119,8 @@ extension TrainLM {
         this size sees about eleven epochs of WikiText-2 on two cores (test perplexity 141.86) and about fourteen of Penn Treebank \
         (101.11; tied beat untied in every pair tried); Adam learned more slowly \
         per epoch here, as did locked dropout at 0.2; the full softmax over a large vocabulary costs most of each step. \
+        Given two hours: --hidden 650 --dropout 0.5 --epochs 15 --schedule decay:9:0.5 reached test perplexity 79.65 on \
+        Penn Treebank (Zaremba et al.'s medium model: 82.7). \
         Characters keep their defaults (2 x 512, batch 32, no dropout, full softmax, adam 2e-3, clip 5).
         """
     }
