@@ -83,7 +83,7 @@ package enum OutputFile {
                 throw refuse("the file exists and is not a Recurrent checkpoint; refusing to replace it (choose another path, or delete it)")
             }
         case .jsonLines:
-            if !holdsJSONLines(path) {
+            if !holdsMetrics(path) {
                 throw refuse("the file exists and is not a JSON-lines metrics file (its first line has no \"step\"); refusing to append to it (choose another path, or delete it)")
             }
         case .any: break
@@ -136,7 +136,7 @@ package enum OutputFile {
 
     /// Whether the file's first line is a metrics record: a JSON object with a numeric `step`
     /// (every line the trainer writes has one; JSON-lines data, a user's own file, has not).
-    static func holdsJSONLines(_ path: String) -> Bool {
+    static func holdsMetrics(_ path: String) -> Bool {
         guard let h = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? h.close() }
         guard let head = try? h.read(upToCount: 1 << 16), let first = head.split(separator: UInt8(ascii: "\n")).first,

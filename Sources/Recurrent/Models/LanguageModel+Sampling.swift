@@ -85,10 +85,9 @@ final class TokenGenerator: NextTokenModel {
     let readout: ((Tensor) -> Tensor)?
     /// Every token's row, when folded (at most ``foldLimit`` floats).
     let table: Tensor?
-    /// Without a table: the embedding, layer 0, and the row of the token being fed.
+    /// Without a table: the embedding and layer 0, to compute the row of the token being fed.
     let embedding: Embedding
     let first: RecurrentPass
-    var row: Tensor
     var logits: Tensor
     /// The output layer's weights in bfloat16, under ``Precision/bf16``.
     let headBF16: BF16Matrix?
@@ -120,7 +119,6 @@ final class TokenGenerator: NextTokenModel {
         let V = embedding.vocabularySize, GH = rnn.cell.gateCount * rnn.hiddenSize
         self.embedding = embedding
         self.first = first
-        row = Tensor.zeros([1, GH])
         let (size, overflow) = V.multipliedReportingOverflow(by: GH)
         table = overflow || size > foldLimit ? nil : Self.projectedRows(0..<V, embedding: embedding, first: first)
         logits = Tensor.zeros([1, embedding.vocabularySize])
@@ -149,7 +147,7 @@ final class TokenGenerator: NextTokenModel {
             let GH = table.shape[1]
             top = table.withUnsafeBufferPointer { stepper.step(projectedInput: $0.baseAddress! + id * GH) }
         } else {
-            row = Self.projectedRows(id..<(id + 1), embedding: embedding, first: first)
+            let row = Self.projectedRows(id..<(id + 1), embedding: embedding, first: first)
             top = row.withUnsafeBufferPointer { stepper.step(projectedInput: $0.baseAddress!) }
         }
         guard let head else {
